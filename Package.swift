@@ -1,0 +1,58 @@
+// swift-tools-version:6.0
+// The import graph of DESIGN.md: arrows point down only. See README "How the layers fit".
+import PackageDescription
+
+let package = Package(
+    name: "provision",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "provision", targets: ["provision"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        // System libraries (Debian -dev packages, found with pkg-config).
+        .systemLibrary(name: "CLibArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+        .systemLibrary(name: "CLua", pkgConfig: "lua5.3", providers: [.apt(["liblua5.3-dev"])]),
+        .systemLibrary(name: "CLibUSB", pkgConfig: "libusb-1.0", providers: [.apt(["libusb-1.0-0-dev"])]),
+        .systemLibrary(name: "CLibUDev", pkgConfig: "libudev", providers: [.apt(["libudev-dev"])]),
+
+        // Firmware packages: .soc, info.json, binpkg, flash plan, AgentBoot lookup, profiles.
+        .target(name: "Firmware", dependencies: [
+            "CLibArchive",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "TOMLKit", package: "TOMLKit"),
+        ]),
+        // Lua 5.3 compile, EC618 32-bit bytecode, LuaDB.
+        .target(name: "LuaImage", dependencies: [
+            "CLua",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // Byte links: the ByteLink protocol, termios tty, libusb bulk.
+        .target(name: "Links", dependencies: ["CLibUSB"]),
+        // Sans-I/O EC618 download protocol + the flasher driving any ByteLink.
+        .target(name: "EC618", dependencies: [
+            "Firmware", "Links",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // A simulated EC618 board (device side of the protocol, NOR flash model).
+        .target(name: "BoardSim", dependencies: [
+            "EC618", "LuaImage", "Links", "Firmware",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .executableTarget(name: "provision", dependencies: [
+            "Firmware", "LuaImage", "Links", "EC618", "BoardSim",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "FirmwareTests", dependencies: ["Firmware"]),
+        .testTarget(name: "LuaImageTests", dependencies: ["LuaImage", "CLua"]),
+        .testTarget(name: "EC618Tests", dependencies: ["EC618", "Firmware", "Links"]),
+        .testTarget(name: "BoardSimTests", dependencies: ["BoardSim", "EC618", "Firmware", "LuaImage", "Links"]),
+        // Runs the built `provision` binary: exit codes, messages, JSON output.
+        .testTarget(name: "CLITests", dependencies: ["Firmware", "LuaImage"]),
+    ]
+)

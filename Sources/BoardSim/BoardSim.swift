@@ -1,0 +1,1 @@
+// Module BoardSim: see DESIGN.md layer table.

@@ -1,0 +1,1 @@
+// Module EC618: see DESIGN.md layer table.

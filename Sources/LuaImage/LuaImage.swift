@@ -1,0 +1,1 @@
+// Module LuaImage: see DESIGN.md layer table.
