@@ -33,6 +33,8 @@ let package = Package(
         ]),
         // Byte links: the ByteLink protocol, termios tty, libusb bulk.
         .target(name: "Links", dependencies: ["CLibUSB"]),
+        // libudev enumerate + monitor; slots keyed by physical USB path.
+        .target(name: "Hotplug", dependencies: ["CLibUDev", "Firmware"]),
         // Sans-I/O EC618 download protocol + the flasher driving any ByteLink.
         .target(name: "EC618", dependencies: [
             "Firmware", "Links",
@@ -44,7 +46,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .executableTarget(name: "provision", dependencies: [
-            "Firmware", "LuaImage", "Links", "EC618", "BoardSim",
+            "Firmware", "LuaImage", "Links", "EC618", "BoardSim", "Hotplug",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -52,6 +54,7 @@ let package = Package(
         .testTarget(name: "LuaImageTests", dependencies: ["LuaImage", "CLua"]),
         .testTarget(name: "EC618Tests", dependencies: ["EC618", "Firmware", "Links"]),
         .testTarget(name: "BoardSimTests", dependencies: ["BoardSim", "EC618", "Firmware", "LuaImage", "Links"]),
+        .testTarget(name: "HotplugTests", dependencies: ["Hotplug", "Links", "EC618", "BoardSim", "Firmware"]),
         // Runs the built `provision` binary: exit codes, messages, JSON output.
         .testTarget(name: "CLITests", dependencies: ["Firmware", "LuaImage"]),
     ]

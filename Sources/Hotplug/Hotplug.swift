@@ -1,0 +1,1 @@
+// Module Hotplug: see DESIGN.md layer table.

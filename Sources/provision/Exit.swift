@@ -1,0 +1,50 @@
+import ArgumentParser
+import Firmware
+import Foundation
+
+/// Exit codes every subcommand shares. Operators' scripts and the MES read them.
+enum ProvisionExit {
+    /// A board failed (flash, verification) — the input was fine.
+    static let boardFailed: Int32 = 1
+    /// Bad input: a file, an option, a profile. Nothing was touched.
+    static let inputError: Int32 = 2
+    /// The machine is not ready (permissions, missing system component, device absent).
+    static let environmentError: Int32 = 3
+}
+
+/// Errors that know their own exit code and one-line message. Library errors that are input
+/// errors (FirmwareError, …) are mapped in `exitCode(for:)`.
+protocol ProvisionFailure: Error, CustomStringConvertible {
+    var exitCode: Int32 { get }
+}
+
+/// Prints `provision: <one line>` to stderr and returns the exit code for `error`.
+/// Subcommands end with `throw fail(error)` so no stack trace or Swift error dump reaches users.
+func fail(_ error: Error) -> ExitCode {
+    if let exit = error as? ExitCode { return exit }
+    let message: String
+    let code: Int32
+    switch error {
+    case let e as ProvisionFailure:
+        message = e.description; code = e.exitCode
+    case let e as FirmwareError:
+        message = e.description; code = ProvisionExit.inputError
+    case let e as CustomStringConvertible:
+        message = e.description; code = ProvisionExit.boardFailed
+    default:
+        message = "\(error)"; code = ProvisionExit.boardFailed
+    }
+    FileHandle.standardError.write(Data("provision: \(message)\n".utf8))
+    return ExitCode(code)
+}
+
+/// Writes `bytes` to `path` atomically: a temporary file in the same folder, then a rename, so
+/// a failure never leaves a half-written output behind.
+func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+    let url = URL(fileURLWithPath: path)
+    do {
+        try Data(bytes).write(to: url, options: .atomic)
+    } catch {
+        throw FirmwareError(file: path, reason: "cannot write: \(error.localizedDescription)")
+    }
+}
