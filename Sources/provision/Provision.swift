@@ -8,7 +8,7 @@ struct Provision: AsyncParsableCommand {
         commandName: "provision",
         abstract: "Flash and sign off Air780E (EC618, LuatOS) boards on a production line.",
         subcommands: [
-
+            Inspect.self,
             Sim.self,
         ]
     )
@@ -20,7 +20,7 @@ struct Sim: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Simulated boards and synthetic firmware fixtures.",
         subcommands: [
-
+            MakeSoc.self,
         ]
     )
 }

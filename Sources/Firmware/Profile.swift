@@ -1,0 +1,264 @@
+import Foundation
+import TOMLKit
+
+/// A board profile (`profiles/<name>.toml`): the board's USB identities, baud rates, the software
+/// boot-entry sequence, per-phase deadlines and retries, and the QA plan. Loaded and validated
+/// here so a typo or an out-of-range value is refused before any board is touched.
+public struct Profile: Sendable, Equatable {
+    public struct USBIdentity: Sendable, Equatable {
+        public let vendorID: UInt16
+        public let productID: UInt16
+
+        public init(vendorID: UInt16, productID: UInt16) {
+            self.vendorID = vendorID
+            self.productID = productID
+        }
+    }
+
+    /// Interface numbers of the running firmware's CDC-ACM ports.
+    public struct RunningInterfaces: Sendable, Equatable {
+        public let socLog: Int
+        public let trace: Int
+        public let vuart: Int
+
+        public init(socLog: Int, trace: Int, vuart: Int) {
+            self.socLog = socLog
+            self.trace = trace
+            self.vuart = vuart
+        }
+    }
+
+    /// One step of the software boot entry: bytes to send, then a pause.
+    public struct BootEntryStep: Sendable, Equatable {
+        public let bytes: [UInt8]
+        public let waitAfter: Duration
+    }
+
+    public let name: String
+    public let description: String
+    public let chip: String
+    public let downloadMode: USBIdentity
+    public let runningMode: USBIdentity
+    public let runningInterfaces: RunningInterfaces
+    public let downloadBaud: Int
+    public let runtimeBaud: Int
+    public let agentBootBaud: Int
+    public let bootEntrySteps: [BootEntryStep]
+    public let downloadModeDeadline: Duration
+    /// Deadline per station phase, by phase name (`flash_full`, `qa`, …).
+    public let phaseDeadlines: [String: Duration]
+    /// Retry counts by name (`flash`, `boot_entry`).
+    public let retries: [String: Int]
+    public let qaChecks: [String]
+    public let qaAttachBudget: Duration
+    public let qaCheckTimeout: Duration
+    public let qaDownloadBytes: Int
+    public let qaUploadBytes: Int
+    /// Where it was loaded from.
+    public let source: String
+
+    /// The QA checks a profile may list.
+    public static let knownQAChecks: Set<String> = [
+        "get", "form_post", "multipart_upload", "download", "json_roundtrip", "gzip", "https",
+    ]
+    /// Phases a profile must give a deadline for.
+    public static let requiredPhases = [
+        "enter_download_mode", "flash_full", "flash_script", "wait_running", "qa", "boot_check",
+    ]
+
+    /// Parses profile text. `source` names it in errors.
+    public init(toml text: String, source: String) throws {
+        let file: ProfileFile
+        do {
+            file = try TOMLDecoder(strictDecoding: true).decode(ProfileFile.self, from: text)
+        } catch {
+            throw FirmwareError(file: source, reason: Self.describe(error))
+        }
+        func refuse(_ reason: String) -> FirmwareError { FirmwareError(file: source, reason: reason) }
+        func identity(_ i: ProfileFile.USB.Identity, _ key: String) throws -> USBIdentity {
+            guard (0...0xFFFF).contains(i.vendor_id), (0...0xFFFF).contains(i.product_id) else {
+                throw refuse("\(key): vendor_id and product_id must be 16-bit values")
+            }
+            return USBIdentity(vendorID: UInt16(i.vendor_id), productID: UInt16(i.product_id))
+        }
+        func positive(_ value: Int, _ key: String) throws -> Int {
+            guard value > 0 else { throw refuse("\(key) must be positive (got \(value))") }
+            return value
+        }
+
+        name = file.board.name
+        description = file.board.description ?? ""
+        chip = file.board.chip
+        guard chip.lowercased() == EC618FlashMap.chipType else {
+            throw refuse("board.chip is \"\(chip)\"; this tool supports \(EC618FlashMap.chipType) only")
+        }
+        downloadMode = try identity(file.usb.download, "usb.download")
+        runningMode = try identity(file.usb.running.asIdentity, "usb.running")
+        let ifs = file.usb.running.interfaces
+        guard Set([ifs.soc_log, ifs.trace, ifs.vuart]).count == 3,
+              [ifs.soc_log, ifs.trace, ifs.vuart].allSatisfy({ (0...31).contains($0) }) else {
+            throw refuse("usb.running.interfaces: soc_log, trace and vuart must be distinct interface numbers 0–31")
+        }
+        runningInterfaces = RunningInterfaces(socLog: ifs.soc_log, trace: ifs.trace, vuart: ifs.vuart)
+        downloadBaud = try positive(file.serial.download_baud, "serial.download_baud")
+        runtimeBaud = try positive(file.serial.runtime_baud, "serial.runtime_baud")
+        agentBootBaud = try positive(file.serial.agentboot_baud, "serial.agentboot_baud")
+
+        guard !file.boot_entry.steps.isEmpty else { throw refuse("boot_entry.steps is empty") }
+        bootEntrySteps = try file.boot_entry.steps.enumerated().map { index, step in
+            let key = "boot_entry.steps[\(index)]"
+            let bytes: [UInt8]
+            switch (step.send, step.send_hex) {
+            case (let text?, nil): bytes = Array(text.utf8)
+            case (nil, let hex?):
+                guard let decoded = Self.decodeHex(hex) else { throw refuse("\(key).send_hex is not hex: \"\(hex)\"") }
+                bytes = decoded
+            default: throw refuse("\(key) needs exactly one of send or send_hex")
+            }
+            guard !bytes.isEmpty else { throw refuse("\(key) sends nothing") }
+            guard step.wait_ms >= 0 else { throw refuse("\(key).wait_ms must not be negative") }
+            return BootEntryStep(bytes: bytes, waitAfter: .milliseconds(step.wait_ms))
+        }
+        downloadModeDeadline = .milliseconds(try positive(file.boot_entry.download_mode_deadline_ms,
+                                                          "boot_entry.download_mode_deadline_ms"))
+
+        for phase in Self.requiredPhases where file.phases[phase] == nil {
+            throw refuse("phases.\(phase) is missing (deadline in seconds)")
+        }
+        var deadlines: [String: Duration] = [:]
+        for (phase, seconds) in file.phases {
+            deadlines[phase] = .seconds(try positive(seconds, "phases.\(phase)"))
+        }
+        phaseDeadlines = deadlines
+        for (key, count) in file.retries where count < 0 || count > 10 {
+            throw refuse("retries.\(key) must be 0–10 (got \(count))")
+        }
+        retries = file.retries
+
+        let unknown = file.qa.checks.filter { !Self.knownQAChecks.contains($0) }
+        guard unknown.isEmpty else {
+            throw refuse("qa.checks: unknown check \(unknown.map { "\"\($0)\"" }.joined(separator: ", ")); known: "
+                         + Self.knownQAChecks.sorted().joined(separator: ", "))
+        }
+        guard Set(file.qa.checks).count == file.qa.checks.count else { throw refuse("qa.checks lists a check twice") }
+        qaChecks = file.qa.checks
+        qaAttachBudget = .milliseconds(try positive(file.qa.attach_budget_ms, "qa.attach_budget_ms"))
+        qaCheckTimeout = .milliseconds(try positive(file.qa.check_timeout_ms, "qa.check_timeout_ms"))
+        qaDownloadBytes = try positive(file.qa.download_bytes, "qa.download_bytes")
+        qaUploadBytes = try positive(file.qa.upload_bytes, "qa.upload_bytes")
+        self.source = source
+    }
+
+    /// Loads a profile by file path, or by name from the profile folders
+    /// (`$PROVISION_PROFILES`, `./profiles`, the source checkout the binary was built in,
+    /// `/etc/provision/profiles`, `/usr/share/provision/profiles`).
+    public static func load(_ nameOrPath: String) throws -> Profile {
+        let path: String
+        if nameOrPath.contains("/") || nameOrPath.hasSuffix(".toml") {
+            path = nameOrPath
+        } else {
+            let candidates = searchFolders().map { "\($0)/\(nameOrPath).toml" }
+            guard let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
+                throw FirmwareError(file: "\(nameOrPath).toml", reason:
+                    "no such profile; looked in " + searchFolders().joined(separator: ", "))
+            }
+            path = found
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw FirmwareError(file: path, reason: "cannot read the profile")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw FirmwareError(file: path, reason: "not UTF-8 text")
+        }
+        return try Profile(toml: text, source: path)
+    }
+
+    /// The profile folders, in search order.
+    public static func searchFolders() -> [String] {
+        var folders: [String] = []
+        if let env = ProcessInfo.processInfo.environment["PROVISION_PROFILES"], !env.isEmpty { folders.append(env) }
+        folders.append(FileManager.default.currentDirectoryPath + "/profiles")
+        // A development build lives in <checkout>/.build/<triple>/debug/: walk up to the checkout.
+        var dir = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath()
+            .deletingLastPathComponent()
+        for _ in 0..<5 {
+            if FileManager.default.fileExists(atPath: dir.appendingPathComponent("Package.swift").path) {
+                folders.append(dir.appendingPathComponent("profiles").path)
+                break
+            }
+            dir = dir.deletingLastPathComponent()
+        }
+        folders += ["/etc/provision/profiles", "/usr/share/provision/profiles"]
+        var seen = Set<String>()
+        return folders.filter { seen.insert($0).inserted }
+    }
+
+    static func decodeHex(_ text: String) -> [UInt8]? {
+        let digits = Array(text.filter { !$0.isWhitespace })
+        guard !digits.isEmpty, digits.count % 2 == 0 else { return nil }
+        var out: [UInt8] = []
+        for i in stride(from: 0, to: digits.count, by: 2) {
+            guard let b = UInt8(String(digits[i...i + 1]), radix: 16) else { return nil }
+            out.append(b)
+        }
+        return out
+    }
+
+    private static func describe(_ error: Error) -> String {
+        if let parse = error as? TOMLParseError {
+            return "TOML syntax error at line \(parse.source.begin.line): \(parse.description)"
+        }
+        if let unexpected = error as? UnexpectedKeysError {
+            let keys = unexpected.keys.keys.sorted()
+            return "unknown key\(keys.count > 1 ? "s" : "") \(keys.joined(separator: ", "))"
+        }
+        switch error as? DecodingError {
+        case .keyNotFound(let key, let context)?:
+            return "missing key \((context.codingPath + [key]).map(\.stringValue).joined(separator: "."))"
+        case .typeMismatch(_, let context)?, .valueNotFound(_, let context)?, .dataCorrupted(let context)?:
+            return "wrong type for \(context.codingPath.map(\.stringValue).joined(separator: ".")): "
+                + context.debugDescription
+        default:
+            return "\(error)"
+        }
+    }
+}
+
+/// The on-disk shape of a profile; key names are the TOML keys.
+struct ProfileFile: Decodable {
+    struct Board: Decodable { let name: String; let description: String?; let chip: String }
+    struct USB: Decodable {
+        struct Identity: Decodable { let vendor_id: Int; let product_id: Int }
+        struct Running: Decodable {
+            let vendor_id: Int; let product_id: Int
+            let interfaces: Interfaces
+        }
+        struct Interfaces: Decodable { let soc_log: Int; let trace: Int; let vuart: Int }
+        let download: Identity
+        let running: Running
+    }
+    struct Serial: Decodable { let download_baud: Int; let runtime_baud: Int; let agentboot_baud: Int }
+    struct BootEntry: Decodable {
+        struct Step: Decodable { let send: String?; let send_hex: String?; let wait_ms: Int }
+        let steps: [Step]
+        let download_mode_deadline_ms: Int
+    }
+    struct QA: Decodable {
+        let checks: [String]
+        let attach_budget_ms: Int
+        let check_timeout_ms: Int
+        let download_bytes: Int
+        let upload_bytes: Int
+    }
+    let board: Board
+    let usb: USB
+    let serial: Serial
+    let boot_entry: BootEntry
+    let phases: [String: Int]
+    let retries: [String: Int]
+    let qa: QA
+}
+
+extension ProfileFile.USB.Running {
+    var asIdentity: ProfileFile.USB.Identity { .init(vendor_id: vendor_id, product_id: product_id) }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+
+/// `provision sim make-soc` and `provision inspect` as users run them: output, JSON, exit codes.
+@Suite struct InspectCLITests {
+    /// A small synthetic package written by the CLI itself.
+    private func makeSoc(_ extra: [String] = [], name: String = "LuatOS-SoC_V1112_EC618_FULL.soc") throws -> URL {
+        let folder = try ProvisionBinary.temporaryFolder()
+        let soc = folder.appendingPathComponent(name)
+        let result = try ProvisionBinary.run(["sim", "make-soc", soc.path, "--size", "small"] + extra)
+        try #require(result.status == 0, "make-soc failed: \(result.stderr)")
+        return soc
+    }
+
+    @Test func inspectJSONDescribesThePlan() throws {
+        let soc = try makeSoc()
+        let result = try ProvisionBinary.run(["inspect", soc.path, "--json"])
+        #expect(result.status == 0)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(json["chip"] as? String == "ec618")
+        #expect((json["versions"] as? [String: Any])?["bsp"] as? String == "V1112")
+        let images = try #require(json["images"] as? [[String: Any]])
+        #expect(images.map { $0["kind"] as? String } == ["BL", "AP", "CP"])
+        #expect(images.map { $0["address"] as? String } == ["0x004000", "0x024000", "0x000000"])
+        #expect(images.allSatisfy { ($0["sha256"] as? String)?.count == 64 })
+        let partitions = try #require(json["partitions"] as? [[String: Any]])
+        let script = try #require(partitions.first { $0["name"] as? String == "script" })
+        #expect(script["address"] as? String == "0x2CC000")
+        #expect(script["size"] as? Int == 131072)
+        let agentBoot = try #require(json["agentBoot"] as? [String: Any])
+        #expect(agentBoot["found"] as? Bool == true)
+        #expect(agentBoot["knownBuild"] is NSNull)
+    }
+
+    @Test func inspectTableNamesEveryImage() throws {
+        let soc = try makeSoc()
+        let result = try ProvisionBinary.run(["inspect", soc.path])
+        #expect(result.status == 0)
+        for needle in ["ap_bootloader.bin", "luatos.bin", "cp-demo-flash.bin", "0x2CC000", "128 KiB", "agentboot"] {
+            #expect(result.stdout.contains(needle), "missing \(needle)")
+        }
+    }
+
+    @Test func missingAgentBootIsShownNotFatalForInspect() throws {
+        let soc = try makeSoc(["--no-agentboot"])
+        let result = try ProvisionBinary.run(["inspect", soc.path])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("agentboot not found"))
+        #expect(result.stdout.contains("--agentboot FILE"))
+    }
+
+    /// Bad input: exit code 2, one line on stderr naming the file, nothing on stdout, no trace.
+    private func expectInputError(_ arguments: [String], mentioning file: String, _ reason: String) throws {
+        let result = try ProvisionBinary.run(arguments)
+        #expect(result.status == 2, "stderr: \(result.stderr)")
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.count == 1, "\(result.stderr)")
+        #expect(result.stderr.hasPrefix("provision: \(file)"))
+        #expect(result.stderr.contains(reason))
+        #expect(result.stdout.isEmpty)
+    }
+
+    @Test func inspectRefusesAFileThatIsNotAnArchive() throws {
+        let folder = try ProvisionBinary.temporaryFolder()
+        let file = folder.appendingPathComponent("main.lua.soc")
+        try Data("print(1)\n".utf8).write(to: file)
+        try expectInputError(["inspect", file.path], mentioning: file.path, "not a 7z or zip archive")
+    }
+
+    @Test func inspectRefusesATruncatedPackage() throws {
+        let soc = try makeSoc()
+        let bytes = try Data(contentsOf: soc)
+        try bytes.prefix(bytes.count / 2).write(to: soc)
+        try expectInputError(["inspect", soc.path], mentioning: soc.path, "truncated")
+    }
+
+    @Test func inspectRefusesAMissingFile() throws {
+        try expectInputError(["inspect", "/nonexistent/x.soc"], mentioning: "/nonexistent/x.soc", "no such file")
+    }
+
+    @Test func inspectRefusesAMissingAgentBootFile() throws {
+        let soc = try makeSoc()
+        try expectInputError(["inspect", soc.path, "--agentboot", "/nonexistent/ab.bin"],
+                             mentioning: "/nonexistent/ab.bin", "cannot read")
+    }
+
+    @Test func makeSocIntoAMissingFolderFailsAndLeavesNothing() throws {
+        let folder = try ProvisionBinary.temporaryFolder()
+        let target = folder.appendingPathComponent("no/such/dir/x.soc")
+        try expectInputError(["sim", "make-soc", target.path, "--size", "small"], mentioning: target.path,
+                             "cannot write")
+        #expect(!FileManager.default.fileExists(atPath: target.path))
+    }
+
+    @Test func makeSocZipAndPkgmodeVariantsInspect() throws {
+        let soc = try makeSoc(["--format", "zip", "--pkgmode"])
+        let result = try ProvisionBinary.run(["inspect", soc.path, "--json"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("\"format\" : \"zip\""))
+        #expect(result.stdout.contains("\"packageAddress\" : \"0x804000\""))
+    }
+}

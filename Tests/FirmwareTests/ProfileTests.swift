@@ -1,0 +1,60 @@
+import Firmware
+import Foundation
+import Testing
+
+@Suite struct ProfileTests {
+    static let repoProfiles = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("profiles")
+    static let shipped: String = {
+        try! String(contentsOf: repoProfiles.appendingPathComponent("air780e.toml"), encoding: .utf8)
+    }()
+
+    @Test func shippedProfileLoadsWithTheBoardsIdentities() throws {
+        let p = try Profile.load(Self.repoProfiles.appendingPathComponent("air780e.toml").path)
+        #expect(p.name == "air780e")
+        #expect(p.downloadMode == .init(vendorID: 0x17D1, productID: 0x0001))
+        #expect(p.runningMode == .init(vendorID: 0x19D1, productID: 0x0001))
+        #expect(p.runningInterfaces == .init(socLog: 2, trace: 4, vuart: 6))
+        #expect(p.bootEntrySteps.map(\.bytes) == [Array("AT+ECRST=delay,799\r\n".utf8), [0x7E, 0x00, 0x02, 0x7E]])
+        #expect(p.bootEntrySteps.map(\.waitAfter) == [.milliseconds(200), .milliseconds(800)])
+        #expect(Set(p.phaseDeadlines.keys).isSuperset(of: Profile.requiredPhases))
+        #expect(p.qaChecks.first == "get")
+    }
+
+    @Test func profileIsFoundByName() throws {
+        let p = try withEnvironment("PROVISION_PROFILES", Self.repoProfiles.path) { try Profile.load("air780e") }
+        #expect(p.source.hasSuffix("profiles/air780e.toml"))
+        #expect(throws: FirmwareError.self) { try Profile.load("no-such-board") }
+    }
+
+    static let breakages: [(String, String, String)] = [
+        ("vendor_id = 0x17D1", "vendor_id = 0x117D1", "16-bit"),
+        ("soc_log = 2", "soc_log = 4", "distinct"),
+        ("send_hex = \"7E00027E\"", "send_hex = \"7E0G027E\"", "not hex"),
+        ("\"gzip\",", "\"gzip\", \"telnet\",", "unknown check \"telnet\""),
+        ("qa = 180\n", "", "phases.qa is missing"),
+        ("download_baud = 921600", "download_baud = \"fast\"", "serial.download_baud"),
+        ("[retries]", "[retries]\nflsh = 1\n[extra]\nx = 1", "unknown key"),
+        ("chip = \"ec618\"", "chip = \"ec718\"", "ec718"),
+        ("[board]", "[board", "TOML syntax error at line"),
+        ("download_bytes = 65536", "download_bytes = 0", "qa.download_bytes must be positive"),
+    ]
+
+    @Test(arguments: breakages)
+    func brokenProfileIsRefusedNamingTheProblem(change: (String, String, String)) throws {
+        let (from, to, expected) = change
+        #expect(Self.shipped.contains(from))
+        let text = Self.shipped.replacingOccurrences(of: from, with: to)
+        let e = try #require(throws: FirmwareError.self) { try Profile(toml: text, source: "broken.toml") }
+        #expect(e.file == "broken.toml")
+        #expect(e.reason.contains(expected), "\(e.reason)")
+    }
+}
+
+private func withEnvironment<T>(_ key: String, _ value: String, _ body: () throws -> T) rethrows -> T {
+    let old = ProcessInfo.processInfo.environment[key]
+    setenv(key, value, 1)
+    defer { if let old { setenv(key, old, 1) } else { unsetenv(key) } }
+    return try body()
+}
