@@ -12,6 +12,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // System libraries (Debian -dev packages, found with pkg-config).
@@ -19,6 +24,7 @@ let package = Package(
         .systemLibrary(name: "CLua", pkgConfig: "lua5.3", providers: [.apt(["liblua5.3-dev"])]),
         .systemLibrary(name: "CLibUSB", pkgConfig: "libusb-1.0", providers: [.apt(["libusb-1.0-0-dev"])]),
         .systemLibrary(name: "CLibUDev", pkgConfig: "libudev", providers: [.apt(["libudev-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // Firmware packages: .soc, info.json, binpkg, flash plan, AgentBoot lookup, profiles.
         .target(name: "Firmware", dependencies: [
@@ -42,20 +48,46 @@ let package = Package(
         ]),
         // A simulated EC618 board (device side of the protocol, NOR flash model).
         .target(name: "BoardSim", dependencies: [
-            "EC618", "LuaImage", "Links", "Firmware",
+            "EC618", "LuaImage", "Links", "Firmware", "CLua", "CZlib",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
+        // Results store (SQLite through GRDB, PostgreSQL through postgres-nio) and batch reports.
+        .target(name: "Records", dependencies: [
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // The post-flash verifier: QA server, QA Lua script, verdict, LuatOS log decoder.
+        .target(name: "QA", dependencies: [
+            "Firmware", "LuaImage", "Links", "CZlib",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTLS", package: "hummingbird"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // The per-slot pipeline (actors), retry policy, phase timing, station events.
+        .target(name: "Station", dependencies: [
+            "Firmware", "Records", "QA", "BoardSim", "EC618", "Links", "LuaImage",
+        ]),
         .executableTarget(name: "provision", dependencies: [
-            "Firmware", "LuaImage", "Links", "EC618", "BoardSim", "Hotplug",
+            "Firmware", "LuaImage", "Links", "EC618", "BoardSim", "Hotplug", "QA", "Records", "Station",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        .testTarget(name: "FirmwareTests", dependencies: ["Firmware"]),
+        // Helpers shared by the test targets (spawning children reliably, temporary folders).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "FirmwareTests", dependencies: ["Firmware", "TestSupport"]),
         .testTarget(name: "LuaImageTests", dependencies: ["LuaImage", "CLua"]),
         .testTarget(name: "EC618Tests", dependencies: ["EC618", "Firmware", "Links"]),
         .testTarget(name: "BoardSimTests", dependencies: ["BoardSim", "EC618", "Firmware", "LuaImage", "Links"]),
         .testTarget(name: "HotplugTests", dependencies: ["Hotplug", "Links", "EC618", "BoardSim", "Firmware"]),
+        .testTarget(name: "StationTests", dependencies: ["Station", "Records", "Firmware"]),
+        .testTarget(name: "RecordsTests", dependencies: ["Records", "TestSupport"]),
+        .testTarget(name: "QATests", dependencies: [
+            "QA", "BoardSim", "EC618", "Firmware", "LuaImage", "Links",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
         // Runs the built `provision` binary: exit codes, messages, JSON output.
-        .testTarget(name: "CLITests", dependencies: ["Firmware", "LuaImage"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport", "Firmware", "LuaImage"]),
     ]
 )

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Firmware
 import Foundation
+import LuaImage
+import Records
 
 /// Exit codes every subcommand shares. Operators' scripts and the MES read them.
 enum ProvisionExit {
@@ -29,6 +31,11 @@ func fail(_ error: Error) -> ExitCode {
         message = e.description; code = e.exitCode
     case let e as FirmwareError:
         message = e.description; code = ProvisionExit.inputError
+    case let e as LuaImageError:
+        message = e.description; code = ProvisionExit.inputError
+    case let e as RecordsError:
+        // The store could not be opened or written: the machine/setup, not the board.
+        message = e.description; code = ProvisionExit.environmentError
     case let e as CustomStringConvertible:
         message = e.description; code = ProvisionExit.boardFailed
     default:

@@ -1,5 +1,6 @@
 import Firmware
 import Foundation
+import LuaImage
 
 /// What `provision inspect` shows, as a stable JSON document (`--json`) and a human table.
 struct InspectReport: Codable {
@@ -77,6 +78,8 @@ struct InspectReport: Codable {
     let images: [Image]
     let totalImageBytes: Int
     let agentBoot: AgentBootInfo
+    /// The files of the package's own script image (`script.bin`), when it carries one.
+    let scriptFiles: [Member]?
     let members: [Member]
     let warnings: [String]
 
@@ -114,7 +117,19 @@ struct InspectReport: Codable {
             agentBoot = AgentBootInfo(found: false, source: nil, size: nil, sha256: nil, knownBuild: nil)
         }
         members = soc.members.map { Member(name: $0.name, size: $0.size) }
-        warnings = soc.warnings
+        var warnings = soc.warnings
+        if let script = soc.plan.script {
+            do {
+                scriptFiles = try LuaDBReader.read(script.bytes, file: "\(soc.path):\(script.name)")
+                    .map { Member(name: $0.name, size: $0.bytes.count) }
+            } catch {
+                scriptFiles = nil
+                warnings.append("the package's script image is not a readable LuaDB: \(error)")
+            }
+        } else {
+            scriptFiles = nil
+        }
+        self.warnings = warnings
     }
 
     func json() throws -> String {
@@ -144,6 +159,11 @@ struct InspectReport: Codable {
         }
         lines.append(row(["", "total", "", "", String(totalImageBytes), ""], widths: widths))
         lines.append("")
+        if let scriptFiles {
+            lines.append("script.bin holds \(scriptFiles.count) files: "
+                         + scriptFiles.map { "\($0.name) (\($0.size) B)" }.joined(separator: ", "))
+            lines.append("")
+        }
         if agentBoot.found {
             lines.append("agentboot \(agentBoot.source ?? "") (\(agentBoot.size ?? 0) bytes) "
                          + (agentBoot.knownBuild.map { "known build: \($0)" } ?? "unknown build"))

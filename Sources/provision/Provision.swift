@@ -7,10 +7,21 @@ struct Provision: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "provision",
         abstract: "Flash and sign off Air780E (EC618, LuatOS) boards on a production line.",
+        discussion: "Without a subcommand, runs the station: provision --soc X.soc main.lua [--simulate N]",
         subcommands: [
+            StationCommand.self,
+            BuildScript.self,
+            Doctor.self,
+            Flash.self,
             Inspect.self,
+            QAServerCommand.self,
+            Report.self,
+            SetupUdev.self,
             Sim.self,
-        ]
+            Verify.self,
+            Watch.self,
+        ],
+        defaultSubcommand: StationCommand.self
     )
 }
 
@@ -21,6 +32,7 @@ struct Sim: AsyncParsableCommand {
         abstract: "Simulated boards and synthetic firmware fixtures.",
         subcommands: [
             MakeSoc.self,
+            SimBoard.self,
         ]
     )
 }

@@ -14,6 +14,7 @@ import Testing
 
     @Test func inspectJSONDescribesThePlan() throws {
         let soc = try makeSoc()
+        defer { try? FileManager.default.removeItem(at: soc.deletingLastPathComponent()) }
         let result = try ProvisionBinary.run(["inspect", soc.path, "--json"])
         #expect(result.status == 0)
         let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
@@ -34,6 +35,7 @@ import Testing
 
     @Test func inspectTableNamesEveryImage() throws {
         let soc = try makeSoc()
+        defer { try? FileManager.default.removeItem(at: soc.deletingLastPathComponent()) }
         let result = try ProvisionBinary.run(["inspect", soc.path])
         #expect(result.status == 0)
         for needle in ["ap_bootloader.bin", "luatos.bin", "cp-demo-flash.bin", "0x2CC000", "128 KiB", "agentboot"] {
@@ -43,6 +45,7 @@ import Testing
 
     @Test func missingAgentBootIsShownNotFatalForInspect() throws {
         let soc = try makeSoc(["--no-agentboot"])
+        defer { try? FileManager.default.removeItem(at: soc.deletingLastPathComponent()) }
         let result = try ProvisionBinary.run(["inspect", soc.path])
         #expect(result.status == 0)
         #expect(result.stdout.contains("agentboot not found"))
@@ -62,6 +65,7 @@ import Testing
 
     @Test func inspectRefusesAFileThatIsNotAnArchive() throws {
         let folder = try ProvisionBinary.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
         let file = folder.appendingPathComponent("main.lua.soc")
         try Data("print(1)\n".utf8).write(to: file)
         try expectInputError(["inspect", file.path], mentioning: file.path, "not a 7z or zip archive")
@@ -69,6 +73,7 @@ import Testing
 
     @Test func inspectRefusesATruncatedPackage() throws {
         let soc = try makeSoc()
+        defer { try? FileManager.default.removeItem(at: soc.deletingLastPathComponent()) }
         let bytes = try Data(contentsOf: soc)
         try bytes.prefix(bytes.count / 2).write(to: soc)
         try expectInputError(["inspect", soc.path], mentioning: soc.path, "truncated")
@@ -80,12 +85,14 @@ import Testing
 
     @Test func inspectRefusesAMissingAgentBootFile() throws {
         let soc = try makeSoc()
+        defer { try? FileManager.default.removeItem(at: soc.deletingLastPathComponent()) }
         try expectInputError(["inspect", soc.path, "--agentboot", "/nonexistent/ab.bin"],
                              mentioning: "/nonexistent/ab.bin", "cannot read")
     }
 
     @Test func makeSocIntoAMissingFolderFailsAndLeavesNothing() throws {
         let folder = try ProvisionBinary.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
         let target = folder.appendingPathComponent("no/such/dir/x.soc")
         try expectInputError(["sim", "make-soc", target.path, "--size", "small"], mentioning: target.path,
                              "cannot write")
@@ -94,9 +101,34 @@ import Testing
 
     @Test func makeSocZipAndPkgmodeVariantsInspect() throws {
         let soc = try makeSoc(["--format", "zip", "--pkgmode"])
+        defer { try? FileManager.default.removeItem(at: soc.deletingLastPathComponent()) }
         let result = try ProvisionBinary.run(["inspect", soc.path, "--json"])
         #expect(result.status == 0)
         #expect(result.stdout.contains("\"format\" : \"zip\""))
         #expect(result.stdout.contains("\"packageAddress\" : \"0x804000\""))
+    }
+}
+
+@Suite struct InspectScriptImageCLITests {
+    @Test func inspectListsTheFilesOfAnEmbeddedScriptImage() throws {
+        let folder = try ProvisionBinary.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let core = folder.appendingPathComponent("core.soc").path
+        #expect(try ProvisionBinary.run(["sim", "make-soc", core, "--size", "small"]).status == 0)
+        let main = folder.appendingPathComponent("main.lua")
+        try Data("log.info('hi')\n".utf8).write(to: main)
+        let image = folder.appendingPathComponent("script.bin").path
+        let built = try ProvisionBinary.run(["build-script", main.path, "--soc", core, "-o", image])
+        try #require(built.status == 0, "\(built.stderr)")
+        let mp = folder.appendingPathComponent("mp.soc").path
+        #expect(try ProvisionBinary.run(["sim", "make-soc", mp, "--size", "small", "--script", image]).status == 0)
+        let result = try ProvisionBinary.run(["inspect", mp, "--json"])
+        #expect(result.status == 0)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let files = try #require(json["scriptFiles"] as? [[String: Any]])
+        #expect(files.compactMap { $0["name"] as? String }.contains("main.luac"))
+        let images = try #require(json["images"] as? [[String: Any]])
+        #expect(images.last?["kind"] as? String == "SCRIPT")
+        #expect(images.last?["address"] as? String == "0x2CC000")
     }
 }

@@ -1,5 +1,6 @@
 import Firmware
 import Foundation
+import TestSupport
 import Testing
 
 /// `.soc` files written by 7-Zip itself (Debian's `7zip`, binary `7zz`), with the codecs and
@@ -30,13 +31,9 @@ import Testing
             try Data(member.bytes).write(to: pack.appendingPathComponent(member.name))
         }
         let output = folder.appendingPathComponent("LuatOS-SoC_V1112_EC618_FULL.soc")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = ["a", "-t7z", "-bd", "-bso0"] + options + [output.path + ".7z", "."]
-        process.currentDirectoryURL = pack
-        try process.run()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0)
+        let result = try ChildProcess.run(tool, ["a", "-t7z", "-bd", "-bso0"] + options + [output.path + ".7z", "."],
+                                          directory: pack.path)
+        try #require(result.status == 0, "7-Zip failed: \(result.stderr)")
         try FileManager.default.moveItem(atPath: output.path + ".7z", toPath: output.path)
 
         let theirs = try SocPackage.open(path: output.path)

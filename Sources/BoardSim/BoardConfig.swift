@@ -1,0 +1,26 @@
+/// What the simulated ROM and AgentBoot say and accept. Defaults follow spec §9; the values
+/// marked [I] there are inferences and are kept here as named settings.
+public struct BoardConfig: Sendable, Equatable {
+    /// Packet size the ROM offers in DATA_HEAD (spec §3.7: ≈0x400 [I]).
+    public var romPacketSize = 0x400
+    /// Packet size the AgentBoot offers (≈0x4000 [I]).
+    public var agentPacketSize = 0x4000
+    /// GET_VERSION answer (the real ROM's, from the capture; reused for the AgentBoot).
+    public var versionAnswer: [UInt8] = [0x00, 0x00, 0x00, 0x02, 0x01, 0x00, 0x00, 0x00, 0x02, 0x26, 0x21, 0x20]
+    /// AgentBoot bodies the ROM accepts, by SHA-256 hex. `nil`: any body whose header is
+    /// self-consistent (header hash over the header, body size and body hash over the body) —
+    /// what the real ROM is believed to check (spec §10 item 10).
+    public var acceptedAgentBoots: Set<String>?
+    /// Copies of a sync word one echo answers (spec §2.3: every host sends 2 per round).
+    public var syncWordsPerBurst = 2
+    /// Silence after which a sync burst ends and a resynchronising board listens again.
+    public var idleGap: Duration = .milliseconds(20)
+    /// Silence after which a half-received frame is thrown away. Generous: hosts that write in
+    /// 64-byte pieces with pauses (ectool) must not lose frames on a loaded machine, and a
+    /// damaged frame is caught by its CRC or length check anyway.
+    public var partialFrameTimeout: Duration = .milliseconds(500)
+    /// Largest request payload the board waits for before calling a length invalid.
+    public var maxRequestPayload = 0x10000
+
+    public init() {}
+}

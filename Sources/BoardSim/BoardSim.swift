@@ -1,1 +1,0 @@
-// Module BoardSim: see DESIGN.md layer table.

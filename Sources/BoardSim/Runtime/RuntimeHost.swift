@@ -1,0 +1,116 @@
+import CLua
+import Foundation
+
+/// Something the runtime's event loop must hand to Lua.
+enum RuntimeEvent: Sendable {
+    case timer(Int)
+    case http(Int, RuntimeHTTPOutcome)
+    case attach
+    case stop
+}
+
+/// The state behind the Lua primitives: owned by one `LuatOSRuntime` and only ever touched on
+/// its executor (during a Lua call or between two). Lua C functions reach it through an upvalue.
+final class RuntimeHost {
+    let settings: RuntimeSettings
+    let identity: RuntimeIdentity
+    /// LuaDB files by name (the flashed `/luadb/`).
+    let luadb: [String: [UInt8]]
+    let boot = ContinuousClock.now
+    let events: AsyncStream<RuntimeEvent>.Continuation
+    let http: RuntimeHTTPClient
+    let fsRoot: String
+    let luadbRoot: String
+
+    var attached = false
+    var nextRequest = 0
+    var timers: [Int: Task<Void, Never>] = [:]
+    var requests: [Int: Task<Void, Never>] = [:]
+    /// Output produced during the current Lua call, flushed to the ports afterwards.
+    var pendingLog: [[UInt8]] = []
+    var pendingVUART: [UInt8] = []
+    var taskErrors: [String] = []
+    var rebootReason: String?
+
+    init(settings: RuntimeSettings, identity: RuntimeIdentity, luadb: [String: [UInt8]],
+         events: AsyncStream<RuntimeEvent>.Continuation) throws {
+        self.settings = settings
+        self.identity = identity
+        self.luadb = luadb
+        self.events = events
+        self.http = RuntimeHTTPClient(faults: settings.faults, maxResponseBytes: settings.maxResponseBytes)
+        fsRoot = settings.sandboxDirectory + "/fs"
+        luadbRoot = settings.sandboxDirectory + "/luadb"
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: fsRoot, withIntermediateDirectories: true)
+        // /luadb is re-made from flash at every boot, like the mapped partition.
+        try? fm.removeItem(atPath: luadbRoot)
+        try fm.createDirectory(atPath: luadbRoot, withIntermediateDirectories: true)
+        for (name, bytes) in luadb {
+            try Data(bytes).write(to: URL(fileURLWithPath: luadbRoot + "/" + name))
+        }
+    }
+
+    var millisecondsSinceBoot: Int64 {
+        let elapsed = ContinuousClock.now - boot
+        return elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+    }
+
+    var pendingWork: Bool { !timers.isEmpty || !requests.isEmpty || (!attached && !settings.faults.noAttach) }
+
+    func log(_ text: String) {
+        pendingLog.append(Array(text.utf8))
+    }
+
+    func startTimer(_ id: Int, milliseconds: Int) {
+        timers[id]?.cancel()
+        let events = self.events
+        timers[id] = Task {
+            try? await Task.sleep(for: .milliseconds(milliseconds))
+            if !Task.isCancelled { events.yield(.timer(id)) }
+        }
+    }
+
+    func stopTimer(_ id: Int) {
+        timers.removeValue(forKey: id)?.cancel()
+    }
+
+    func startRequest(_ request: RuntimeHTTPRequest) {
+        let events = self.events
+        let http = self.http
+        requests[request.id] = Task {
+            let outcome = await http.perform(request)
+            events.yield(.http(request.id, outcome))
+        }
+    }
+
+    /// Maps a board path (`/luadb/x`, `/x`) into the sandbox. `/luadb` is read-only.
+    func hostPath(_ path: String, mode: String) -> Result<String, PathRefusal> {
+        var parts: [Substring] = []
+        for part in path.split(separator: "/") where part != "." && !part.isEmpty {
+            if part == ".." { return .failure(PathRefusal(reason: "path leaves the file system: \(path)")) }
+            parts.append(part)
+        }
+        let writing = mode.contains("w") || mode.contains("a") || mode.contains("+")
+        if parts.first == "luadb" {
+            if writing { return .failure(PathRefusal(reason: "/luadb is read-only: \(path)")) }
+            return .success(([luadbRoot] + parts.dropFirst().map(String.init)).joined(separator: "/"))
+        }
+        return .success(([fsRoot] + parts.map(String.init)).joined(separator: "/"))
+    }
+
+    struct PathRefusal: Error { let reason: String }
+
+    /// Cancels pending timers and requests; returns the HTTP client for the caller to shut down.
+    func cancelAll() -> RuntimeHTTPClient {
+        for task in timers.values { task.cancel() }
+        for task in requests.values { task.cancel() }
+        timers = [:]
+        requests = [:]
+        return http
+    }
+
+    static func from(_ L: OpaquePointer?) -> RuntimeHost {
+        Unmanaged<RuntimeHost>.fromOpaque(lua_touserdata(L, shim_lua_upvalueindex(1))!).takeUnretainedValue()
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import Links
+
+/// Who the simulated module is: what `mobile.*` answers.
+public struct RuntimeIdentity: Sendable, Equatable, Codable {
+    public var imei: String
+    public var iccid: String
+    public var imsi: String
+    /// Signal quality 0–31 (`mobile.csq()`).
+    public var csq: Int
+
+    public init(imei: String, iccid: String, imsi: String = "460001234567890", csq: Int = 24) {
+        self.imei = imei
+        self.iccid = iccid
+        self.imsi = imsi
+        self.csq = csq
+    }
+
+    /// A plausible identity derived from a board number, so simulated lines have distinct boards.
+    public static func simulated(_ number: Int) -> RuntimeIdentity {
+        let serial = String(format: "%06d", number % 1_000_000)
+        return RuntimeIdentity(imei: "86201106\(serial)0", iccid: "8986002210\(serial)0001",
+                               imsi: "46000\(String(format: "%010d", number))", csq: 18 + number % 10)
+    }
+}
+
+/// Network faults of the simulated 4G link.
+public struct NetworkFaults: Sendable, Equatable {
+    /// The module never attaches: `IP_READY` is never published.
+    public var noAttach = false
+    /// Extra delay before every HTTP request goes out (a slow link).
+    public var extraLatency: Duration = .zero
+    /// Requests whose URL contains this text have their connection dropped (code -5).
+    public var dropConnectionsMatching: String?
+    /// Requests whose URL contains this text have one request-body byte flipped on the way out.
+    public var alterRequestBodyMatching: String?
+    /// Requests whose URL contains this text have one response-body byte flipped on the way in.
+    public var corruptResponseBodyMatching: String?
+
+    public init() {}
+    public static let none = NetworkFaults()
+}
+
+/// How a runtime boots and behaves. Defaults are realistic; tests shorten the delays to milliseconds.
+public struct RuntimeSettings: Sendable {
+    /// Time from boot to `IP_READY` (4G attach).
+    public var attachDelay: Duration = .seconds(3)
+    /// Folder standing in for the board's LittleFS root (`/`); created if missing.
+    public var sandboxDirectory: String
+    /// Separator between Lua arguments in log records: TAB up to LuatOS core 2025-07 (V1112), a
+    /// space after it (spec §5.3).
+    public var logArgumentSeparator: String = "\t"
+    /// How log frames on the x.2 port escape `7E`/`7D` (an open question, spec §6 item 1).
+    public var logEscaping: LuatOSLogFrame.Escaping = .airm2m
+    /// Largest HTTP response body a request accepts before failing with -3.
+    public var maxResponseBytes = 4 * 1024 * 1024
+    public var faults = NetworkFaults.none
+    /// Firmware version string (`rtos.version()`).
+    public var firmwareVersion = "V1112"
+
+    public init(sandboxDirectory: String) {
+        self.sandboxDirectory = sandboxDirectory
+    }
+}
+
+/// Where the runtime's USB ports go: the SoC-log port (x.2, 0x7E frames) and the user virtual
+/// UART (x.6, raw bytes). Each sink receives bytes in order; nil drops them (they are still kept
+/// in the runtime's own transcript).
+public struct RuntimePorts: Sendable {
+    public var socLog: (@Sendable ([UInt8]) async -> Void)?
+    public var vuart: (@Sendable ([UInt8]) async -> Void)?
+
+    public init(socLog: (@Sendable ([UInt8]) async -> Void)? = nil,
+                vuart: (@Sendable ([UInt8]) async -> Void)? = nil) {
+        self.socLog = socLog
+        self.vuart = vuart
+    }
+}
+
+extension RuntimePorts {
+    /// Ports that write to byte links: the device side of a `MemoryLink` pair or a pseudo-terminal,
+    /// so a host reads the simulated x.2 and x.6 ports like ttys. Write errors (the host closed its
+    /// side) drop the bytes, as an unplugged USB port would.
+    public static func links(socLog: (any ByteLink)?, vuart: (any ByteLink)?) -> RuntimePorts {
+        RuntimePorts(socLog: sink(socLog), vuart: sink(vuart))
+    }
+
+    private static func sink(_ link: (any ByteLink)?) -> (@Sendable ([UInt8]) async -> Void)? {
+        guard let link else { return nil }
+        return { bytes in try? await link.write(bytes) }
+    }
+}

@@ -1,1 +1,0 @@
-// Module EC618: see DESIGN.md layer table.

@@ -1,0 +1,293 @@
+import Firmware
+import Links
+
+/// Drives one board through a complete download session over a `ByteLink`: DLBOOT sync →
+/// AgentBoot → per-image BURN_ONE/header/blocks/burn status → SYS_RST (spec §6.6, §6.7).
+///
+/// The only part of the module that does I/O. Packet sizes are always the ones the device
+/// offers in DATA_HEAD. Retries follow §8.3: idempotent commands and DOWNLOAD_DATA (same index)
+/// are resent after a pause and an input flush; a block whose retries run out is restarted from
+/// its AGBOOT sync; BURN_ONE is only resent after a fresh LPC sync.
+public actor Flasher {
+    public let link: any ByteLink
+    public let settings: FlasherSettings
+    private let onEvent: @Sendable (FlashEvent) -> Void
+
+    // Where we are, for errors.
+    private var phase: FlashPhase = .romSync
+    private var image: ImageKind?
+    private var offset: Int?
+
+    public init(link: any ByteLink, settings: FlasherSettings = FlasherSettings(),
+                onEvent: @escaping @Sendable (FlashEvent) -> Void = { _ in }) {
+        self.link = link
+        self.settings = settings
+        self.onEvent = onEvent
+    }
+
+    /// Flashes every image of `plan` (a full plan, or a script-only one) after loading
+    /// `agentBoot`, then resets the board. The link is closed afterwards, also on failure.
+    public func flash(_ plan: FlashPlan, agentBoot: [UInt8]) async throws(FlashError) {
+        defer { phase = .romSync }
+        do throws(FlashError) {
+            let targets = try plan.images.map { img throws(FlashError) in
+                switch BurnAddressing.target(for: img) {
+                case .success(let t): return t
+                case .failure(let e):
+                    throw FlashError(phase: .burn, image: img.kind, offset: nil, cause: .plan(e), link: link.name,
+                                     isRetryable: false)
+                }
+            }
+            try await loadAgentBoot(agentBoot)
+            var planDone = 0
+            for (img, target) in zip(plan.images, targets) {
+                try await burn(img, target: target, planDone: planDone, planTotal: plan.totalBytes)
+                planDone += img.size
+            }
+            try await reset()
+        } catch {
+            await link.close()
+            throw error
+        }
+        await link.close()
+    }
+
+    // MARK: - Session steps
+
+    private func loadAgentBoot(_ body: [UInt8]) async throws(FlashError) {
+        enter(.romSync, image: nil)
+        try await sync(.dlboot)
+        enter(.agentBoot, image: nil)
+        try await baseInfo(expecting: .imgh, framing: .plain)
+        let header = ImageHeader.agentBoot(body, baud: settings.agentBootBaud).encode()
+        try await transfer(header, framing: .plain) { _ in }
+        try await sync(.dlboot)
+        try await baseInfo(expecting: .agbt, framing: .plain)
+        try await transfer(body, framing: .plain) { [onEvent] done in
+            onEvent(.agentBootProgress(done: done, total: body.count))
+        }
+    }
+
+    private func burn(_ img: FlashImage, target: BurnTarget, planDone: Int, planTotal: Int) async throws(FlashError) {
+        enter(.burn, image: img.kind)
+        onEvent(.imageStarted(img.kind, name: img.name, size: img.size))
+        try await burnOne(target)
+        try await sync(.agboot)
+        try await sync(.agboot)
+        try await baseInfo(expecting: .imgh, framing: .protected)
+        let header = ImageHeader(bodyID: target.imageID, burnAddress: target.headerBurnAddress, image: img.bytes)
+        try await transfer(header.encode(), framing: .protected) { _ in }
+
+        var blockStart = 0
+        while blockStart < img.size {
+            let block = Array(img.bytes[blockStart..<min(img.size, blockStart + ProtocolConstants.maxOuterBlock)])
+            let base = blockStart
+            var attempt = 0
+            while true {
+                do throws(FlashError) {
+                    try await sync(.agboot)
+                    if settings.baseInfoPerBlock {
+                        try await baseInfo(expecting: target.imageID, framing: .protected)
+                    }
+                    try await transfer(block, framing: .protected, offsetBase: base) { [onEvent] done in
+                        onEvent(.progress(img.kind, imageDone: base + done, imageTotal: img.size,
+                                          planDone: planDone + base + done, planTotal: planTotal))
+                    }
+                    break
+                } catch where error.isRetryable && attempt < settings.blockRetries {
+                    attempt += 1
+                    onEvent(.retrying(.burn, image: img.kind, offset: base, reason: "restarting block: \(error.cause)"))
+                    await settings.sleep(settings.retryPause)
+                }
+            }
+            blockStart += block.count
+        }
+        if img.size == 0 {
+            onEvent(.progress(img.kind, imageDone: 0, imageTotal: 0, planDone: planDone, planTotal: planTotal))
+        }
+
+        enter(.burnStatus, image: img.kind)
+        offset = img.size
+        let status = try await exchange(RequestFrame(.getBurnStatus), framing: .protected)
+        guard status.payload == ProtocolConstants.burnStatusOK else {
+            throw failure(.burnFailed(status: status.payload), retryable: false)
+        }
+        onEvent(.imageDone(img.kind))
+    }
+
+    /// BURN_ONE after an LPC sync; never resent blindly (its answer may have been lost after the
+    /// AgentBoot acted on it), always after a fresh LPC sync (§8.3).
+    private func burnOne(_ target: BurnTarget) async throws(FlashError) {
+        var attempt = 0
+        while true {
+            try await sync(.lpc)
+            do throws(FlashError) {
+                _ = try await exchange(RequestFrame(.burnOne, payload: target.burnOnePayload), framing: .protected,
+                                       retries: 0)
+                return
+            } catch where error.isRetryable && attempt < settings.commandRetries {
+                attempt += 1
+                onEvent(.retrying(phase, image: image, offset: nil, reason: "BURN_ONE: \(error.cause)"))
+                await settings.sleep(settings.retryPause)
+            }
+        }
+    }
+
+    private func reset() async throws(FlashError) {
+        enter(.reset, image: nil)
+        try await sync(.lpc)
+        let answer = try await exchange(RequestFrame(.sysReset), framing: .protected)
+        // A wrong answer is a warning only: the chip may reset anyway (spec §8.2).
+        onEvent(.reset(answerOK: answer.payload == ProtocolConstants.resetAnswer))
+    }
+
+    // MARK: - Protocol building blocks
+
+    /// GET_VERSION → SEL_IMAGE (must name `expected`) → VERIFY_IMAGE (spec §3.6).
+    private func baseInfo(expecting expected: ImageIdentifier, framing: Framing) async throws(FlashError) {
+        _ = try await exchange(RequestFrame(.getVersion), framing: framing)
+        let selected = try await exchange(RequestFrame(.selImage), framing: framing)
+        guard selected.payload.count == 4 else {
+            throw failure(.unexpectedPayload(command: "SEL_IMAGE", payload: selected.payload), retryable: false)
+        }
+        let got = LE.u32(selected.payload, at: 0)
+        guard got == expected.rawValue else { throw failure(.imageMismatch(expected: expected, got: got), retryable: false) }
+        _ = try await exchange(RequestFrame(.verifyImage), framing: framing)
+    }
+
+    /// One transfer: DATA_HEAD/DOWNLOAD_DATA… in the packet sizes the device offers, then DONE (§3.7).
+    private func transfer(_ blob: [UInt8], framing: Framing, offsetBase: Int = 0,
+                          progress: (Int) -> Void) async throws(FlashError) {
+        var sent = 0
+        var index: UInt8 = 0
+        while sent < blob.count {
+            let remaining = blob.count - sent
+            offset = offsetBase + sent
+            let head = try await exchange(RequestFrame(.dataHead, payload: LE.bytes(UInt32(remaining))), framing: framing)
+            guard head.payload.count == 4 else {
+                throw failure(.unexpectedPayload(command: "DATA_HEAD", payload: head.payload), retryable: false)
+            }
+            let offered = LE.u32(head.payload, at: 0)
+            guard offered > 0, offered <= UInt32(remaining), offered <= UInt32(ProtocolConstants.maxPacketSize) else {
+                throw failure(.badPacketSize(offered: offered, remaining: remaining), retryable: true)
+            }
+            let packet = Array(blob[sent..<(sent + Int(offered))])
+            _ = try await exchange(RequestFrame(.downloadData, index: index, payload: packet), framing: framing)
+            sent += Int(offered)
+            index &+= 1
+            progress(sent)
+        }
+        offset = offsetBase + blob.count
+        _ = try await exchange(RequestFrame(.done), framing: framing)
+    }
+
+    /// Sends `request` and returns the checked answer, resending on retryable failures.
+    private func exchange(_ request: RequestFrame, framing: Framing, retries: Int? = nil) async throws(FlashError)
+        -> ResponseFrame
+    {
+        let wire = request.encode(framing)
+        let maxPayload = framing == .plain ? ProtocolConstants.maxDLResponsePayload : 255
+        let allowed = retries ?? settings.commandRetries
+        var attempt = 0
+        while true {
+            do throws(FlashError) {
+                if attempt > 0 {
+                    await settings.sleep(settings.retryPause)
+                    await drainInput()
+                }
+                try await write(wire)
+                let deadline = ContinuousClock.now + settings.responseTimeout
+                let head = try await readExactly(ResponseFrame.headSize, deadline: deadline)
+                let rest = try await readExactly(ResponseFrame.bytesAfterHead(head, framing: framing), deadline: deadline)
+                do {
+                    return try ResponseFrame.decode(head + rest, answering: request, framing: framing,
+                                                    maxPayload: maxPayload)
+                } catch {
+                    throw failure(error, retryable: error.isRetryable)
+                }
+            } catch where error.isRetryable && attempt < allowed {
+                attempt += 1
+                onEvent(.retrying(phase, image: image, offset: offset, reason: "\(commandName(request)): \(error.cause)"))
+            }
+        }
+    }
+
+    /// The sync procedure of spec §2.2.
+    private func sync(_ word: SyncWord) async throws(FlashError) {
+        for _ in 0..<settings.syncRounds {
+            await drainInput()
+            for _ in 0..<settings.syncWordsPerRound { try await write(word.bytes) }
+            let echo: [UInt8]
+            do throws(FlashError) {
+                echo = try await readExactly(4, deadline: ContinuousClock.now + settings.syncEchoTimeout)
+            } catch where error.cause == .response(.timeout) {
+                continue
+            }
+            if word == .dlboot && settings.dlbootTrailingByteProbe > .zero {
+                if let extra = try? await link.read(maxCount: 1, deadline: ContinuousClock.now + settings.dlbootTrailingByteProbe),
+                   extra.first != 0 {
+                    continue
+                }
+            }
+            if echo == word.bytes {
+                return
+            }
+        }
+        throw failure(.syncFailed(word, rounds: settings.syncRounds), retryable: true)
+    }
+
+    // MARK: - Link access with error mapping
+
+    private func write(_ bytes: [UInt8]) async throws(FlashError) {
+        do { try await link.write(bytes) } catch { throw linkFailure(error) }
+    }
+
+    private func readExactly(_ count: Int, deadline: ContinuousClock.Instant) async throws(FlashError) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(count)
+        while out.count < count {
+            do {
+                out += try await link.read(maxCount: count - out.count, deadline: deadline)
+            } catch let error as LinkError {
+                if case .timeout = error {
+                    throw failure(out.isEmpty ? .timeout : .truncated(got: out.count, needed: count), retryable: true)
+                }
+                throw linkFailure(error)
+            } catch {
+                throw linkFailure(error)
+            }
+        }
+        return out
+    }
+
+    /// Discards whatever the device sent that nobody asked for (stale echoes, late answers).
+    private func drainInput() async {
+        while let bytes = try? await link.read(maxCount: 4096, deadline: .now), !bytes.isEmpty {}
+    }
+
+    // MARK: - Errors
+
+    private func enter(_ phase: FlashPhase, image: ImageKind?) {
+        self.phase = phase
+        self.image = image
+        self.offset = nil
+        onEvent(.phaseStarted(phase))
+    }
+
+    private func failure(_ error: ResponseError, retryable: Bool) -> FlashError {
+        FlashError(phase: phase, image: image, offset: offset, cause: .response(error), link: link.name,
+                   isRetryable: retryable)
+    }
+
+    private func linkFailure(_ error: any Error) -> FlashError {
+        let linkError = error as? LinkError ?? .io(link: link.name, reason: "\(error)")
+        return FlashError(phase: phase, image: image, offset: offset, cause: .link(linkError), link: link.name,
+                          isRetryable: false)
+    }
+
+    private func commandName(_ request: RequestFrame) -> String {
+        if request.family == .lpc, let c = LPCCommand(rawValue: request.command) { return "LPC \(c)" }
+        if let c = DLCommand(rawValue: request.command) { return "\(c)" }
+        return hex8(request.command)
+    }
+}

@@ -1,0 +1,26 @@
+/// One thing the device layer saw, reduced to what slot tracking needs. The libudev adapter
+/// produces these; tests feed synthetic ones to `SlotTracker`.
+public enum DeviceEvent: Sendable, Equatable {
+    /// A USB device (not an interface) is present at `path`.
+    case usbAdded(USBDevice)
+    /// The USB device at `path` went away.
+    case usbRemoved(path: PhysicalPath)
+    /// A tty appeared below the USB device at `path`, on USB interface `interface`.
+    case ttyAdded(path: PhysicalPath, interface: Int?, devnode: String)
+    /// A tty went away.
+    case ttyRemoved(path: PhysicalPath, devnode: String)
+}
+
+/// A USB device as the bus shows it.
+public struct USBDevice: Sendable, Equatable {
+    public let path: PhysicalPath
+    public let id: USBID
+    /// The usbfs node, e.g. `/dev/bus/usb/001/005` (what libusb opens).
+    public let devnode: String?
+
+    public init(path: PhysicalPath, id: USBID, devnode: String?) {
+        self.path = path
+        self.id = id
+        self.devnode = devnode
+    }
+}

@@ -1,1 +1,0 @@
-// Module Hotplug: see DESIGN.md layer table.

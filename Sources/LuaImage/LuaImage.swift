@@ -1,1 +1,0 @@
-// Module LuaImage: see DESIGN.md layer table.

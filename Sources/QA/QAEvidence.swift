@@ -1,0 +1,83 @@
+/// What the QA server itself saw for one request of a session: the station's side of the truth.
+public struct QAObservation: Sendable, Equatable, Codable {
+    /// The check this request belongs to (`get`, `form_post`, …, or `report`).
+    public let check: String
+    /// Milliseconds since the session was created.
+    public let atMs: Int
+    public let method: String
+    public let path: String
+    /// The status the server answered.
+    public let status: Int
+    public let receivedBytes: Int
+    /// SHA-256 (lowercase hex) of what was received (request body, or the uploaded file part).
+    public let receivedSHA256: String?
+    /// SHA-256 (lowercase hex) of what was served.
+    public let servedSHA256: String?
+    /// Whether what was received matched what the nonce says the board must send (always true
+    /// for pure downloads, which receive nothing).
+    public let matched: Bool
+    public let note: String
+
+    public init(check: String, atMs: Int, method: String, path: String, status: Int, receivedBytes: Int,
+                receivedSHA256: String?, servedSHA256: String?, matched: Bool, note: String) {
+        self.check = check
+        self.atMs = atMs
+        self.method = method
+        self.path = path
+        self.status = status
+        self.receivedBytes = receivedBytes
+        self.receivedSHA256 = receivedSHA256
+        self.servedSHA256 = servedSHA256
+        self.matched = matched
+        self.note = note
+    }
+}
+
+/// A request the server refused (unknown session, bad signature, replay, oversized body, …).
+public struct QARejection: Sendable, Equatable, Codable {
+    public let sessionID: String?
+    public let atMs: Int
+    public let path: String
+    public let status: Int
+    public let reason: String
+}
+
+/// The board's final report, as it signed it.
+public struct QABoardReport: Sendable, Equatable, Codable {
+    public struct Check: Sendable, Equatable, Codable {
+        public let name: String
+        public let code: Int
+        public let ms: Int
+        public let ok: Bool
+        public let hash: String?
+        public let detail: String?
+    }
+    public let sid: String
+    public let imei: String
+    public let iccid: String
+    public let csq: Int
+    public let fw: String
+    public let attachMs: Int?
+    public let checks: [Check]
+    public let downloadSHA256: String?
+
+    enum CodingKeys: String, CodingKey {
+        case sid, imei, iccid, csq, fw, checks
+        case attachMs = "attach_ms"
+        case downloadSHA256 = "download_sha256"
+    }
+}
+
+/// Everything recorded for one session, as the verdict reads it.
+public struct QASessionEvidence: Sendable, Equatable, Codable {
+    public let sessionID: String
+    public let boardID: String
+    public let plan: QAPlan
+    public let observations: [QAObservation]
+    public let rejections: [QARejection]
+    public let report: QABoardReport?
+    /// When the accepted report arrived (ms since session creation).
+    public let reportAtMs: Int?
+    /// Expected SHA-256 (lowercase hex) per check label, derived from the nonce.
+    public let expected: [String: String]
+}

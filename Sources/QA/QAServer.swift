@@ -1,0 +1,218 @@
+import Foundation
+import Hummingbird
+import HummingbirdTLS
+import Logging
+
+/// The QA server: per-board sessions with a random nonce and key, endpoints the board's QA script
+/// calls (GET, form POST, multipart upload, download, JSON echo, gzip, signed report), and a
+/// record of what it really received and served. Embedded in the station or run alone
+/// (`provision qa-server`); several stations can share one.
+///
+/// The board only ever sees `publicURL` (a tunnel or cloud host may sit in front).
+public actor QAServer {
+    public let host: String
+    public let requestedPort: Int
+    private let configuredPublicURL: String?
+    private let adminToken: String?
+    private let tls: QATLSIdentity?
+    private let requestedHTTPSPort: Int
+    private let configuredPublicHTTPSURL: String?
+    private var httpsTask: Task<Void, Error>?
+    /// The https listener's port (after `start`, when the server has a TLS identity).
+    public private(set) var boundHTTPSPort: Int?
+    let state = QAServerState()
+    private var runTask: Task<Void, Error>?
+    /// The port actually bound (after `start`).
+    public private(set) var boundPort: Int?
+
+    /// - Parameters:
+    ///   - host: address to listen on (`127.0.0.1` in tests).
+    ///   - port: port to listen on; 0 picks a free one (see `boundPort`).
+    ///   - publicURL: the base URL boards use, when not `http://host:port`.
+    ///   - adminToken: enables the `/admin/…` endpoints for remote stations (bearer token).
+    ///   - tls: certificate and key for the https check's listener (`httpsPort`, 0 = any free port).
+    public init(host: String = "127.0.0.1", port: Int = 0, publicURL: String? = nil, adminToken: String? = nil,
+                tls: QATLSIdentity? = nil, httpsPort: Int = 0, publicHTTPSURL: String? = nil) {
+        self.adminToken = adminToken
+        self.tls = tls
+        self.requestedHTTPSPort = httpsPort
+        self.configuredPublicHTTPSURL = publicHTTPSURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+        self.host = host
+        self.requestedPort = port
+        self.configuredPublicURL = publicURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+    }
+
+    /// The base URL boards are given.
+    public var publicURL: String {
+        configuredPublicURL ?? "http://\(host.contains(":") ? "[\(host)]" : host):\(boundPort ?? requestedPort)"
+    }
+
+    /// The https base URL boards are given for the https check, when there is a TLS listener.
+    public var publicHTTPSURL: String? {
+        guard tls != nil else { return nil }
+        return configuredPublicHTTPSURL
+            ?? "https://\(host.contains(":") ? "[\(host)]" : host):\(boundHTTPSPort ?? requestedHTTPSPort)"
+    }
+
+    /// Starts listening; returns the bound port. Throws when the address cannot be bound.
+    @discardableResult
+    public func start() async throws -> Int {
+        if let boundPort { return boundPort }
+        let port = try await listen(router: plainRouter(), port: requestedPort, tls: nil) { self.runTask = $0 }
+        boundPort = port
+        if let tls {
+            let configuration: TLSConfiguration
+            do {
+                let chain = try NIOSSLCertificate.fromPEMBytes(Array(tls.certificatePEM.utf8))
+                let key = try NIOSSLPrivateKey(bytes: Array(tls.privateKeyPEM.utf8), format: .pem)
+                configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) },
+                                                                         privateKey: .privateKey(key))
+            } catch {
+                await stop()
+                throw QAServerError(reason: "TLS certificate or key unusable: \(error)")
+            }
+            do {
+                boundHTTPSPort = try await listen(router: QARoutes.tlsRouter(state: state), port: requestedHTTPSPort,
+                                                  tls: configuration) { self.httpsTask = $0 }
+            } catch {
+                await stop()
+                throw error
+            }
+        }
+        return port
+    }
+
+    private func plainRouter() -> Router<BasicRequestContext> {
+        let router = QARoutes.router(state: state)
+        if let adminToken, !adminToken.isEmpty {
+            QAAdminRoutes.add(to: router, token: adminToken, state: state,
+                              certificatePEM: tls?.certificatePEM) { [weak self] board, plan in
+                guard let self else { return QASessionTicket.invalid }
+                return await self.createSession(boardID: board, plan: plan)
+            }
+        }
+        return router
+    }
+
+    /// Runs one listener; returns its bound port once it accepts connections.
+    private func listen(router: Router<BasicRequestContext>, port requested: Int, tls: TLSConfiguration?,
+                        keep: (Task<Void, Error>) -> Void) async throws -> Int {
+        let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
+        var logger = Logger(label: "provision.qa-server")
+        logger.logLevel = .critical
+        let app = Application(router: router, server: try tls.map { try .tls(.http1(), tlsConfiguration: $0) } ?? .http1(),
+                              configuration: .init(address: .hostname(host, port: requested), serverName: nil),
+                              onServerRunning: { channel in
+                                  portSink.yield(channel.localAddress?.port ?? 0)
+                                  portSink.finish()
+                              },
+                              logger: logger)
+        let (errors, errorSink) = AsyncStream.makeStream(of: String.self)
+        let task = Task {
+            do { try await app.runService(gracefulShutdownSignals: []) }
+            catch { errorSink.yield("\(error)"); portSink.finish(); throw error }
+            errorSink.finish()
+            portSink.finish()
+        }
+        keep(task)
+        var port: Int?
+        for await p in ports { port = p; break }
+        guard let port, port > 0 else {
+            var reason = "could not listen"
+            for await e in errors { reason = e; break }
+            throw QAServerError(reason: "cannot listen on \(host):\(requested): \(reason)")
+        }
+        return port
+    }
+
+    /// Stops listening and waits for the server to shut down.
+    public func stop() async {
+        for task in [runTask, httpsTask].compactMap({ $0 }) {
+            task.cancel()
+            _ = try? await task.value
+        }
+        runTask = nil
+        httpsTask = nil
+    }
+
+    /// Opens a session for one board: a fresh session id, nonce and key.
+    public func createSession(boardID: String, plan: QAPlan = QAPlan()) async -> QASessionTicket {
+        let sid = QARandom.hex(bytes: 8)
+        let ticket = QASessionTicket(sessionID: sid, boardID: boardID, sessionURL: "\(publicURL)/qa/\(sid)",
+                                     httpsSessionURL: publicHTTPSURL.map { "\($0)/qa/\(sid)" },
+                                     nonce: QARandom.hex(bytes: 16),
+                                     key: QARandom.hex(bytes: 16), plan: plan)
+        await state.add(ticket)
+        return ticket
+    }
+
+    /// Everything the server recorded for a session.
+    public func evidence(sessionID: String) async -> QASessionEvidence? { await state.evidence(sessionID) }
+
+    /// Requests refused because they named no known session.
+    public func unknownSessionRejections() async -> [QARejection] { await state.unknownRejections }
+
+    /// The verdict for a session as of now, from the server's evidence and the board's VUART events.
+    public func verdict(sessionID: String, boardEvents: [QABoardEvent] = []) async -> QAVerdict? {
+        guard let evidence = await state.evidence(sessionID), let elapsed = await state.elapsedMs(sessionID) else { return nil }
+        return QAJudge.verdict(evidence: evidence, boardEvents: boardEvents, elapsedMs: elapsed)
+    }
+
+    /// Forgets a finished session.
+    public func closeSession(_ sessionID: String) async { await state.remove(sessionID) }
+}
+
+/// The https listener's certificate chain and private key (PEM text).
+public struct QATLSIdentity: Sendable, Equatable {
+    public let certificatePEM: String
+    public let privateKeyPEM: String
+
+    public init(certificatePEM: String, privateKeyPEM: String) {
+        self.certificatePEM = certificatePEM
+        self.privateKeyPEM = privateKeyPEM
+    }
+}
+
+public struct QAServerError: Error, CustomStringConvertible, Sendable {
+    public let reason: String
+    public var description: String { "QA server: \(reason)" }
+}
+
+extension QATLSIdentity {
+    /// A throw-away self-signed P-256 certificate for `host` (an IP address or name), made with the
+    /// `openssl` command-line tool. The board gets the certificate as `ca_file`, so it trusts exactly
+    /// this station. Returns nil when `openssl` is not installed.
+    public static func selfSigned(host: String, opensslPath: String = "/usr/bin/openssl") -> QATLSIdentity? {
+        guard FileManager.default.isExecutableFile(atPath: opensslPath) else { return nil }
+        let dir = NSTemporaryDirectory() + "provision-qa-tls-" + UUID().uuidString
+        guard (try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)) != nil else { return nil }
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let isIP = host.allSatisfy { $0.isNumber || $0 == "." || $0 == ":" }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: opensslPath)
+        process.arguments = ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                             "-keyout", dir + "/key.pem", "-out", dir + "/cert.pem", "-days", "7",
+                             "-subj", "/CN=provision QA station",
+                             "-addext", "subjectAltName=\(isIP ? "IP" : "DNS"):\(host)"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return nil }
+        process.waitUntilExit()
+        guard process.terminationStatus == 0,
+              let cert = try? String(contentsOfFile: dir + "/cert.pem", encoding: .utf8),
+              let key = try? String(contentsOfFile: dir + "/key.pem", encoding: .utf8) else { return nil }
+        return QATLSIdentity(certificatePEM: cert, privateKeyPEM: key)
+    }
+
+    /// Reads a certificate and key from PEM files.
+    public static func load(certificate: String, key: String) throws -> QATLSIdentity {
+        guard let cert = FileManager.default.contents(atPath: certificate) else {
+            throw QAInputError(file: certificate, reason: "cannot read the TLS certificate")
+        }
+        guard let keyData = FileManager.default.contents(atPath: key) else {
+            throw QAInputError(file: key, reason: "cannot read the TLS private key")
+        }
+        return QATLSIdentity(certificatePEM: String(decoding: cert, as: UTF8.self),
+                             privateKeyPEM: String(decoding: keyData, as: UTF8.self))
+    }
+}

@@ -1,0 +1,87 @@
+import Crypto
+import Foundation
+
+/// A board's QA session as handed to the flasher: where the board talks to, and the secrets that
+/// go into its QA image.
+public struct QASessionTicket: Sendable, Equatable, Codable {
+    public let sessionID: String
+    public let boardID: String
+    /// `<public URL>/qa/<session id>`; the board appends `/get`, `/report`, ….
+    public let sessionURL: String
+    /// Same path on the https listener, when the server has one.
+    public let httpsSessionURL: String?
+    public let nonce: String
+    /// The per-board HMAC key (ASCII hex; the board uses the text bytes as the key).
+    public let key: String
+    public let plan: QAPlan
+
+    /// Placeholder for a server that went away while answering.
+    static let invalid = QASessionTicket(sessionID: "", boardID: "", sessionURL: "", httpsSessionURL: nil,
+                                         nonce: "", key: "", plan: QAPlan())
+
+    /// The same session reached through another base URL (a tunnel, or a fault injected in tests).
+    public func withSessionURL(_ url: String) -> QASessionTicket {
+        QASessionTicket(sessionID: sessionID, boardID: boardID, sessionURL: url, httpsSessionURL: httpsSessionURL,
+                        nonce: nonce, key: key, plan: plan)
+    }
+}
+
+/// Server-side state of one session (owned by `QAServerState`).
+struct QASessionRecord {
+    let ticket: QASessionTicket
+    let created: ContinuousClock.Instant
+    var observations: [QAObservation] = []
+    var rejections: [QARejection] = []
+    var report: QABoardReport?
+    var reportAtMs: Int?
+    var reportSignature: String?
+
+    var expected: [String: String] {
+        let n = ticket.nonce, p = ticket.plan
+        return [
+            QACheck.get.rawValue: QAContent.sha256(QAContent.bytes(nonce: n, label: QAContent.getLabel, count: p.getBytes)),
+            QACheck.https.rawValue: QAContent.sha256(QAContent.bytes(nonce: n, label: QAContent.getLabel, count: p.getBytes)),
+            QACheck.download.rawValue: QAContent.sha256(QAContent.bytes(nonce: n, label: QAContent.downloadLabel, count: p.downloadBytes)),
+            QACheck.multipartUpload.rawValue: QAContent.sha256(QAContent.bytes(nonce: n, label: QAContent.uploadLabel, count: p.uploadBytes)),
+            QACheck.gzip.rawValue: QAContent.sha256(QAContent.bytes(nonce: n, label: QAContent.gzipLabel, count: p.gzipBytes)),
+        ]
+    }
+
+    func ms(_ now: ContinuousClock.Instant = .now) -> Int {
+        let d = now - created
+        return Int(d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000)
+    }
+
+    var evidence: QASessionEvidence {
+        QASessionEvidence(sessionID: ticket.sessionID, boardID: ticket.boardID, plan: ticket.plan,
+                          observations: observations, rejections: rejections, report: report,
+                          reportAtMs: reportAtMs, expected: expected)
+    }
+}
+
+enum QARandom {
+    /// `bytes` random bytes from the system generator, as lowercase hex.
+    static func hex(bytes: Int) -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<bytes).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+    }
+}
+
+/// HMAC-SHA256 of a report body with the session key, compared case-insensitively with the
+/// board's hex (LuatOS `crypto.hmac_sha256(data, key)` returns uppercase hex).
+enum QASignature {
+    static func hex(_ body: [UInt8], key: String) -> String {
+        let mac = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Array(key.utf8)))
+        return QAContent.hexUpper(Array(mac))
+    }
+
+    static func verify(_ body: [UInt8], key: String, signature: String) -> Bool {
+        let expected = Array(hex(body, key: key).utf8)
+        let given = Array(signature.uppercased().utf8)
+        guard expected.count == given.count else { return false }
+        // Constant-time compare: the key must not leak through timing.
+        var diff: UInt8 = 0
+        for i in 0..<expected.count { diff |= expected[i] ^ given[i] }
+        return diff == 0
+    }
+}

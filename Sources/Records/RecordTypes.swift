@@ -1,0 +1,162 @@
+import Foundation
+
+/// How a run ended. `running` rows that outlive their station become `interrupted` on its next start.
+public enum RunStatus: String, Sendable, Codable, CaseIterable {
+    case running, pass, fail, interrupted
+}
+
+/// A batch: the boards flashed for one work order (or one shift), the unit reports are made for.
+public struct BatchInfo: Sendable, Equatable, Codable {
+    public var name: String
+    public var operatorID: String?
+    public var workOrder: String?
+    public var profile: String?
+    public var createdAt: Date
+
+    public init(name: String, operatorID: String? = nil, workOrder: String? = nil, profile: String? = nil,
+                createdAt: Date = Date()) {
+        self.name = name
+        self.operatorID = operatorID
+        self.workOrder = workOrder
+        self.profile = profile
+        self.createdAt = createdAt
+    }
+}
+
+/// The start of one board's run through the station pipeline.
+public struct RunStart: Sendable, Equatable {
+    public var runID: String
+    public var batch: String
+    public var stationID: String
+    /// Physical USB path of the slot (`1-1.3`), the slot's identity.
+    public var slotPath: String
+    public var slotLabel: String
+    public var firmwareSHA256: String?
+    public var scriptSHA256: String?
+    public var startedAt: Date
+
+    public init(runID: String = UUID().uuidString, batch: String, stationID: String, slotPath: String,
+                slotLabel: String, firmwareSHA256: String? = nil, scriptSHA256: String? = nil,
+                startedAt: Date = Date()) {
+        self.runID = runID
+        self.batch = batch
+        self.stationID = stationID
+        self.slotPath = slotPath
+        self.slotLabel = slotLabel
+        self.firmwareSHA256 = firmwareSHA256
+        self.scriptSHA256 = scriptSHA256
+        self.startedAt = startedAt
+    }
+}
+
+/// One pipeline phase of a run (`flash_full`, `qa`, …) with its outcome.
+public struct PhaseRecord: Sendable, Equatable, Codable {
+    public var name: String
+    public var startedAt: Date
+    public var endedAt: Date
+    /// `ok`, `fail`, `skipped` or `interrupted`.
+    public var outcome: String
+    public var detail: String?
+
+    public init(name: String, startedAt: Date, endedAt: Date, outcome: String, detail: String? = nil) {
+        self.name = name
+        self.startedAt = startedAt
+        self.endedAt = endedAt
+        self.outcome = outcome
+        self.detail = detail
+    }
+
+    public var duration: TimeInterval { endedAt.timeIntervalSince(startedAt) }
+}
+
+/// One QA check's verdict (`get`, `download`, …).
+public struct CheckRecord: Sendable, Equatable, Codable {
+    public var name: String
+    public var passed: Bool
+    /// The HTTP status or LuatOS library code the board reported.
+    public var code: Int?
+    public var durationMs: Int
+    public var failureClass: String?
+    public var detail: String?
+
+    public init(name: String, passed: Bool, code: Int? = nil, durationMs: Int, failureClass: String? = nil,
+                detail: String? = nil) {
+        self.name = name
+        self.passed = passed
+        self.code = code
+        self.durationMs = durationMs
+        self.failureClass = failureClass
+        self.detail = detail
+    }
+}
+
+/// A raw station event kept for diagnosis (the JSON the CLI emits with `--json`).
+public struct EventRecord: Sendable, Equatable {
+    public var runID: String?
+    public var at: Date
+    public var kind: String
+    public var payload: String
+
+    public init(runID: String?, at: Date = Date(), kind: String, payload: String) {
+        self.runID = runID
+        self.at = at
+        self.kind = kind
+        self.payload = payload
+    }
+}
+
+/// How a run ended, with the board's identities when they were learnt.
+public struct RunFinish: Sendable, Equatable {
+    public var runID: String
+    public var status: RunStatus
+    public var failureClass: String?
+    public var failurePhase: String?
+    public var detail: String?
+    public var imei: String?
+    public var iccid: String?
+    public var finishedAt: Date
+
+    public init(runID: String, status: RunStatus, failureClass: String? = nil, failurePhase: String? = nil,
+                detail: String? = nil, imei: String? = nil, iccid: String? = nil, finishedAt: Date = Date()) {
+        self.runID = runID
+        self.status = status
+        self.failureClass = failureClass
+        self.failurePhase = failurePhase
+        self.detail = detail
+        self.imei = imei
+        self.iccid = iccid
+        self.finishedAt = finishedAt
+    }
+}
+
+/// A run as read back for reports: everything recorded about it.
+public struct RunRecord: Sendable, Equatable, Codable {
+    public var runID: String
+    public var batch: String
+    public var stationID: String
+    public var slotPath: String
+    public var slotLabel: String
+    public var imei: String?
+    public var iccid: String?
+    public var firmwareSHA256: String?
+    public var scriptSHA256: String?
+    public var startedAt: Date
+    public var finishedAt: Date?
+    public var status: RunStatus
+    public var failureClass: String?
+    public var failurePhase: String?
+    public var detail: String?
+    public var phases: [PhaseRecord]
+    public var checks: [CheckRecord]
+}
+
+/// Which runs a report covers.
+public struct RunQuery: Sendable, Equatable {
+    public var batch: String?
+    public var since: Date?
+
+    public init(batch: String? = nil, since: Date? = nil) {
+        self.batch = batch
+        self.since = since
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+
+/// JUnit XML: one test suite per batch, one test case per board and one per check of that board,
+/// so CI dashboards that read JUnit show the line's results.
+enum JUnitReport {
+    static func render(summary: BatchSummary, runs: [RunRecord]) -> String {
+        var cases: [String] = []
+        var failures = 0
+        var errors = 0
+        for r in runs {
+            let board = "\(r.slotLabel) \(r.imei ?? r.runID)"
+            let classname = "\(r.batch).\(r.slotLabel)"
+            var body = ""
+            switch r.status {
+            case .pass: break
+            case .fail:
+                failures += 1
+                body = "<failure type=\"\(xml(r.failureClass ?? "unknown"))\" message=\"\(xml(failureMessage(r)))\"/>"
+            case .interrupted, .running:
+                errors += 1
+                body = "<error type=\"\(r.status.rawValue)\" message=\"\(xml(r.detail ?? r.status.rawValue))\"/>"
+            }
+            cases.append(testCase(classname: classname, name: "board \(board)", seconds: r.duration ?? 0, body: body))
+            for c in r.checks {
+                let checkBody: String
+                if c.passed {
+                    checkBody = ""
+                } else {
+                    failures += 1
+                    let message = [c.failureClass, c.code.map { "code \($0)" }, c.detail].compactMap { $0 }
+                        .joined(separator: ": ")
+                    checkBody = "<failure type=\"\(xml(c.failureClass ?? "check"))\" message=\"\(xml(message))\"/>"
+                }
+                cases.append(testCase(classname: classname, name: "check \(c.name) \(board)",
+                                      seconds: Double(c.durationMs) / 1000, body: checkBody))
+            }
+        }
+        let total = cases.count
+        let seconds = runs.compactMap(\.duration).reduce(0, +)
+        return """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <testsuites name="provision" tests="\(total)" failures="\(failures)" errors="\(errors)" time="\(fmt(seconds))">
+          <testsuite name="\(xml(summary.title))" tests="\(total)" failures="\(failures)" errors="\(errors)" time="\(fmt(seconds))" timestamp="\(ReportTime.iso(summary.firstStart ?? summary.generatedAt))">
+        \(cases.map { "    " + $0 }.joined(separator: "\n"))
+          </testsuite>
+        </testsuites>
+
+        """
+    }
+
+    private static func failureMessage(_ r: RunRecord) -> String {
+        [r.failurePhase.map { "phase \($0)" }, r.detail].compactMap { $0 }.joined(separator: ": ")
+    }
+
+    private static func testCase(classname: String, name: String, seconds: Double, body: String) -> String {
+        let open = "<testcase classname=\"\(xml(classname))\" name=\"\(xml(name))\" time=\"\(fmt(seconds))\""
+        return body.isEmpty ? open + "/>" : open + ">" + body + "</testcase>"
+    }
+
+    private static func fmt(_ s: Double) -> String { String(format: "%.3f", s) }
+}
+
+/// Escapes text for XML/HTML attribute and element content.
+func xml(_ s: String) -> String {
+    var out = ""
+    for ch in s.unicodeScalars {
+        switch ch {
+        case "&": out += "&amp;"
+        case "<": out += "&lt;"
+        case ">": out += "&gt;"
+        case "\"": out += "&quot;"
+        case "'": out += "&apos;"
+        default:
+            // Control characters are not allowed in XML 1.0.
+            if ch.value < 0x20 && ch != "\n" && ch != "\t" && ch != "\r" { out += "?" } else { out.unicodeScalars.append(ch) }
+        }
+    }
+    return out
+}

@@ -1,0 +1,37 @@
+import Foundation
+
+/// Where every board's record goes. Each call is committed before it returns, so a crash or power
+/// cut loses nothing already decided. SQLite (one file, WAL) by default; PostgreSQL when several
+/// stations share one store.
+public protocol ResultsStore: Sendable {
+    /// Brings the schema up to the current version (idempotent; safe with several stations).
+    func migrate() async throws
+    /// The schema version now in the store.
+    func schemaVersion() async throws -> Int
+    /// Creates the batch if it does not exist yet.
+    func ensureBatch(_ batch: BatchInfo) async throws
+    func startRun(_ run: RunStart) async throws
+    func recordPhase(runID: String, _ phase: PhaseRecord) async throws
+    func recordCheck(runID: String, _ check: CheckRecord) async throws
+    func recordEvent(_ event: EventRecord) async throws
+    func finishRun(_ finish: RunFinish) async throws
+    /// Marks `stationID`'s runs still `running` as `interrupted` (a station that died mid-batch).
+    /// Returns how many were marked.
+    func markInterruptedRuns(stationID: String, at: Date) async throws -> Int
+    /// The runs a report covers, oldest first, with their phases and checks.
+    func runs(_ query: RunQuery) async throws -> [RunRecord]
+    func close() async
+}
+
+/// A store refused: bad URL, unreachable server, SQL failure. Names the store.
+public struct RecordsError: Error, Equatable, Sendable, CustomStringConvertible {
+    public let store: String
+    public let reason: String
+
+    public init(store: String, reason: String) {
+        self.store = store
+        self.reason = reason
+    }
+
+    public var description: String { "\(store): \(reason)" }
+}

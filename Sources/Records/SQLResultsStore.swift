@@ -1,0 +1,177 @@
+import Foundation
+
+/// The results store over any `SQLDatabase`: the same statements for SQLite and PostgreSQL.
+public actor SQLResultsStore: ResultsStore {
+    private let database: any SQLDatabase
+
+    public init(database: any SQLDatabase) {
+        self.database = database
+    }
+
+    public nonisolated var label: String { database.label }
+
+    public func migrate() async throws {
+        try await database.migrate(Schema.migrations)
+    }
+
+    public func schemaVersion() async throws -> Int {
+        let rows = try await database.fetch(SQLStatement("SELECT MAX(version) FROM schema_migrations"), columns: [.int])
+        return Int(rows.first?.first?.int ?? 0)
+    }
+
+    public func ensureBatch(_ batch: BatchInfo) async throws {
+        // INSERT … WHERE NOT EXISTS works on both SQLite and PostgreSQL without dialect switches.
+        try await database.transaction([SQLStatement(
+            """
+            INSERT INTO batches (name, operator_id, work_order, profile, created_at)
+            SELECT ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM batches WHERE name = ?)
+            """,
+            [.text(batch.name), .optionalText(batch.operatorID), .optionalText(batch.workOrder),
+             .optionalText(batch.profile), .time(batch.createdAt), .text(batch.name)])])
+    }
+
+    public func startRun(_ run: RunStart) async throws {
+        try await database.transaction([SQLStatement(
+            """
+            INSERT INTO runs (id, batch, station_id, slot_path, slot_label, firmware_sha256, script_sha256,
+                              started_at, status)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [.text(run.runID), .text(run.batch), .text(run.stationID), .text(run.slotPath), .text(run.slotLabel),
+             .optionalText(run.firmwareSHA256), .optionalText(run.scriptSHA256), .time(run.startedAt),
+             .text(RunStatus.running.rawValue)])])
+    }
+
+    public func recordPhase(runID: String, _ phase: PhaseRecord) async throws {
+        // The sequence number is computed in the same statement, so retried phases keep their order.
+        try await database.transaction([SQLStatement(
+            """
+            INSERT INTO phases (run_id, seq, name, started_at, ended_at, outcome, detail)
+            VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM phases WHERE run_id = ?), ?, ?, ?, ?, ?)
+            """,
+            [.text(runID), .text(runID), .text(phase.name), .time(phase.startedAt), .time(phase.endedAt),
+             .text(phase.outcome), .optionalText(phase.detail)])])
+    }
+
+    public func recordCheck(runID: String, _ check: CheckRecord) async throws {
+        try await database.transaction([
+            SQLStatement("DELETE FROM checks WHERE run_id = ? AND name = ?", [.text(runID), .text(check.name)]),
+            SQLStatement(
+                """
+                INSERT INTO checks (run_id, name, passed, code, duration_ms, failure_class, detail)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """,
+                [.text(runID), .text(check.name), .int(check.passed ? 1 : 0), check.code.map { .int(Int64($0)) } ?? .null,
+                 .int(Int64(check.durationMs)), .optionalText(check.failureClass), .optionalText(check.detail)]),
+        ])
+    }
+
+    public func recordEvent(_ event: EventRecord) async throws {
+        try await database.transaction([SQLStatement(
+            "INSERT INTO events (run_id, at, kind, payload) VALUES (?, ?, ?, ?)",
+            [.optionalText(event.runID), .time(event.at), .text(event.kind), .text(event.payload)])])
+    }
+
+    public func finishRun(_ finish: RunFinish) async throws {
+        var statements = [SQLStatement(
+            """
+            UPDATE runs SET status = ?, failure_class = ?, failure_phase = ?, detail = ?,
+                            imei = COALESCE(?, imei), iccid = COALESCE(?, iccid), finished_at = ?
+            WHERE id = ?
+            """,
+            [.text(finish.status.rawValue), .optionalText(finish.failureClass), .optionalText(finish.failurePhase),
+             .optionalText(finish.detail), .optionalText(finish.imei), .optionalText(finish.iccid),
+             .time(finish.finishedAt), .text(finish.runID)])]
+        if let imei = finish.imei {
+            statements.append(SQLStatement("UPDATE boards SET iccid = COALESCE(?, iccid), last_seen = ? WHERE imei = ?",
+                                           [.optionalText(finish.iccid), .time(finish.finishedAt), .text(imei)]))
+            statements.append(SQLStatement(
+                """
+                INSERT INTO boards (imei, iccid, first_seen, last_seen)
+                SELECT ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM boards WHERE imei = ?)
+                """,
+                [.text(imei), .optionalText(finish.iccid), .time(finish.finishedAt), .time(finish.finishedAt),
+                 .text(imei)]))
+        }
+        try await database.transaction(statements)
+    }
+
+    public func markInterruptedRuns(stationID: String, at: Date) async throws -> Int {
+        let stale = try await database.fetch(
+            SQLStatement("SELECT id FROM runs WHERE station_id = ? AND status = ?",
+                         [.text(stationID), .text(RunStatus.running.rawValue)]), columns: [.text])
+        guard !stale.isEmpty else { return 0 }
+        try await database.transaction([SQLStatement(
+            """
+            UPDATE runs SET status = ?, finished_at = ?, failure_class = COALESCE(failure_class, ?),
+                            detail = COALESCE(detail, ?)
+            WHERE station_id = ? AND status = ?
+            """,
+            [.text(RunStatus.interrupted.rawValue), .time(at), .text("interrupted"),
+             .text("the station stopped before this run was decided"), .text(stationID),
+             .text(RunStatus.running.rawValue)])])
+        return stale.count
+    }
+
+    public func runs(_ query: RunQuery) async throws -> [RunRecord] {
+        var conditions: [String] = []
+        var arguments: [SQLValue] = []
+        if let batch = query.batch { conditions.append("batch = ?"); arguments.append(.text(batch)) }
+        if let since = query.since { conditions.append("started_at >= ?"); arguments.append(.time(since)) }
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let rows = try await database.fetch(SQLStatement(
+            """
+            SELECT id, batch, station_id, slot_path, slot_label, imei, iccid, firmware_sha256, script_sha256,
+                   started_at, finished_at, status, failure_class, failure_phase, detail
+            FROM runs \(filter) ORDER BY started_at, id
+            """, arguments),
+            columns: [.text, .text, .text, .text, .text, .text, .text, .text, .text, .int, .int, .text, .text, .text, .text])
+        var runs = rows.map { r in
+            RunRecord(runID: r[0].text ?? "", batch: r[1].text ?? "", stationID: r[2].text ?? "",
+                      slotPath: r[3].text ?? "", slotLabel: r[4].text ?? "", imei: r[5].text, iccid: r[6].text,
+                      firmwareSHA256: r[7].text, scriptSHA256: r[8].text, startedAt: r[9].date ?? .distantPast,
+                      finishedAt: r[10].date, status: RunStatus(rawValue: r[11].text ?? "") ?? .interrupted,
+                      failureClass: r[12].text, failurePhase: r[13].text, detail: r[14].text, phases: [], checks: [])
+        }
+        guard !runs.isEmpty else { return [] }
+        let index = Dictionary(uniqueKeysWithValues: runs.enumerated().map { ($1.runID, $0) })
+        let phaseRows = try await database.fetch(SQLStatement(
+            """
+            SELECT p.run_id, p.name, p.started_at, p.ended_at, p.outcome, p.detail FROM phases p
+            JOIN runs ON runs.id = p.run_id \(filter.replacingOccurrences(of: "batch", with: "runs.batch")
+                .replacingOccurrences(of: "started_at", with: "runs.started_at"))
+            ORDER BY p.run_id, p.seq
+            """, arguments), columns: [.text, .text, .int, .int, .text, .text])
+        for r in phaseRows {
+            guard let i = index[r[0].text ?? ""] else { continue }
+            runs[i].phases.append(PhaseRecord(name: r[1].text ?? "", startedAt: r[2].date ?? .distantPast,
+                                              endedAt: r[3].date ?? .distantPast, outcome: r[4].text ?? "",
+                                              detail: r[5].text))
+        }
+        let checkRows = try await database.fetch(SQLStatement(
+            """
+            SELECT c.run_id, c.name, c.passed, c.code, c.duration_ms, c.failure_class, c.detail FROM checks c
+            JOIN runs ON runs.id = c.run_id \(filter.replacingOccurrences(of: "batch", with: "runs.batch")
+                .replacingOccurrences(of: "started_at", with: "runs.started_at"))
+            ORDER BY c.run_id, c.name
+            """, arguments), columns: [.text, .text, .int, .int, .int, .text, .text])
+        for r in checkRows {
+            guard let i = index[r[0].text ?? ""] else { continue }
+            runs[i].checks.append(CheckRecord(name: r[1].text ?? "", passed: r[2].int == 1,
+                                              code: r[3].int.map { Int($0) }, durationMs: Int(r[4].int ?? 0),
+                                              failureClass: r[5].text, detail: r[6].text))
+        }
+        return runs
+    }
+
+    public func close() async {
+        await database.close()
+    }
+}
+
+extension SQLValue {
+    static func optionalText(_ s: String?) -> SQLValue { s.map(SQLValue.text) ?? .null }
+    /// Times are stored as epoch milliseconds.
+    static func time(_ d: Date) -> SQLValue { .int(Int64((d.timeIntervalSince1970 * 1000).rounded())) }
+    var date: Date? { int.map { Date(timeIntervalSince1970: Double($0) / 1000) } }
+}

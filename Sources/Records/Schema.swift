@@ -1,0 +1,88 @@
+/// The results-store schema, one list of versioned migrations for SQLite and PostgreSQL alike.
+/// Times are epoch milliseconds (BIGINT); flags are 0/1 integers. Never edit a released
+/// migration: add a new version.
+enum Schema {
+    static let migrations: [Migration] = [
+        Migration(version: 1, statements: [
+            """
+            CREATE TABLE batches (
+                name TEXT PRIMARY KEY,
+                operator_id TEXT,
+                work_order TEXT,
+                profile TEXT,
+                created_at BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE boards (
+                imei TEXT PRIMARY KEY,
+                iccid TEXT,
+                first_seen BIGINT NOT NULL,
+                last_seen BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE runs (
+                id TEXT PRIMARY KEY,
+                batch TEXT NOT NULL REFERENCES batches(name),
+                station_id TEXT NOT NULL,
+                slot_path TEXT NOT NULL,
+                slot_label TEXT NOT NULL,
+                imei TEXT,
+                iccid TEXT,
+                firmware_sha256 TEXT,
+                script_sha256 TEXT,
+                started_at BIGINT NOT NULL,
+                finished_at BIGINT,
+                status TEXT NOT NULL,
+                failure_class TEXT,
+                failure_phase TEXT,
+                detail TEXT
+            )
+            """,
+            "CREATE INDEX runs_by_batch ON runs (batch, started_at)",
+            "CREATE INDEX runs_by_station_status ON runs (station_id, status)",
+            """
+            CREATE TABLE phases (
+                run_id TEXT NOT NULL REFERENCES runs(id),
+                seq BIGINT NOT NULL,
+                name TEXT NOT NULL,
+                started_at BIGINT NOT NULL,
+                ended_at BIGINT NOT NULL,
+                outcome TEXT NOT NULL,
+                detail TEXT,
+                PRIMARY KEY (run_id, seq)
+            )
+            """,
+            """
+            CREATE TABLE checks (
+                run_id TEXT NOT NULL REFERENCES runs(id),
+                name TEXT NOT NULL,
+                passed BIGINT NOT NULL,
+                code BIGINT,
+                duration_ms BIGINT NOT NULL,
+                failure_class TEXT,
+                detail TEXT,
+                PRIMARY KEY (run_id, name)
+            )
+            """,
+            """
+            CREATE TABLE events (
+                run_id TEXT,
+                at BIGINT NOT NULL,
+                kind TEXT NOT NULL,
+                payload TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX events_by_run ON events (run_id, at)",
+        ]),
+    ]
+
+    /// The version a fully migrated store has.
+    static var currentVersion: Int { migrations.map(\.version).max() ?? 0 }
+
+    /// Holds the applied versions; created by the backends before anything else.
+    static let versionTable = """
+        CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)
+        """
+}

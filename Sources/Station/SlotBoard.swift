@@ -1,0 +1,57 @@
+import Records
+
+/// What the station needs from one board in one slot. The real driver (udev + links + flasher)
+/// and the simulated one implement it; the pipeline only sequences, times and records.
+public protocol SlotBoard: Sendable {
+    /// Physical USB path of the slot (`1-1.3`): the slot's identity.
+    var slotPath: String { get }
+    func enterDownloadMode() async throws
+    /// Full flash; `progress(done, total)` in bytes.
+    func flashFull(progress: @escaping @Sendable (Int, Int) -> Void) async throws
+    func waitRunning() async throws
+    /// Runs the QA checks and returns their verdicts and the board's identities.
+    func runQA() async throws -> QAResult
+    func flashScript(progress: @escaping @Sendable (Int, Int) -> Void) async throws
+    func bootCheck() async throws
+}
+
+/// The QA step's outcome as the pipeline records it.
+public struct QAResult: Sendable, Equatable {
+    public var passed: Bool
+    public var checks: [CheckRecord]
+    public var imei: String?
+    public var iccid: String?
+    /// The failure class of the board verdict when it did not pass.
+    public var failureClass: String?
+    public var detail: String?
+
+    public init(passed: Bool, checks: [CheckRecord], imei: String? = nil, iccid: String? = nil,
+                failureClass: String? = nil, detail: String? = nil) {
+        self.passed = passed
+        self.checks = checks
+        self.imei = imei
+        self.iccid = iccid
+        self.failureClass = failureClass
+        self.detail = detail
+    }
+}
+
+/// A step that failed, with the class reports rank failures by.
+public struct StepFailure: Error, Sendable, Equatable, CustomStringConvertible {
+    public var failureClass: String
+    public var detail: String
+    /// Whether trying the step again may help (a NAKed block, a lost byte), as opposed to a
+    /// verdict (content mismatch) or a vanished board.
+    public var retryable: Bool
+
+    public init(failureClass: String, detail: String, retryable: Bool = false) {
+        self.failureClass = failureClass
+        self.detail = detail
+        self.retryable = retryable
+    }
+
+    public var description: String { "\(failureClass): \(detail)" }
+
+    /// The class given to a step that overran its deadline.
+    public static let timeoutClass = "timeout"
+}

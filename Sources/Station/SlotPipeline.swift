@@ -1,0 +1,165 @@
+import Firmware
+import Foundation
+import Records
+
+/// Settings of the per-slot pipeline, taken from the profile.
+public struct PipelineSettings: Sendable {
+    public var flow: [StationStep]
+    public var deadlines: [StationStep: Duration]
+    public var retries: [String: Int]
+    public var batch: String
+    public var stationID: String
+    public var firmwareSHA256: String?
+    public var scriptSHA256: String?
+
+    public init(flow: [StationStep] = StationStep.fullFlow, deadlines: [StationStep: Duration],
+                retries: [String: Int] = [:], batch: String, stationID: String,
+                firmwareSHA256: String? = nil, scriptSHA256: String? = nil) {
+        self.flow = flow
+        self.deadlines = deadlines
+        self.retries = retries
+        self.batch = batch
+        self.stationID = stationID
+        self.firmwareSHA256 = firmwareSHA256
+        self.scriptSHA256 = scriptSHA256
+    }
+
+    /// Deadlines and retries from a profile.
+    public init(profile: Profile, flow: [StationStep] = StationStep.fullFlow, batch: String, stationID: String) {
+        var deadlines: [StationStep: Duration] = [:]
+        for step in StationStep.allCases {
+            let key = step == .flashFull ? "flash_full" : step.rawValue
+            if let d = profile.phaseDeadlines[key] { deadlines[step] = d }
+        }
+        self.init(flow: flow, deadlines: deadlines, retries: profile.retries, batch: batch, stationID: stationID)
+    }
+}
+
+/// How one board's run ended.
+public struct RunOutcome: Sendable, Equatable {
+    public var runID: String
+    public var status: RunStatus
+    public var failureClass: String?
+    public var failedStep: StationStep?
+    public var detail: String?
+    public var stepSeconds: [StationStep: Double]
+}
+
+/// Runs the station pipeline for one board in one slot: each step under its deadline and retry
+/// budget, each decision committed to the results store before the next step starts.
+public actor SlotPipeline {
+    public let slotLabel: String
+    private let settings: PipelineSettings
+    private let store: any ResultsStore
+    private let emit: @Sendable (StationEvent) -> Void
+    /// Default deadline for a step the profile gives none.
+    static let fallbackDeadline: Duration = .seconds(300)
+
+    public init(slotLabel: String, settings: PipelineSettings, store: any ResultsStore,
+                emit: @escaping @Sendable (StationEvent) -> Void) {
+        self.slotLabel = slotLabel
+        self.settings = settings
+        self.store = store
+        self.emit = emit
+    }
+
+    /// Runs the whole flow on `board` and records it. Throws only when the store fails (the
+    /// record cannot be kept); board failures are outcomes.
+    public func run(_ board: any SlotBoard, runID: String = UUID().uuidString) async throws -> RunOutcome {
+        let slot = board.slotPath
+        let label = slotLabel
+        let send: @Sendable (StationEvent.Kind) -> Void = { [emit] kind in
+            emit(StationEvent(slotPath: slot, slotLabel: label, runID: runID, kind: kind))
+        }
+        try await store.startRun(RunStart(runID: runID, batch: settings.batch, stationID: settings.stationID,
+                                          slotPath: slot, slotLabel: label, firmwareSHA256: settings.firmwareSHA256,
+                                          scriptSHA256: settings.scriptSHA256))
+        send(.runStarted)
+        var seconds: [StationStep: Double] = [:]
+        var identities: (imei: String?, iccid: String?) = (nil, nil)
+
+        for step in settings.flow {
+            let budget = settings.retries[step.retryKey] ?? 0
+            var attempt = 0
+            while true {
+                attempt += 1
+                send(.stepStarted(step, attempt: attempt))
+                let started = Date()
+                let result = await perform(step, on: board, progress: { done, total in
+                    send(.progress(step, done: done, total: total))
+                })
+                let ended = Date()
+                let elapsed = ended.timeIntervalSince(started)
+                seconds[step, default: 0] += elapsed
+                switch result {
+                case .success(let qa):
+                    try await store.recordPhase(runID: runID, PhaseRecord(name: step.rawValue, startedAt: started,
+                                                                          endedAt: ended, outcome: "ok"))
+                    send(.stepFinished(step, outcome: "ok", seconds: elapsed, detail: nil))
+                    identities = try await keep(qa, runID: runID, identities: identities, send: send)
+                case .failure(let failure, let qa):
+                    try await store.recordPhase(runID: runID, PhaseRecord(
+                        name: step.rawValue, startedAt: started, endedAt: ended, outcome: "fail",
+                        detail: failure.description))
+                    send(.stepFinished(step, outcome: "fail", seconds: elapsed, detail: failure.description))
+                    identities = try await keep(qa, runID: runID, identities: identities, send: send)
+                    if failure.retryable && attempt <= budget { continue }
+                    try await store.finishRun(RunFinish(
+                        runID: runID, status: .fail, failureClass: failure.failureClass, failurePhase: step.rawValue,
+                        detail: failure.detail, imei: identities.imei, iccid: identities.iccid))
+                    send(.verdict(.fail, failureClass: failure.failureClass, step: step, detail: failure.detail))
+                    return RunOutcome(runID: runID, status: .fail, failureClass: failure.failureClass,
+                                      failedStep: step, detail: failure.detail, stepSeconds: seconds)
+                }
+                break
+            }
+        }
+        try await store.finishRun(RunFinish(runID: runID, status: .pass, imei: identities.imei,
+                                            iccid: identities.iccid))
+        send(.verdict(.pass, failureClass: nil, step: nil, detail: nil))
+        return RunOutcome(runID: runID, status: .pass, failureClass: nil, failedStep: nil, detail: nil,
+                          stepSeconds: seconds)
+    }
+
+    /// Records a QA step's checks and returns the identities learnt so far.
+    private func keep(_ qa: QAResult?, runID: String, identities: (imei: String?, iccid: String?),
+                      send: @Sendable (StationEvent.Kind) -> Void) async throws -> (imei: String?, iccid: String?) {
+        guard let qa else { return identities }
+        for check in qa.checks {
+            try await store.recordCheck(runID: runID, check)
+            send(.check(check))
+        }
+        return (qa.imei ?? identities.imei, qa.iccid ?? identities.iccid)
+    }
+
+    private enum StepResult {
+        case success(QAResult?)
+        case failure(StepFailure, QAResult?)
+    }
+
+    private func perform(_ step: StationStep, on board: any SlotBoard,
+                         progress: @escaping @Sendable (Int, Int) -> Void) async -> StepResult {
+        let limit = settings.deadlines[step] ?? Self.fallbackDeadline
+        do {
+            let qa: QAResult? = try await withDeadline(limit, step: step) {
+                switch step {
+                case .enterDownloadMode: try await board.enterDownloadMode(); return nil
+                case .flashFull: try await board.flashFull(progress: progress); return nil
+                case .waitRunning: try await board.waitRunning(); return nil
+                case .qa: return try await board.runQA()
+                case .flashScript: try await board.flashScript(progress: progress); return nil
+                case .bootCheck: try await board.bootCheck(); return nil
+                }
+            }
+            if let qa, !qa.passed {
+                return .failure(StepFailure(failureClass: qa.failureClass ?? "qa_failed",
+                                            detail: qa.detail ?? "the QA verdict is FAIL"), qa)
+            }
+            return .success(qa)
+        } catch let failure as StepFailure {
+            return .failure(failure, nil)
+        } catch {
+            return .failure(StepFailure(failureClass: "\(step.rawValue)_error", detail: "\(error)"), nil)
+        }
+    }
+}

@@ -1,0 +1,120 @@
+import ArgumentParser
+import BoardSim
+import Dispatch
+import EC618
+import Firmware
+import Foundation
+import Links
+
+/// `provision sim board`: a simulated EC618 in download mode behind a pseudo-terminal, for the
+/// flasher, for other tools (ectool) and for trying things without hardware.
+struct SimBoard: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "board",
+        abstract: "Run a simulated EC618 board in download mode behind a pseudo-terminal.",
+        discussion: """
+            Prints the pty path as the first line on stdout; flash it like /dev/ttyACM0. On SYS_RST \
+            (or SIGTERM) the flash contents are written to --dump DIR as ap_flash.bin (4 MiB, raw AP \
+            offsets) and cp_flash.bin (1 MiB), and the simulator exits.
+
+            Timing: fast (no delays) or realistic (1 MB/s link, 150 ms per 64 KiB erase, 400 KB/s \
+            programming).
+
+            Fault SPEC (comma-separated NAME=VALUE):
+              nak-block=N[xK]     NAK the Nth DOWNLOAD_DATA the AgentBoot receives (1-based), K times in a row
+              drop-byte=N         lose the host byte at stream offset N (0-based)
+              corrupt-byte=N      invert the host byte at stream offset N
+              stall-after=N       stop answering after N host bytes
+              disconnect-after=N  drop the link after N host bytes
+              burn-status=N       fail the Nth GET_BURN_STATUS
+            Example: --faults nak-block=3,corrupt-byte=70000
+            """)
+
+    @Option(help: "Timing model: fast or realistic.")
+    var timing: TimingChoice = .fast
+
+    @Option(help: "Faults to inject (see above).")
+    var faults: String?
+
+    @Option(help: "Folder for ap_flash.bin and cp_flash.bin at the end of the session.")
+    var dump: String?
+
+    @Option(help: "Write the wire transcript (one unit per line: direction, kind, hex) to this file.")
+    var record: String?
+
+    @Option(name: .customLong("accept-agentboot"),
+            help: "Accept only AgentBoots with this SHA-256 (repeatable). Default: any self-consistent one.")
+    var acceptAgentBoot: [String] = []
+
+    @Option(help: "Packet size the AgentBoot offers (bytes).")
+    var agentPacket = 0x4000
+
+    enum TimingChoice: String, ExpressibleByArgument, CaseIterable {
+        case fast, realistic
+        var model: SimTiming { self == .fast ? .fast : .realistic }
+    }
+
+    func run() async throws {
+        let faultPlan: FaultPlan
+        do {
+            faultPlan = try FaultPlan(spec: faults ?? "")
+        } catch {
+            throw fail(SimInputError(message: error.description))
+        }
+        if let dump {
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: dump, isDirectory: &isDir), isDir.boolValue else {
+                throw fail(SimInputError(message: "\(dump): --dump must be an existing folder"))
+            }
+        }
+        var config = BoardConfig()
+        config.agentPacketSize = agentPacket
+        if !acceptAgentBoot.isEmpty { config.acceptedAgentBoots = Set(acceptAgentBoot.map { $0.lowercased() }) }
+        let board = SimulatedBoard(config: config, timing: timing.model, faults: faultPlan)
+        await board.setRecordsTranscript(record != nil)
+        let pty: PseudoTerminal
+        do { pty = try PseudoTerminal.open() } catch { throw fail(PortUnavailable(message: "\(error)")) }
+        // Unbuffered: whoever started us reads this line to find the port.
+        FileHandle.standardOutput.write(Data((pty.path + "\n").utf8))
+
+        let finish: @Sendable (String) async -> Void = { [dump, record] why in
+            let contents = await board.flash
+            if let dump {
+                try? writeAtomically(contents.ap, to: (dump as NSString).appendingPathComponent("ap_flash.bin"))
+                try? writeAtomically(contents.cp, to: (dump as NSString).appendingPathComponent("cp_flash.bin"))
+            }
+            if let record {
+                let lines = await board.transcript.map(\.description).joined(separator: "\n") + "\n"
+                try? writeAtomically(Array(lines.utf8), to: record)
+            }
+            let refusals = await board.refusals
+            let bound = await board.lowerBound
+            let seconds = Double(bound.components.seconds) + Double(bound.components.attoseconds) / 1e18
+            FileHandle.standardError.write(Data(("sim board: \(why); programmed \(await board.programmedBytes) bytes, "
+                + "\(await board.erasedBlocks) block erases, model lower bound \(String(format: "%.3f", seconds)) s; "
+                + "\(refusals.count) refusals\(refusals.isEmpty ? "" : ": " + refusals.joined(separator: "; "))\n").utf8))
+        }
+        signal(SIGTERM, SIG_IGN)
+        let term = DispatchSource.makeSignalSource(signal: SIGTERM)
+        term.setEventHandler {
+            Task {
+                await finish("SIGTERM")
+                Foundation.exit(0)
+            }
+        }
+        term.resume()
+
+        let outcome = await board.serve(on: pty.deviceLink)
+        // Let the client read the last answer (ZzZzZzZz) before the pty goes away.
+        await pty.lingerUntilClientCloses(limit: .seconds(3))
+        await finish("session ended (\(outcome))")
+        await pty.close()
+    }
+}
+
+/// A bad `sim board` option (exit 2).
+struct SimInputError: ProvisionFailure {
+    let message: String
+    var exitCode: Int32 { ProvisionExit.inputError }
+    var description: String { message }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import Records
+import Station
+import Synchronization
+
+/// Renders station events: one live line per slot on a terminal, plain timestamped lines when
+/// not a terminal, or one JSON object per line (`--json`) for MES systems.
+final class StationDisplay: Sendable {
+    enum Mode { case live, plain, json }
+
+    private struct SlotLine {
+        var label: String
+        var step: String = "waiting"
+        var done = 0
+        var total = 0
+        var started = Date()
+        var last = ""
+    }
+
+    private let mode: Mode
+    private let state = Mutex<(order: [String], lines: [String: SlotLine], drawn: Int)>(([], [:], 0))
+
+    init(json: Bool) {
+        mode = json ? .json : (isatty(STDOUT_FILENO) == 1 ? .live : .plain)
+    }
+
+    func show(_ event: StationEvent) {
+        switch mode {
+        case .json: write(event.jsonLine + "\n")
+        case .plain: if let line = Self.plainLine(event) { write(line + "\n") }
+        case .live: live(event)
+        }
+    }
+
+    /// A message outside any slot (start-up, summary).
+    func note(_ text: String) {
+        switch mode {
+        case .json: break
+        case .plain, .live: write(text + "\n")
+        }
+    }
+
+    static func plainLine(_ e: StationEvent) -> String? {
+        let time = ISO8601DateFormatter.withMilliseconds.string(from: e.at)
+        let head = "\(time) [\(e.slotLabel)]"
+        switch e.kind {
+        case .runStarted: return "\(head) board in \(e.slotPath), run \(e.runID)"
+        case .stepStarted(let step, let attempt):
+            return "\(head) \(step.rawValue)" + (attempt > 1 ? " (attempt \(attempt))" : "")
+        case .progress: return nil
+        case .stepFinished(let step, let outcome, let seconds, let detail):
+            return "\(head) \(step.rawValue) \(outcome) in \(String(format: "%.2f", seconds)) s"
+                + (detail.map { ": \($0)" } ?? "")
+        case .check(let c):
+            return "\(head) check \(c.name) \(c.passed ? "ok" : "FAIL")" + (c.failureClass.map { " (\($0))" } ?? "")
+        case .verdict(let status, let failureClass, let step, let detail):
+            var text = "\(head) \(status.rawValue.uppercased())"
+            if let failureClass { text += " \(failureClass)" }
+            if let step { text += " in \(step.rawValue)" }
+            if let detail { text += ": \(detail)" }
+            return text
+        }
+    }
+
+    private func live(_ e: StationEvent) {
+        let output: String = state.withLock { s in
+            if s.lines[e.slotPath] == nil {
+                s.order.append(e.slotPath)
+                s.lines[e.slotPath] = SlotLine(label: e.slotLabel)
+            }
+            var line = s.lines[e.slotPath]!
+            switch e.kind {
+            case .runStarted: line.started = e.at; line.step = "starting"; line.done = 0; line.total = 0
+            case .stepStarted(let step, _): line.step = step.rawValue; line.done = 0; line.total = 0
+            case .progress(_, let done, let total): line.done = done; line.total = total
+            case .stepFinished: break
+            case .check: break
+            case .verdict(let status, let failureClass, _, _):
+                line.step = "done"
+                line.last = status.rawValue.uppercased() + (failureClass.map { " \($0)" } ?? "")
+            }
+            s.lines[e.slotPath] = line
+            // Move up over what was drawn before and redraw every slot's line.
+            var text = s.drawn > 0 ? "\u{1B}[\(s.drawn)A" : ""
+            for path in s.order {
+                guard let l = s.lines[path] else { continue }
+                text += "\u{1B}[2K" + Self.liveText(l, now: e.at) + "\n"
+            }
+            s.drawn = s.order.count
+            return text
+        }
+        write(output)
+    }
+
+    private static func liveText(_ l: SlotLine, now: Date) -> String {
+        let width = 20
+        let filled = l.total > 0 ? min(width, width * l.done / l.total) : 0
+        let bar = "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "]"
+        let elapsed = String(format: "%5.1fs", now.timeIntervalSince(l.started))
+        return "\(l.label.padding(toLength: 8, withPad: " ", startingAt: 0)) "
+            + "\(l.step.padding(toLength: 20, withPad: " ", startingAt: 0)) \(bar) \(elapsed)  \(l.last)"
+    }
+
+    private func write(_ text: String) {
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+}

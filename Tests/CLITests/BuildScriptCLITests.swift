@@ -1,0 +1,148 @@
+import Firmware
+import Foundation
+import LuaImage
+import Testing
+
+/// `provision build-script` as users run it: the image written, what is printed, exit codes.
+@Suite struct BuildScriptCLITests {
+    /// A project folder with a synthetic `.soc` (written by the CLI itself) and `files`.
+    private func project(_ files: [String: String]) throws -> URL {
+        let folder = try ProvisionBinary.temporaryFolder()
+        let made = try ProvisionBinary.run(["sim", "make-soc", "fw.soc", "--size", "small"], in: folder)
+        try #require(made.status == 0, "make-soc failed: \(made.stderr)")
+        for (path, text) in files {
+            let url = folder.appendingPathComponent(path)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(text.utf8).write(to: url)
+        }
+        return folder
+    }
+
+    private let app = [
+        "main.lua": "local util = require 'util'\nlog.info('main', util.twice(21))\n",
+        "lib/util.lua": "local M = {}\nfunction M.twice(x) return x * 2 end\nreturn M\n",
+        "lib/ca.pem": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+    ]
+
+    private func contents(_ url: URL) -> [UInt8]? {
+        FileManager.default.contents(atPath: url.path).map { [UInt8]($0) }
+    }
+
+    @Test func buildsAnImageThatReadsBackAndReportsIt() throws {
+        let dir = try project(app)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let result = try ProvisionBinary.run(["build-script", "main.lua", "lib", "--soc", "fw.soc", "-o", "script.bin"],
+                                             in: dir)
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let image = try #require(contents(dir.appendingPathComponent("script.bin")))
+        let files = try LuaDBReader.read(image)
+        #expect(files.map(\.name) == ["main.luac", "ca.pem", "util.luac"])
+        #expect(files[1].bytes == Array(app["lib/ca.pem"]!.utf8))
+        #expect(Array(files[0].bytes.prefix(25)) == EC618Bytecode.header)
+        for f in files { #expect(result.stdout.contains("\(f.name)"), "missing \(f.name)") }
+        #expect(result.stdout.contains("\(image.count) bytes"))
+        #expect(result.stdout.contains(SHA256Hex.of(image)))
+        #expect(result.stdout.contains("0x2CC000: \(image.count) of 131072 bytes used"))
+    }
+
+    @Test func jsonDescribesTheImage() throws {
+        let dir = try project(app)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let result = try ProvisionBinary.run(["build-script", "main.lua", "lib", "--soc", "fw.soc", "-o", "out/s.bin",
+                                              "--json"], in: dir)
+        // The output folder does not exist: refused as bad input, nothing written.
+        #expect(result.status == 2)
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("out"), withIntermediateDirectories: true)
+        let ok = try ProvisionBinary.run(["build-script", "main.lua", "lib", "--soc", "fw.soc", "-o", "out/s.bin",
+                                          "--json"], in: dir)
+        #expect(ok.status == 0, "stderr: \(ok.stderr)")
+        let image = try #require(contents(dir.appendingPathComponent("out/s.bin")))
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(ok.stdout.utf8)) as? [String: Any])
+        #expect(json["size"] as? Int == image.count)
+        #expect(json["sha256"] as? String == SHA256Hex.of(image))
+        let partition = try #require(json["partition"] as? [String: Any])
+        #expect(partition["capacity"] as? Int == 131072)
+        #expect(partition["free"] as? Int == 131072 - image.count)
+        let files = try #require(json["files"] as? [[String: Any]])
+        let stored = try LuaDBReader.read(image)
+        #expect(files.map { $0["name"] as? String } == stored.map(\.name))
+        #expect(files.map { $0["size"] as? Int } == stored.map(\.bytes.count))
+        #expect(files.map { $0["source"] as? String } == ["main.lua", "lib/ca.pem", "lib/util.lua"])
+    }
+
+    /// Bad input: exit 2, one line `provision: <file>…` on stderr, nothing on stdout, and the
+    /// previous output left as it was.
+    private func expectRefusal(_ files: [String: String], _ arguments: [String], _ message: String) throws {
+        let dir = try project(files)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let old = Array("previous image".utf8)
+        try Data(old).write(to: dir.appendingPathComponent("script.bin"))
+        let result = try ProvisionBinary.run(["build-script"] + arguments + ["--soc", "fw.soc", "-o", "script.bin"],
+                                             in: dir)
+        #expect(result.status == 2, "stderr: \(result.stderr)")
+        #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+        #expect(result.stderr.hasPrefix("provision: \(message)"), "\(result.stderr)")
+        #expect(result.stdout.isEmpty)
+        #expect(contents(dir.appendingPathComponent("script.bin")) == old)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.contains("script.bin") }
+        #expect(leftovers == ["script.bin"], "no temporary files left: \(leftovers)")
+    }
+
+    @Test func syntaxErrorIsFileLineMessage() throws {
+        try expectRefusal(["main.lua": "print(1)\nprint(2\nprint(3)\n"], ["main.lua"],
+                          "main.lua:3: ')' expected (to close '(' at line 2) near 'print'")
+    }
+
+    @Test func integerConstantBeyondInt32IsRefusedWithLine() throws {
+        try expectRefusal(["main.lua": "local ok = 1\nlocal big = 3000000000\n"], ["main.lua"],
+                          "main.lua:2: integer constant 3000000000 does not fit")
+    }
+
+    @Test func constantFoldedDifferentlyIn32BitsIsRefusedWithLine() throws {
+        try expectRefusal(["main.lua": "local ok = 1\n\nlocal mask = (1 << 40) >> 20\n"], ["main.lua"],
+                          "main.lua:3: constant expression (operator '>>') folds to the integer 1048576")
+    }
+
+    @Test func imageLargerThanThePartitionSaysHowManyBytesOver() throws {
+        let blob = String(repeating: "0123456789abcdef", count: 131072 / 16)  // 128 KiB alone
+        let dir = try project(["main.lua": "print(1)\n", "blob.txt": blob])
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let result = try ProvisionBinary.run(["build-script", "main.lua", "blob.txt", "--soc", "fw.soc", "-o", "s.bin"],
+                                             in: dir)
+        #expect(result.status == 2)
+        #expect(result.stderr.hasPrefix("provision: fw.soc: script image is "))
+        let over = try #require(result.stderr.split(separator: ",").last?.split(separator: " ").first.flatMap { Int($0) })
+        // The image is the blob + main.luac + LuaDB overhead; "over" must be exactly that excess.
+        let mainOnly = try ProvisionBinary.run(["build-script", "main.lua", "--soc", "fw.soc", "-o", "m.bin"], in: dir)
+        #expect(mainOnly.status == 0)
+        let small = try #require(contents(dir.appendingPathComponent("m.bin")))
+        let entryOverhead = 6 + 2 + "blob.txt".utf8.count + 6 + 4
+        #expect(over == small.count + entryOverhead + blob.utf8.count - 131072)
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("s.bin").path))
+    }
+
+    @Test func duplicateFlatNamesAreRefused() throws {
+        try expectRefusal(["main.lua": "print(1)\n", "a/x.lua": "", "b/x.lua": ""], ["main.lua", "a", "b"],
+                          "b/x.lua: would be stored as 'x.luac', like a/x.lua")
+    }
+
+    @Test func missingSocIsRefused() throws {
+        let dir = try project(["main.lua": "print(1)\n"])
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let result = try ProvisionBinary.run(["build-script", "main.lua", "--soc", "nope.soc", "-o", "s.bin"], in: dir)
+        #expect(result.status == 2)
+        #expect(result.stderr.hasPrefix("provision: nope.soc"))
+    }
+
+    @Test func rebuildingIntoAnInputFolderDoesNotSwallowTheOldImage() throws {
+        let dir = try project(["app/main.lua": "print(1)\n"])
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let first = try ProvisionBinary.run(["build-script", "app", "--soc", "fw.soc", "-o", "app/script.bin"], in: dir)
+        #expect(first.status == 0, "\(first.stderr)")
+        let once = try #require(contents(dir.appendingPathComponent("app/script.bin")))
+        let second = try ProvisionBinary.run(["build-script", "app", "--soc", "fw.soc", "-o", "app/script.bin"], in: dir)
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(contents(dir.appendingPathComponent("app/script.bin")) == once)
+        #expect(try LuaDBReader.read(once).map(\.name) == ["main.luac"])
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+
+/// The station as the operator runs it, on simulated boards: verdicts, failure classes, records,
+/// exit codes, and the report made from the store.
+@Suite(.serialized) struct StationCLITests {
+    private func fixture() throws -> (folder: URL, soc: String, app: String) {
+        let folder = try ProvisionBinary.temporaryFolder()
+        let soc = folder.appendingPathComponent("LuatOS-SoC_V1112_EC618_FULL.soc").path
+        let made = try ProvisionBinary.run(["sim", "make-soc", soc, "--size", "small"])
+        try #require(made.status == 0, "\(made.stderr)")
+        let app = folder.appendingPathComponent("main.lua").path
+        try Data("""
+            local sys = require("sys")
+            sys.taskInit(function() while true do log.info("app", "alive") sys.wait(200) end end)
+            sys.run()
+            """.utf8).write(to: URL(fileURLWithPath: app))
+        return (folder, soc, app)
+    }
+
+    @Test func mixedFaultsGiveTheRightVerdictsRecordsAndReport() throws {
+        let (folder, soc, app) = try fixture()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let db = "sqlite:" + folder.appendingPathComponent("results.sqlite").path
+        let result = try ProvisionBinary.run([
+            "--soc", soc, app, "--simulate", "4", "--count", "6", "--db", db, "--batch", "t1", "--json",
+            "--sim-fault", "2=corrupt-download", "--sim-fault", "3=no-network", "--sim-fault", "4=nak-block",
+        ])
+        #expect(result.status == 1, "a failed board makes exit code 1: \(result.stderr)")
+        let events = result.stdout.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        let verdicts = events.filter { $0["event"] as? String == "verdict" }
+        #expect(verdicts.count == 6)
+        let bySlot = Dictionary(grouping: verdicts) { $0["slot"] as? String ?? "" }
+        #expect(bySlot.keys.sorted() == ["sim-1", "sim-2", "sim-3", "sim-4"])
+        let failures = verdicts.filter { $0["status"] as? String == "fail" }
+            .compactMap { $0["failure_class"] as? String }.sorted()
+        #expect(failures == ["content_mismatch", "no_network_attach"])
+        // Board 4 NAKed a block; the flasher's retry recovered and it passed.
+        #expect(verdicts.filter { $0["status"] as? String == "pass" }.count == 4)
+
+        let csvPath = folder.appendingPathComponent("report.csv").path
+        let report = try ProvisionBinary.run(["report", "--db", db, "--batch", "t1", "--format", "csv", "-o", csvPath])
+        #expect(report.status == 0, "\(report.stderr)")
+        let rows = try String(contentsOfFile: csvPath, encoding: .utf8).split(separator: "\r\n")
+        #expect(rows.count == 7)
+        #expect(rows.filter { $0.contains(",pass,") }.count == 4)
+        #expect(rows.contains { $0.contains(",fail,content_mismatch,qa,") })
+        #expect(rows.contains { $0.contains(",fail,no_network_attach,qa,") })
+    }
+
+    @Test func badInputIsRefusedBeforeAnyBoardIsTouched() throws {
+        let (folder, soc, app) = try fixture()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let db = folder.appendingPathComponent("results.sqlite").path
+        let broken = folder.appendingPathComponent("broken.lua").path
+        try Data("sys.taskInit(function()\n  log.info('x'\nend)\n".utf8).write(to: URL(fileURLWithPath: broken))
+        for arguments in [
+            ["--soc", soc, broken, "--simulate", "2"],
+            ["--soc", folder.appendingPathComponent("missing.soc").path, app, "--simulate", "2"],
+            ["--soc", soc, app, "--simulate", "2", "--sim-fault", "9=melt"],
+            ["--soc", soc, app, "--simulate", "2", "--profile", "no-such-board"],
+        ] {
+            let result = try ProvisionBinary.run(arguments + ["--db", "sqlite:" + db])
+            #expect(result.status == 2, "\(arguments): \(result.stderr)")
+            #expect(result.stderr.hasPrefix("provision: "))
+            #expect(result.stderr.split(separator: "\n").count == 1)
+        }
+        #expect(!FileManager.default.fileExists(atPath: db), "nothing is recorded for refused input")
+    }
+}

@@ -1,0 +1,77 @@
+import BoardSim
+import Foundation
+import LuaImage
+import QA
+import Testing
+
+/// A throw-away self-signed certificate for 127.0.0.1, made with the `openssl` CLI.
+enum TestCertificate {
+    static var opensslAvailable: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl") }
+
+    static func make() throws -> QATLSIdentity {
+        let dir = NSTemporaryDirectory() + "qa-cert-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        process.arguments = ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                             "-keyout", dir + "/key.pem", "-out", dir + "/cert.pem", "-days", "1",
+                             "-subj", "/CN=provision QA station", "-addext", "subjectAltName=IP:127.0.0.1"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        let cert = try String(contentsOfFile: dir + "/cert.pem", encoding: .utf8)
+        let key = try String(contentsOfFile: dir + "/key.pem", encoding: .utf8)
+        return QATLSIdentity(certificatePEM: cert, privateKeyPEM: key)
+    }
+}
+
+@Suite("QA https check (station certificate given to the board as ca_file)")
+struct QAHTTPSTests {
+    @Test("the board fetches over https trusting the station certificate; the server records it", .enabled(if: TestCertificate.opensslAvailable))
+    func httpsPasses() async throws {
+        let identity = try TestCertificate.make()
+        let server = QAServer(host: "127.0.0.1", port: 0, tls: identity)
+        try await server.start()
+        defer { Task { await server.stop() } }
+        let plan = QALoop.fastPlan(checks: [.get, .https])
+        let ticket = await server.createSession(boardID: "tls", plan: plan)
+        #expect(ticket.httpsSessionURL?.hasPrefix("https://127.0.0.1:") == true)
+        let image = try QAScriptImage.build(ticket: ticket, scriptFolder: QALoop.scriptFolder,
+                                            options: ScriptImageOptions(), caPEM: identity.certificatePEM)
+        var settings = RuntimeSettings(sandboxDirectory: NSTemporaryDirectory() + "qa-tls-" + UUID().uuidString)
+        settings.attachDelay = .milliseconds(5)
+        let runtime = LuatOSRuntime(files: try LuaDBReader.read(image.bytes), identity: .simulated(2), settings: settings)
+        let report = await runtime.run(for: .seconds(30))
+        try? FileManager.default.removeItem(atPath: settings.sandboxDirectory)
+        let verdict = try #require(await server.verdict(sessionID: ticket.sessionID, boardEvents: QABoardEvent.parse(report.vuart)))
+        #expect(verdict.pass, "\(verdict)")
+        let evidence = try #require(await server.evidence(sessionID: ticket.sessionID))
+        #expect(evidence.observations.contains { $0.check == "https" && $0.matched })
+    }
+
+    @Test("a board given another certificate cannot complete the https check", .enabled(if: TestCertificate.opensslAvailable))
+    func wrongCertificateFails() async throws {
+        let identity = try TestCertificate.make()
+        let stranger = try TestCertificate.make()
+        let server = QAServer(host: "127.0.0.1", port: 0, tls: identity)
+        try await server.start()
+        defer { Task { await server.stop() } }
+        let ticket = await server.createSession(boardID: "tls-bad", plan: QALoop.fastPlan(checks: [.https]))
+        let image = try QAScriptImage.build(ticket: ticket, scriptFolder: QALoop.scriptFolder,
+                                            options: ScriptImageOptions(), caPEM: stranger.certificatePEM)
+        var settings = RuntimeSettings(sandboxDirectory: NSTemporaryDirectory() + "qa-tls-" + UUID().uuidString)
+        settings.attachDelay = .milliseconds(5)
+        let runtime = LuatOSRuntime(files: try LuaDBReader.read(image.bytes), identity: .simulated(2), settings: settings)
+        let report = await runtime.run(for: .seconds(30))
+        try? FileManager.default.removeItem(atPath: settings.sandboxDirectory)
+        let verdict = try #require(await server.verdict(sessionID: ticket.sessionID, boardEvents: QABoardEvent.parse(report.vuart)))
+        #expect(!verdict.pass)
+        guard case .httpLibraryError(let code)? = verdict.checks.first?.failure else {
+            Issue.record("expected a library error, got \(String(describing: verdict.checks.first))"); return
+        }
+        #expect(code < 0)
+        #expect(await server.evidence(sessionID: ticket.sessionID)?.observations.contains { $0.check == "https" } == false)
+    }
+}

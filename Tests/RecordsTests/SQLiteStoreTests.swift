@@ -1,0 +1,96 @@
+import Foundation
+import Records
+import Testing
+
+@Suite struct SQLiteStoreTests {
+    private func freshPath() throws -> String {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("records-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        return folder.appendingPathComponent("results.sqlite").path
+    }
+
+    @Test func migrationIsVersionedAndIdempotent() async throws {
+        let path = try freshPath()
+        let store = try await StoreURL.open("sqlite:\(path)")
+        #expect(try await store.schemaVersion() == 1)
+        try await store.migrate()
+        #expect(try await store.schemaVersion() == 1)
+        await store.close()
+        let again = try await StoreURL.open(path)
+        #expect(try await again.schemaVersion() == 1)
+        await again.close()
+    }
+
+    @Test func everyRecordReadsBackAsWritten() async throws {
+        let store = try await StoreURL.open("sqlite:\(try freshPath())")
+        try await SampleBatch.write(to: store)
+        let runs = try await store.runs(RunQuery(batch: SampleBatch.batch.name))
+        #expect(runs.map(\.runID) == ["run-1", "run-2", "run-3", "run-4", "run-5"])
+        #expect(runs.map(\.status) == [.pass, .pass, .fail, .pass, .running])
+        let failed = runs[2]
+        #expect(failed.failureClass == "content_mismatch")
+        #expect(failed.failurePhase == "qa")
+        #expect(failed.imei == "860000000000037")
+        #expect(failed.iccid == "89860037")
+        #expect(failed.slotPath == "1-1.3")
+        #expect(failed.phases.map(\.name) == ["flash_full", "qa"])
+        #expect(failed.phases[1].detail == "download, \"content\" mismatch")
+        #expect(abs(failed.phases[0].duration - 30.2) < 0.001)
+        #expect(failed.checks.map(\.name) == ["download", "get"])
+        #expect(failed.checks[0].passed == false)
+        #expect(failed.checks[0].failureClass == "content_mismatch")
+        #expect(failed.checks[1].code == 200)
+        #expect(failed.startedAt == SampleBatch.t0.addingTimeInterval(40))
+        await store.close()
+    }
+
+    @Test func queriesFilterByBatchAndTime() async throws {
+        let store = try await StoreURL.open(try freshPath())
+        try await SampleBatch.write(to: store)
+        #expect(try await store.runs(RunQuery(batch: "other")).isEmpty)
+        let late = try await store.runs(RunQuery(since: SampleBatch.t0.addingTimeInterval(45)))
+        #expect(late.map(\.runID) == ["run-4", "run-5"])
+        #expect(try await store.runs(RunQuery()).count == 5)
+        await store.close()
+    }
+
+    @Test func interruptedRunsAreMarkedForTheirOwnStationOnly() async throws {
+        let store = try await StoreURL.open(try freshPath())
+        try await SampleBatch.write(to: store)
+        try await store.startRun(RunStart(runID: "other-station", batch: SampleBatch.batch.name, stationID: "st-2",
+                                          slotPath: "2-1", slotLabel: "B1"))
+        #expect(try await store.markInterruptedRuns(stationID: "st-1", at: Date()) == 1)
+        #expect(try await store.markInterruptedRuns(stationID: "st-1", at: Date()) == 0)
+        let runs = try await store.runs(RunQuery())
+        #expect(runs.first { $0.runID == "run-5" }?.status == .interrupted)
+        #expect(runs.first { $0.runID == "run-5" }?.failureClass == "interrupted")
+        #expect(runs.first { $0.runID == "other-station" }?.status == .running)
+        #expect(runs.first { $0.runID == "run-1" }?.status == .pass)
+        await store.close()
+    }
+
+    @Test func aDecisionIsVisibleToAnotherConnectionBeforeClose() async throws {
+        let path = try freshPath()
+        let writer = try await StoreURL.open(path)
+        try await SampleBatch.write(to: writer)
+        // No close: as if the station died right after the call returned.
+        let reader = try await StoreURL.open(path)
+        #expect(try await reader.runs(RunQuery()).filter { $0.status == .pass }.count == 3)
+        await reader.close()
+        await writer.close()
+    }
+
+    @Test func runsOfAnUnknownBatchAreRefused() async throws {
+        let store = try await StoreURL.open(try freshPath())
+        await #expect(throws: RecordsError.self) {
+            try await store.startRun(RunStart(batch: "never-created", stationID: "st", slotPath: "1-1", slotLabel: "x"))
+        }
+        await store.close()
+    }
+
+    @Test func badStoreURLsAreRefused() async throws {
+        await #expect(throws: RecordsError.self) { try await StoreURL.open("sqlite:/nonexistent-dir/x.sqlite") }
+        await #expect(throws: RecordsError.self) { try await StoreURL.open("mysql://x") }
+        await #expect(throws: RecordsError.self) { try await StoreURL.open("postgres://") }
+    }
+}

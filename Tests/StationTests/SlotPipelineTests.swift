@@ -1,0 +1,132 @@
+import Foundation
+import Records
+import Station
+import Testing
+
+@Suite struct SlotPipelineTests {
+    private func store() async throws -> SQLResultsStore {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("station-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let store = try await StoreURL.open(folder.appendingPathComponent("r.sqlite").path)
+        try await store.ensureBatch(BatchInfo(name: "b1"))
+        return store
+    }
+
+    private func settings(deadline: Duration = .seconds(30), retries: [String: Int] = ["flash": 1]) -> PipelineSettings {
+        PipelineSettings(deadlines: Dictionary(uniqueKeysWithValues: StationStep.allCases.map { ($0, deadline) }),
+                         retries: retries, batch: "b1", stationID: "st-test")
+    }
+
+    @Test func cleanBoardPassesEveryStepInOrderAndIsRecorded() async throws {
+        let store = try await store()
+        let log = EventLog()
+        let pipeline = SlotPipeline(slotLabel: "A1", settings: settings(), store: store, emit: log.add)
+        let board = ScriptedBoard(slotPath: "1-1.1")
+        let outcome = try await pipeline.run(board, runID: "r1")
+        #expect(outcome.status == .pass)
+        #expect(board.calls.withLock { $0 } == StationStep.fullFlow)
+        let run = try #require(try await store.runs(RunQuery()).first)
+        #expect(run.status == .pass)
+        #expect(run.imei == "860000000000011")
+        #expect(run.phases.map(\.name) == StationStep.fullFlow.map(\.rawValue))
+        #expect(run.checks.map(\.name) == ["get"])
+        #expect(log.all.last?.kind == .verdict(.pass, failureClass: nil, step: nil, detail: nil))
+        await store.close()
+    }
+
+    @Test func retryableFlashFailureIsRetriedWithinItsBudget() async throws {
+        let store = try await store()
+        let nak = StepFailure(failureClass: "flash_nak", detail: "block 3 NAKed", retryable: true)
+        let board = ScriptedBoard(slotPath: "1-1.2", behaviours: [.flashFull: .fail(nak, times: 1)])
+        let outcome = try await SlotPipeline(slotLabel: "A2", settings: settings(), store: store, emit: { _ in })
+            .run(board)
+        #expect(outcome.status == .pass)
+        let run = try #require(try await store.runs(RunQuery()).first)
+        #expect(run.phases.filter { $0.name == "flash_full" }.map(\.outcome) == ["fail", "ok"])
+        await store.close()
+    }
+
+    @Test func failureBeyondTheBudgetStopsTheRunWithItsClass() async throws {
+        let store = try await store()
+        let nak = StepFailure(failureClass: "flash_nak", detail: "block 3 NAKed", retryable: true)
+        let board = ScriptedBoard(slotPath: "1-1.3", behaviours: [.flashFull: .fail(nak, times: 5)])
+        let outcome = try await SlotPipeline(slotLabel: "A3", settings: settings(), store: store, emit: { _ in })
+            .run(board)
+        #expect(outcome.status == .fail)
+        #expect(outcome.failureClass == "flash_nak")
+        #expect(outcome.failedStep == .flashFull)
+        #expect(board.calls.withLock { $0 } == [.enterDownloadMode, .flashFull, .flashFull])
+        let run = try #require(try await store.runs(RunQuery()).first)
+        #expect(run.status == .fail)
+        #expect(run.failurePhase == "flash_full")
+        await store.close()
+    }
+
+    @Test func qaVerdictFailRecordsChecksAndTheBoardIdentity() async throws {
+        let store = try await store()
+        let qa = QAResult(passed: false, checks: [
+            CheckRecord(name: "get", passed: true, code: 200, durationMs: 90),
+            CheckRecord(name: "download", passed: false, code: 200, durationMs: 900, failureClass: "content_mismatch"),
+        ], imei: "860000000000099", iccid: "8986", failureClass: "content_mismatch", detail: "download hash differs")
+        let board = ScriptedBoard(slotPath: "1-1.4", qa: qa)
+        let outcome = try await SlotPipeline(slotLabel: "A4", settings: settings(), store: store, emit: { _ in })
+            .run(board)
+        #expect(outcome.failureClass == "content_mismatch")
+        #expect(outcome.failedStep == .qa)
+        let run = try #require(try await store.runs(RunQuery()).first)
+        #expect(run.imei == "860000000000099")
+        #expect(run.checks.map(\.passed) == [false, true])   // sorted by name: download, get
+        await store.close()
+    }
+
+    @Test func aHungStepFailsOnItsDeadlineAndOtherSlotsFinish() async throws {
+        let store = try await store()
+        let hung = ScriptedBoard(slotPath: "1-1.5", behaviours: [.waitRunning: .hang])
+        let clean = ScriptedBoard(slotPath: "1-1.6")
+        let short = settings(deadline: .milliseconds(300))
+        async let a = SlotPipeline(slotLabel: "A5", settings: short, store: store, emit: { _ in }).run(hung)
+        async let b = SlotPipeline(slotLabel: "A6", settings: settings(), store: store, emit: { _ in }).run(clean)
+        let (hungOutcome, cleanOutcome) = try await (a, b)
+        #expect(hungOutcome.status == .fail)
+        #expect(hungOutcome.failureClass == StepFailure.timeoutClass)
+        #expect(hungOutcome.failedStep == .waitRunning)
+        #expect(cleanOutcome.status == .pass)
+        await store.close()
+    }
+
+    @Test func aShorterFlowFromTheProfileRunsOnlyItsSteps() async throws {
+        let store = try await store()
+        var short = settings()
+        short.flow = [.enterDownloadMode, .flashScript, .waitRunning, .bootCheck]
+        let board = ScriptedBoard(slotPath: "1-1.7")
+        let outcome = try await SlotPipeline(slotLabel: "A7", settings: short, store: store, emit: { _ in }).run(board)
+        #expect(outcome.status == .pass)
+        #expect(board.calls.withLock { $0 } == short.flow)
+        await store.close()
+    }
+}
+
+@Suite struct StationEventJSONTests {
+    @Test func eventsAreFlatJSONObjectsForMES() throws {
+        let at = Date(timeIntervalSince1970: 1_790_000_000.25)
+        let events: [(StationEvent.Kind, [String])] = [
+            (.stepStarted(.flashFull, attempt: 2), ["\"event\":\"step_started\"", "\"step\":\"flash_full\"", "\"attempt\":2"]),
+            (.progress(.flashFull, done: 10, total: 40), ["\"event\":\"progress\"", "\"done\":10", "\"total\":40"]),
+            (.verdict(.fail, failureClass: "timeout", step: .qa, detail: "qa did not finish"),
+             ["\"event\":\"verdict\"", "\"status\":\"fail\"", "\"failure_class\":\"timeout\"", "\"step\":\"qa\""]),
+            (.check(CheckRecord(name: "get", passed: true, code: 200, durationMs: 81)),
+             ["\"event\":\"check\"", "\"check\":\"get\"", "\"passed\":true", "\"code\":200"]),
+        ]
+        for (kind, expected) in events {
+            let line = StationEvent(at: at, slotPath: "1-1.3", slotLabel: "A3", runID: "r9", kind: kind).jsonLine
+            #expect(!line.contains("\n"))
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            #expect(object["slot"] as? String == "1-1.3")
+            #expect(object["run"] as? String == "r9")
+            #expect(object["at"] as? String == "2026-09-21T14:13:20.250Z")
+            for field in expected {
+                #expect(line.contains(field), "\(field) missing in \(line)")
+            }
+        }
+    }
+}

@@ -1,0 +1,209 @@
+-- provision QA script for Air780E (EC618, LuatOS V1112).
+-- Built per board by `provision` into a LuaDB image together with a generated qa_config.lua
+-- (session URL, nonce, key, plan). Uses only the V1112 API: sys, sysplus, http, json, crypto,
+-- io, mobile, rtos, mcu, uart, miniz, log.
+-- Numbers on the board are 32-bit: hashes are compared as hex strings, never as numbers.
+PROJECT = "provision_qa"
+VERSION = "1.0.0"
+
+local sys = require("sys")
+require("sysplus")
+local cfg = require("qa_config")
+
+local REPORT_SEQ = 1
+
+-- One JSON line per event on the user virtual UART (USB interface 6).
+local function emit(t)
+    t.sid = cfg.sid
+    uart.write(uart.VUART_0, json.encode(t) .. "\n")
+end
+
+local function now()
+    return mcu.ticks()
+end
+
+local function elapsed(t0)
+    -- mcu.hz() is the tick rate; deltas stay small, so the 32-bit product cannot overflow.
+    return (now() - t0) * 1000 // mcu.hz()
+end
+
+-- Content derived from the nonce; the server derives the same bytes.
+local function content(label, n)
+    local parts, len, i = {}, 0, 1
+    while len < n do
+        local b = crypto.sha256(cfg.nonce .. ":" .. label .. ":" .. i)
+        parts[#parts + 1] = b
+        len = len + #b
+        i = i + 1
+    end
+    return table.concat(parts):sub(1, n)
+end
+
+-- SHA-256 of content(label, n) without holding it all: the download can be larger than the
+-- Lua heap comfortably takes.
+local function content_sha256(label, n)
+    if not crypto.hash_init then return crypto.sha256(content(label, n)) end
+    local stream = crypto.hash_init("SHA256")
+    local len, i = 0, 1
+    while len < n do
+        local b = crypto.sha256(cfg.nonce .. ":" .. label .. ":" .. i)
+        if len + #b > n then b = b:sub(1, n - len) end
+        crypto.hash_update(stream, b)
+        len = len + #b
+        i = i + 1
+    end
+    return crypto.hash_finish(stream)
+end
+
+local function same(a, b)
+    return type(a) == "string" and type(b) == "string" and a:upper() == b:upper()
+end
+
+local function request(method, url, headers, body, opts)
+    opts = opts or {}
+    opts.timeout = cfg.check_timeout_ms
+    return http.request(method, url, headers, body, opts, cfg.ca).wait()
+end
+
+------------------------------------------------------------------ checks
+-- Each returns code, ok, hash, detail.
+local checks = {}
+
+function checks.get()
+    local code, _, body = request("GET", cfg.url .. "/get")
+    if code ~= 200 then return code, false end
+    local hash = crypto.sha256(body)
+    return code, same(hash, crypto.sha256(content("get", cfg.get_bytes))), hash
+end
+
+function checks.https()
+    if not cfg.https_url then return -1, false, nil, "no https URL in the plan" end
+    local code, _, body = http.request("GET", cfg.https_url .. "/https", nil, nil,
+        { timeout = cfg.check_timeout_ms }, cfg.ca).wait()
+    if code ~= 200 then return code, false end
+    local hash = crypto.sha256(body)
+    return code, same(hash, crypto.sha256(content("get", cfg.get_bytes))), hash
+end
+
+function checks.form_post()
+    local token = crypto.sha256(cfg.nonce .. ":form:1")
+    local body = "imei=" .. string.urlEncode(mobile.imei() or "") .. "&token=" .. token ..
+        "&text=" .. string.urlEncode(cfg.form_text)
+    local code, _, resp = request("POST", cfg.url .. "/form",
+        { ["Content-Type"] = "application/x-www-form-urlencoded" }, body)
+    if code ~= 200 then return code, false end
+    local echo = json.decode(resp)
+    local ok = type(echo) == "table" and type(echo.form) == "table" and echo.form.token == token
+        and echo.form.text == cfg.form_text
+    return code, ok, crypto.sha256(body)
+end
+
+function checks.multipart_upload()
+    local data = content("up", cfg.upload_bytes)
+    local boundary = "----provisionQA" .. cfg.sid
+    local body = "--" .. boundary .. "\r\n" ..
+        "Content-Disposition: form-data; name=\"file\"; filename=\"qa_" .. cfg.sid .. ".bin\"\r\n" ..
+        "Content-Type: application/octet-stream\r\n\r\n" .. data .. "\r\n" ..
+        "--" .. boundary .. "--\r\n"
+    local code, _, resp = request("POST", cfg.url .. "/upload",
+        { ["Content-Type"] = "multipart/form-data; boundary=" .. boundary }, body)
+    if code ~= 200 then return code, false end
+    local hash = crypto.sha256(data)
+    local echo = json.decode(resp)
+    return code, type(echo) == "table" and same(echo.sha256, hash), hash
+end
+
+function checks.download()
+    local path = "/qa_download.bin"
+    os.remove(path)
+    local code, _, size = request("GET", cfg.url .. "/download", nil, nil, { dst = path })
+    if code ~= 200 then return code, false end
+    local hash = crypto.md_file("SHA256", path)
+    local ok = size == cfg.download_bytes and same(hash, content_sha256("dl", cfg.download_bytes))
+    os.remove(path)
+    return code, ok, hash, "size " .. tostring(size)
+end
+
+function checks.json_roundtrip()
+    local sent = { sid = cfg.sid, token = content("json", 64), n = 123456, list = { 1, 2, 3 }, text = cfg.json_text }
+    local code, _, resp = request("POST", cfg.url .. "/json", { ["Content-Type"] = "application/json" },
+        json.encode(sent))
+    if code ~= 200 then return code, false end
+    local back = json.decode(resp)
+    local ok = type(back) == "table" and type(back.echo) == "table" and back.echo.token == sent.token
+        and back.echo.n == 123456 and back.echo.text == cfg.json_text and back.server == content("json-srv", 64)
+    return code, ok, crypto.sha256(resp)
+end
+
+function checks.gzip()
+    local code, headers, body = request("GET", cfg.url .. "/gzip")
+    if code ~= 200 then return code, false end
+    -- As the tutorial's weather demo does: skip the 10-byte gzip header, inflate raw deflate.
+    local plain = miniz.uncompress(body:sub(11), 0)
+    if not plain then return code, false, nil, "miniz.uncompress failed" end
+    local hash = crypto.sha256(plain)
+    return code, same(hash, crypto.sha256(content("gzip", cfg.gzip_bytes))), hash
+end
+
+------------------------------------------------------------------ main task
+sys.taskInit(function()
+    uart.setup(uart.VUART_0, 115200, 8, 1)
+    emit({ ev = "boot", fw = rtos.version(), bsp = rtos.bsp() })
+    local t0 = now()
+    local attached = sys.waitUntil("IP_READY", cfg.attach_budget_ms)
+    local attach_ms = elapsed(t0)
+    emit({ ev = "attach", ok = attached and true or false, ms = attach_ms })
+    if not attached then
+        log.error("qa", "no network attach within", cfg.attach_budget_ms, "ms")
+        emit({ ev = "done", pass = false })
+        return
+    end
+
+    local results, all_ok, download_hash = {}, true, nil
+    for _, name in ipairs(cfg.checks) do
+        local fn = checks[name]
+        local started = now()
+        local code, ok, hash, detail
+        if fn then
+            code, ok, hash, detail = fn()
+        else
+            code, ok, detail = -1, false, "unknown check"
+        end
+        local ms = elapsed(started)
+        ok = ok and true or false
+        all_ok = all_ok and ok
+        if name == "download" then download_hash = hash end
+        results[#results + 1] = { name = name, code = code, ms = ms, ok = ok, hash = hash, detail = detail }
+        emit({ ev = "check", name = name, code = code, ms = ms, ok = ok, hash = hash })
+        log.info("qa." .. name, code, ms, ok)
+        sys.wait(50)
+    end
+    for i, url in ipairs(cfg.extra_urls or {}) do
+        local started = now()
+        local code = request("GET", url)
+        local name = "extra_" .. i
+        results[#results + 1] = { name = name, code = code, ms = elapsed(started), ok = code == 200, detail = url }
+        emit({ ev = "check", name = name, code = code, ms = elapsed(started), ok = code == 200 })
+        all_ok = all_ok and code == 200
+    end
+
+    local report = {
+        sid = cfg.sid, seq = REPORT_SEQ, imei = mobile.imei(), iccid = mobile.iccid(), csq = mobile.csq(),
+        fw = rtos.version(), attach_ms = attach_ms, checks = results, download_sha256 = download_hash,
+    }
+    local body = json.encode(report)
+    local signature = crypto.hmac_sha256(body, cfg.key)
+    local headers = { ["Content-Type"] = "application/json", ["X-QA-Signature"] = signature }
+    local code = request("POST", cfg.url .. "/report", headers, body)
+    if code < 0 then
+        -- One retry on a library error; if the first copy did arrive, the server refuses the
+        -- second as a replay and keeps the first.
+        sys.wait(500)
+        code = request("POST", cfg.url .. "/report", headers, body)
+    end
+    emit({ ev = "report", code = code })
+    emit({ ev = "done", pass = all_ok and code == 200 })
+    log.info("qa", "done", all_ok and code == 200)
+end)
+
+sys.run()
