@@ -25,6 +25,8 @@ let package = Package(
         .systemLibrary(name: "CLibUSB", pkgConfig: "libusb-1.0", providers: [.apt(["libusb-1.0-0-dev"])]),
         .systemLibrary(name: "CLibUDev", pkgConfig: "libudev", providers: [.apt(["libudev-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // zlib inflate/deflate in Swift, shared by the QA server and the simulated board.
+        .target(name: "Deflate", dependencies: ["CZlib"]),
 
         // Firmware packages: .soc, info.json, binpkg, flash plan, AgentBoot lookup, profiles.
         .target(name: "Firmware", dependencies: [
@@ -48,7 +50,7 @@ let package = Package(
         ]),
         // A simulated EC618 board (device side of the protocol, NOR flash model).
         .target(name: "BoardSim", dependencies: [
-            "EC618", "LuaImage", "Links", "Firmware", "CLua", "CZlib",
+            "EC618", "LuaImage", "Links", "Firmware", "CLua", "Deflate",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
@@ -60,7 +62,7 @@ let package = Package(
         ]),
         // The post-flash verifier: QA server, QA Lua script, verdict, LuatOS log decoder.
         .target(name: "QA", dependencies: [
-            "Firmware", "LuaImage", "Links", "CZlib",
+            "Firmware", "LuaImage", "Links", "Deflate",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),
             .product(name: "Crypto", package: "swift-crypto"),
@@ -77,14 +79,14 @@ let package = Package(
         // Helpers shared by the test targets (spawning children reliably, temporary folders).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "FirmwareTests", dependencies: ["Firmware", "TestSupport"]),
-        .testTarget(name: "LuaImageTests", dependencies: ["LuaImage", "CLua"]),
+        .testTarget(name: "LuaImageTests", dependencies: ["LuaImage", "CLua", "TestSupport"]),
         .testTarget(name: "EC618Tests", dependencies: ["EC618", "Firmware", "Links"]),
         .testTarget(name: "BoardSimTests", dependencies: ["BoardSim", "EC618", "Firmware", "LuaImage", "Links"]),
         .testTarget(name: "HotplugTests", dependencies: ["Hotplug", "Links", "EC618", "BoardSim", "Firmware"]),
         .testTarget(name: "StationTests", dependencies: ["Station", "Records", "Firmware"]),
         .testTarget(name: "RecordsTests", dependencies: ["Records", "TestSupport"]),
         .testTarget(name: "QATests", dependencies: [
-            "QA", "BoardSim", "EC618", "Firmware", "LuaImage", "Links",
+            "QA", "TestSupport", "BoardSim", "EC618", "Firmware", "LuaImage", "Links",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         // Runs the built `provision` binary: exit codes, messages, JSON output.

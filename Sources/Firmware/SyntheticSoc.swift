@@ -19,7 +19,7 @@ public struct SyntheticSoc: Sendable {
 
         /// Close to a V1112 `_FULL` release: about a 4 MiB `.soc`.
         public static let realistic = ImageSizes(bootloader: 80 * 1024, ap: 2_600_000, cp: 500 * 1024,
-                                                 elf: 1200 * 1024)
+                                                 elf: 1600 * 1024)
         /// Small images for fast tests (still several erase blocks for the AP).
         public static let small = ImageSizes(bootloader: 6 * 1024, ap: 150 * 1024, cp: 40 * 1024, elf: 4 * 1024)
     }

@@ -135,6 +135,9 @@ public enum SerialLink {
         }
         var dtr = Int32(TIOCM_DTR)
         _ = ioctl(fd, UInt(TIOCMBIS), &dtr)   // ENOTTY on a pty: no modem lines there
+        // Exclusive: a second open (ModemManager, another station process) gets EBUSY while we
+        // flash. Best effort — root may still open it, and some test ttys refuse the ioctl.
+        _ = ioctl(fd, UInt(TIOCEXCL))
         tcflush(fd, TCIOFLUSH)
         return FileDescriptorLink(fd: fd, name: path)
     }

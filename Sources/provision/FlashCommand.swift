@@ -24,8 +24,13 @@ struct Flash: AsyncParsableCommand {
     @Argument(help: "Script files or folders (main.lua first) to build into the script image.")
     var scripts: [String] = []
 
-    @Option(help: "The board's download port, e.g. /dev/ttyACM0 (a simulated board's pty works too).")
+    @Option(help: "The board's download port: a tty (/dev/ttyACM0, a simulated board's pty) or, with --link usb, its physical USB path (1-1.3).")
     var port: String?
+
+    @Option(help: "How to reach the board: tty (termios) or usb (libusb bulk). Default: usb for a physical USB path, tty for /dev/….")
+    var link: LinkKind?
+
+    enum LinkKind: String, ExpressibleByArgument, CaseIterable { case tty, usb }
 
     @Option(name: .customLong("agentboot"), help: "AgentBoot file to use instead of the one inside the .soc.")
     var agentBoot: String?
@@ -55,8 +60,16 @@ struct Flash: AsyncParsableCommand {
                 return
             }
             guard let port else { throw FirmwareError(file: soc, reason: "--port is required unless --dry-run") }
-            let link: FileDescriptorLink
-            do { link = try SerialLink.open(path: port) } catch { throw PortUnavailable(message: "\(error)") }
+            let kind = link ?? (port.hasPrefix("/") ? .tty : .usb)
+            let link: any ByteLink
+            do {
+                switch kind {
+                case .tty: link = try SerialLink.open(path: port)
+                case .usb: link = try await USBLink.open(path: port)
+                }
+            } catch {
+                throw PortUnavailable(message: "\(error)")
+            }
             var settings = FlasherSettings()
             settings.responseTimeout = .milliseconds(responseTimeoutMs)
             settings.commandRetries = max(0, retries)

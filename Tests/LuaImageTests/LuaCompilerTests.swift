@@ -1,5 +1,6 @@
 import Foundation
 import LuaImage
+import TestSupport
 import Testing
 
 @Suite("Compiling with the host's liblua5.3")
@@ -43,13 +44,9 @@ struct LuaCompilerTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let source = RoundTripCorpus.scripts.map(\.source).joined(separator: "\ndo end\n")
         try Data(source.utf8).write(to: dir.appendingPathComponent("main.lua"))
-        let luac = Process()
-        luac.executableURL = URL(fileURLWithPath: "/usr/bin/luac5.3")
-        luac.currentDirectoryURL = dir
-        luac.arguments = (strip ? ["-s"] : []) + ["-o", "out.luac", "main.lua"]
-        try luac.run()
-        luac.waitUntilExit()
-        #expect(luac.terminationStatus == 0)
+        let luac = try ChildProcess.run("/usr/bin/luac5.3", (strip ? ["-s"] : []) + ["-o", "out.luac", "main.lua"],
+                                        directory: dir.path)
+        #expect(luac.status == 0, "\(luac.stderr)")
         let reference = [UInt8](try Data(contentsOf: dir.appendingPathComponent("out.luac")))
         let ours = try LuaCompiler.compile(Array(source.utf8), chunkName: "main.lua", file: "main.lua", strip: strip)
         #expect(ours == reference)

@@ -2,6 +2,7 @@ import BoardSim
 import Foundation
 import LuaImage
 import QA
+import TestSupport
 import Testing
 
 /// A throw-away self-signed certificate for 127.0.0.1, made with the `openssl` CLI.
@@ -12,15 +13,12 @@ enum TestCertificate {
         let dir = NSTemporaryDirectory() + "qa-cert-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        process.arguments = ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                             "-keyout", dir + "/key.pem", "-out", dir + "/cert.pem", "-days", "1",
-                             "-subj", "/CN=provision QA station", "-addext", "subjectAltName=IP:127.0.0.1"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
+        let openssl = try ChildProcess.run("/usr/bin/openssl", [
+            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+            "-keyout", dir + "/key.pem", "-out", dir + "/cert.pem", "-days", "1",
+            "-subj", "/CN=provision QA station", "-addext", "subjectAltName=IP:127.0.0.1",
+        ])
+        guard openssl.status == 0 else { throw ChildProcess.Failure("openssl failed: \(openssl.stderr)") }
         let cert = try String(contentsOfFile: dir + "/cert.pem", encoding: .utf8)
         let key = try String(contentsOfFile: dir + "/key.pem", encoding: .utf8)
         return QATLSIdentity(certificatePEM: cert, privateKeyPEM: key)

@@ -1,3 +1,4 @@
+import Deflate
 import CLua
 import Crypto
 import Foundation

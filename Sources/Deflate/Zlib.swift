@@ -1,9 +1,12 @@
 import CZlib
 
-/// zlib inflate/deflate for the runtime's `miniz` (LuatOS' miniz speaks zlib-wrapped or raw deflate).
-enum Zlib {
+/// zlib inflate/deflate: the QA server's gzip responses and the simulated board's `miniz`
+/// (LuatOS' miniz speaks zlib-wrapped or raw deflate).
+public enum Zlib {
     /// Window bits: 15 = zlib wrapper, -15 = raw deflate, 31 = gzip wrapper.
-    static func inflate(_ input: [UInt8], windowBits: Int32, limit: Int = 1 << 24) -> [UInt8]? {
+    public static let gzipWindowBits: Int32 = 31
+
+    public static func inflate(_ input: [UInt8], windowBits: Int32, limit: Int = 1 << 24) -> [UInt8]? {
         var stream = z_stream()
         guard shim_inflateInit2(&stream, windowBits) == Z_OK else { return nil }
         defer { inflateEnd(&stream) }
@@ -30,7 +33,7 @@ enum Zlib {
         }
     }
 
-    static func deflate(_ input: [UInt8], windowBits: Int32) -> [UInt8]? {
+    public static func deflate(_ input: [UInt8], windowBits: Int32) -> [UInt8]? {
         var stream = z_stream()
         guard shim_deflateInit2(&stream, Z_DEFAULT_COMPRESSION, windowBits) == Z_OK else { return nil }
         defer { deflateEnd(&stream) }
