@@ -90,6 +90,6 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         // Runs the built `provision` binary: exit codes, messages, JSON output.
-        .testTarget(name: "CLITests", dependencies: ["TestSupport", "Firmware", "LuaImage"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport", "Records", "Firmware", "LuaImage"]),
     ]
 )

@@ -6,42 +6,68 @@ import Synchronization
 func withDeadline<T: Sendable>(_ limit: Duration, step: StationStep,
                                _ body: @escaping @Sendable () async throws -> T) async throws -> T {
     let gate = ResumeOnce<T>()
-    return try await withCheckedThrowingContinuation { continuation in
-        gate.install(continuation)
-        let work = Task {
-            do { gate.resume(with: .success(try await body())) } catch { gate.resume(with: .failure(error)) }
-        }
-        Task {
-            try? await Task.sleep(for: limit)
-            guard !work.isCancelled else { return }
-            if gate.resume(with: .failure(StepFailure(
-                failureClass: StepFailure.timeoutClass,
-                detail: "\(step.rawValue) did not finish within \(limit.secondsText)"))) {
-                work.cancel()
+    let work = Mutex<Task<Void, Never>?>(nil)
+    let timer = Mutex<Task<Void, Never>?>(nil)
+    // The timer must not outlive a step that finished in time.
+    defer { timer.withLock { $0?.cancel() } }
+    return try await withTaskCancellationHandler {
+        try await withCheckedThrowingContinuation { continuation in
+            gate.install(continuation)
+            let task = Task {
+                do { gate.resume(with: .success(try await body())) } catch { gate.resume(with: .failure(error)) }
             }
+            work.withLock { $0 = task }
+            let deadline = Task {
+                guard (try? await Task.sleep(for: limit)) != nil else { return }
+                if gate.resume(with: .failure(StepFailure(
+                    failureClass: StepFailure.timeoutClass,
+                    detail: "\(step.rawValue) did not finish within \(limit.secondsText)"))) {
+                    task.cancel()
+                }
+            }
+            timer.withLock { $0 = deadline }
         }
+    } onCancel: {
+        // The station is stopping (Ctrl-C): give up on the step at once.
+        if gate.resume(with: .failure(CancellationError())) { work.withLock { $0?.cancel() } }
     }
 }
 
-/// Resumes a continuation exactly once, whichever side gets there first.
+/// Resumes a continuation exactly once, whichever side gets there first — also when a side
+/// (cancellation) gets there before the continuation is installed.
 private final class ResumeOnce<T: Sendable>: Sendable {
-    private let state = Mutex<(continuation: CheckedContinuation<T, Error>?, done: Bool)>((nil, false))
-
-    func install(_ c: CheckedContinuation<T, Error>) {
-        state.withLock { $0.continuation = c }
+    private struct State {
+        var continuation: CheckedContinuation<T, Error>?
+        var early: Result<T, Error>?
+        var done = false
     }
 
-    /// Returns whether this call was the one that resumed.
+    private let state = Mutex(State())
+
+    func install(_ c: CheckedContinuation<T, Error>) {
+        let early: Result<T, Error>? = state.withLock { s in
+            if let early = s.early { s.early = nil; return early }
+            s.continuation = c
+            return nil
+        }
+        if let early { c.resume(with: early) }
+    }
+
+    /// Returns whether this call was the one that decided the result.
     @discardableResult
     func resume(with result: Result<T, Error>) -> Bool {
-        let continuation: CheckedContinuation<T, Error>? = state.withLock { s in
-            guard !s.done else { return nil }
+        let (decided, continuation): (Bool, CheckedContinuation<T, Error>?) = state.withLock { s in
+            guard !s.done else { return (false, nil) }
             s.done = true
-            defer { s.continuation = nil }
-            return s.continuation
+            guard let c = s.continuation else {
+                s.early = result
+                return (true, nil)
+            }
+            s.continuation = nil
+            return (true, c)
         }
         continuation?.resume(with: result)
-        return continuation != nil
+        return decided
     }
 }
 

@@ -54,4 +54,6 @@ public struct StepFailure: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// The class given to a step that overran its deadline.
     public static let timeoutClass = "timeout"
+    /// The class of a run the station stopped (Ctrl-C, SIGTERM) before it was decided.
+    public static let interruptedClass = "interrupted"
 }

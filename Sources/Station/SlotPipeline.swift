@@ -59,7 +59,8 @@ public actor SlotPipeline {
                 emit: @escaping @Sendable (StationEvent) -> Void) {
         self.slotLabel = slotLabel
         self.settings = settings
-        self.store = store
+        // Decisions are committed even while the station is stopping (Ctrl-C cancels the slot).
+        self.store = CommittingStore(store)
         self.emit = emit
     }
 
@@ -79,6 +80,10 @@ public actor SlotPipeline {
         var identities: (imei: String?, iccid: String?) = (nil, nil)
 
         for step in settings.flow {
+            if Task.isCancelled {
+                return try await interrupt(runID: runID, before: step, identities: identities, seconds: seconds,
+                                           send: send)
+            }
             let budget = settings.retries[step.retryKey] ?? 0
             var attempt = 0
             while true {
@@ -97,6 +102,13 @@ public actor SlotPipeline {
                                                                           endedAt: ended, outcome: "ok"))
                     send(.stepFinished(step, outcome: "ok", seconds: elapsed, detail: nil))
                     identities = try await keep(qa, runID: runID, identities: identities, send: send)
+                case .failure(let failure, _) where failure.failureClass == StepFailure.interruptedClass:
+                    try await store.recordPhase(runID: runID, PhaseRecord(
+                        name: step.rawValue, startedAt: started, endedAt: ended, outcome: "interrupted",
+                        detail: failure.detail))
+                    send(.stepFinished(step, outcome: "interrupted", seconds: elapsed, detail: failure.detail))
+                    return try await interrupt(runID: runID, before: nil, identities: identities, seconds: seconds,
+                                               send: send)
                 case .failure(let failure, let qa):
                     try await store.recordPhase(runID: runID, PhaseRecord(
                         name: step.rawValue, startedAt: started, endedAt: ended, outcome: "fail",
@@ -119,6 +131,19 @@ public actor SlotPipeline {
         send(.verdict(.pass, failureClass: nil, step: nil, detail: nil))
         return RunOutcome(runID: runID, status: .pass, failureClass: nil, failedStep: nil, detail: nil,
                           stepSeconds: seconds)
+    }
+
+    /// Ends a run the station stopped (Ctrl-C) as `interrupted`, recorded like any other outcome.
+    private func interrupt(runID: String, before step: StationStep?, identities: (imei: String?, iccid: String?),
+                           seconds: [StationStep: Double],
+                           send: @Sendable (StationEvent.Kind) -> Void) async throws -> RunOutcome {
+        let detail = "the station was stopped" + (step.map { " before \($0.rawValue)" } ?? "")
+        try await store.finishRun(RunFinish(runID: runID, status: .interrupted,
+                                            failureClass: StepFailure.interruptedClass, failurePhase: step?.rawValue,
+                                            detail: detail, imei: identities.imei, iccid: identities.iccid))
+        send(.verdict(.interrupted, failureClass: StepFailure.interruptedClass, step: step, detail: detail))
+        return RunOutcome(runID: runID, status: .interrupted, failureClass: StepFailure.interruptedClass,
+                          failedStep: step, detail: detail, stepSeconds: seconds)
     }
 
     /// Records a QA step's checks and returns the identities learnt so far.
@@ -158,6 +183,9 @@ public actor SlotPipeline {
             return .success(qa)
         } catch let failure as StepFailure {
             return .failure(failure, nil)
+        } catch is CancellationError {
+            return .failure(StepFailure(failureClass: StepFailure.interruptedClass,
+                                        detail: "the station was stopped during \(step.rawValue)"), nil)
         } catch {
             return .failure(StepFailure(failureClass: "\(step.rawValue)_error", detail: "\(error)"), nil)
         }

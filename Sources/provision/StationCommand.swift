@@ -1,4 +1,5 @@
 import ArgumentParser
+import Dispatch
 import BoardSim
 import Firmware
 import Foundation
@@ -138,7 +139,7 @@ struct StationCommand: AsyncParsableCommand {
         // 4. One task per slot; boards come and go until --count verdicts (or --once).
         let tally = Tally(limit: count ?? simulate)
         let settingsCopy = pipelineSettings
-        await withTaskGroup(of: Void.self) { group in
+        let slots = Task { await withTaskGroup(of: Void.self) { group in
             for slot in 1...simulate {
                 group.addTask {
                     let path = "sim-\(slot)"
@@ -155,12 +156,26 @@ struct StationCommand: AsyncParsableCommand {
                             display.note("slot\(slot): cannot record: \(error)")
                             tally.record(.interrupted)
                         }
-                        if once { break }
+                        if once || Task.isCancelled { break }
                         boardNumber += simulate
                     }
                 }
             }
+        } }
+        // Ctrl-C / SIGTERM: no new boards; boards in flight stop at once and are recorded as
+        // interrupted. A second signal is not needed.
+        let signals = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number)
+            source.setEventHandler {
+                tally.stopClaiming()
+                slots.cancel()
+            }
+            source.resume()
+            return source
         }
+        await slots.value
+        signals.forEach { $0.cancel() }
         await qaServer.stop()
         await store.close()
         let (passed, failed, other) = tally.counts
@@ -192,21 +207,26 @@ struct StationCommand: AsyncParsableCommand {
 
 /// Counts verdicts and hands out board slots up to the limit.
 private final class Tally: Sendable {
-    private let state: Mutex<(claimed: Int, passed: Int, failed: Int, other: Int)>
+    private let state: Mutex<(claimed: Int, passed: Int, failed: Int, other: Int, stopped: Bool)>
     private let limit: Int
 
     init(limit: Int) {
         self.limit = limit
-        state = Mutex((0, 0, 0, 0))
+        state = Mutex((0, 0, 0, 0, false))
     }
 
     /// Whether another board may start.
     func claim() -> Bool {
         state.withLock { s in
-            guard s.claimed < limit else { return false }
+            guard s.claimed < limit, !s.stopped else { return false }
             s.claimed += 1
             return true
         }
+    }
+
+    /// No more boards start (the station is stopping).
+    func stopClaiming() {
+        state.withLock { $0.stopped = true }
     }
 
     func record(_ status: RunStatus) {

@@ -130,3 +130,32 @@ import Testing
         }
     }
 }
+
+@Suite struct SlotPipelineStopTests {
+    @Test func stoppingTheStationRecordsTheRunInFlightAsInterrupted() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("station-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try await StoreURL.open(folder.appendingPathComponent("r.sqlite").path)
+        try await store.ensureBatch(BatchInfo(name: "b1"))
+        let started = AsyncStream.makeStream(of: Void.self)
+        let settings = PipelineSettings(
+            deadlines: Dictionary(uniqueKeysWithValues: StationStep.allCases.map { ($0, Duration.seconds(600)) }),
+            batch: "b1", stationID: "st")
+        let pipeline = SlotPipeline(slotLabel: "A1", settings: settings, store: store, emit: { event in
+            if case .stepStarted(.qa, _) = event.kind { started.continuation.yield() }
+        })
+        let board = ScriptedBoard(slotPath: "1-1.1", behaviours: [.qa: .hang])
+        let run = Task { try await pipeline.run(board, runID: "r1") }
+        for await _ in started.stream { break }   // the board is in its (hung) QA step
+        run.cancel()
+        let outcome = try await run.value
+        #expect(outcome.status == .interrupted)
+        #expect(outcome.failureClass == "interrupted")
+        let record = try #require(try await store.runs(RunQuery()).first)
+        #expect(record.status == .interrupted)
+        #expect(record.phases.last?.name == "qa")
+        #expect(record.phases.last?.outcome == "interrupted")
+        await store.close()
+    }
+}

@@ -96,3 +96,47 @@ private final class PipeReader: @unchecked Sendable {  // `result` is written on
         return result
     }
 }
+
+/// A child left running, for tests that stop it (SIGINT) or kill it (SIGKILL) mid-work.
+public final class RunningChild: Sendable {
+    public let pid: pid_t
+    /// Files its stdout and stderr go to.
+    public let stdoutPath: String
+    public let stderrPath: String
+
+    /// Starts `executable`; its output goes to two files in `folder`.
+    public init(_ executable: String, _ arguments: [String], folder: String) throws {
+        stdoutPath = folder + "/child-\(UUID().uuidString.prefix(8)).out"
+        stderrPath = stdoutPath.replacingOccurrences(of: ".out", with: ".err")
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, stdoutPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let envp = ProcessInfo.processInfo.environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, executable, &actions, nil, argv, envp)
+        guard rc == 0 else { throw ChildProcess.Failure("cannot start \(executable): \(String(cString: strerror(rc)))") }
+        self.pid = pid
+    }
+
+    public func send(_ signal: Int32) {
+        kill(pid, signal)
+    }
+
+    /// Waits for the child to end; returns its exit status (128 + signal when killed).
+    public func wait() -> Int32 {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+    }
+
+    public var stdout: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
+    public var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
+}

@@ -18,6 +18,7 @@ enum HTMLReport {
         table{border-collapse:collapse;font-size:13px} td,th{border-bottom:1px solid #eee;padding:4px 8px;text-align:left}
         th{background:#f6f6f6} .pass{color:#137333;font-weight:600} .fail{color:#b3261e;font-weight:600}
         .interrupted,.running{color:#8a6d00;font-weight:600} code{font-size:12px}
+        td{white-space:nowrap} td.failure{white-space:normal;max-width:420px;word-break:break-all}
         svg text{font-family:system-ui,sans-serif;font-size:11px;fill:#333}
         </style></head><body>
         <h1>\(xml(s.title))</h1>
@@ -53,7 +54,7 @@ enum HTMLReport {
                 .joined(separator: " ")
             html += "<tr><td>\(xml(r.slotLabel))</td><td><code>\(xml(r.slotPath))</code></td>"
                 + "<td>\(xml(r.imei ?? ""))</td><td>\(xml(r.iccid ?? ""))</td>"
-                + "<td class=\"\(r.status.rawValue)\">\(r.status.rawValue.uppercased())</td><td>\(xml(failure))</td>"
+                + "<td class=\"\(r.status.rawValue)\">\(r.status.rawValue.uppercased())</td><td class=\"failure\">\(xml(failure))</td>"
                 + "<td>\(xml(ReportTime.iso(r.startedAt)))</td><td>\(r.duration.map(sec) ?? "")</td><td>\(checks)</td></tr>\n"
         }
         html += "</table>\n</body></html>\n"

@@ -1,0 +1,43 @@
+import Foundation
+import Records
+
+/// A results store whose writes are not cancelled with the task that asks for them: when the
+/// station stops, a slot's task is cancelled, but the record of what happened to its board must
+/// still be committed. Each call runs in a task of its own and is awaited.
+struct CommittingStore: ResultsStore {
+    let base: any ResultsStore
+
+    init(_ base: any ResultsStore) {
+        self.base = base
+    }
+
+    private func uncancelled<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await Task { try await body() }.value
+    }
+
+    func migrate() async throws { try await uncancelled { [base] in try await base.migrate() } }
+    func schemaVersion() async throws -> Int { try await uncancelled { [base] in try await base.schemaVersion() } }
+    func ensureBatch(_ batch: BatchInfo) async throws {
+        try await uncancelled { [base] in try await base.ensureBatch(batch) }
+    }
+    func startRun(_ run: RunStart) async throws { try await uncancelled { [base] in try await base.startRun(run) } }
+    func recordPhase(runID: String, _ phase: PhaseRecord) async throws {
+        try await uncancelled { [base] in try await base.recordPhase(runID: runID, phase) }
+    }
+    func recordCheck(runID: String, _ check: CheckRecord) async throws {
+        try await uncancelled { [base] in try await base.recordCheck(runID: runID, check) }
+    }
+    func recordEvent(_ event: EventRecord) async throws {
+        try await uncancelled { [base] in try await base.recordEvent(event) }
+    }
+    func finishRun(_ finish: RunFinish) async throws {
+        try await uncancelled { [base] in try await base.finishRun(finish) }
+    }
+    func markInterruptedRuns(stationID: String, at: Date) async throws -> Int {
+        try await uncancelled { [base] in try await base.markInterruptedRuns(stationID: stationID, at: at) }
+    }
+    func runs(_ query: RunQuery) async throws -> [RunRecord] {
+        try await uncancelled { [base] in try await base.runs(query) }
+    }
+    func close() async { await base.close() }
+}

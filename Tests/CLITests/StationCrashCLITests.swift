@@ -1,0 +1,107 @@
+import Foundation
+import Records
+import TestSupport
+import Testing
+
+/// A station killed mid-batch loses no decided record, and its runs in flight are marked
+/// interrupted when it starts again; Ctrl-C stops it cleanly with every board recorded.
+@Suite(.serialized) struct StationCrashCLITests {
+    private struct Line {
+        let folder: URL
+        let soc: String
+        let app: String
+        let db: String
+    }
+
+    private func line() throws -> Line {
+        let folder = try ProvisionBinary.temporaryFolder()
+        let soc = folder.appendingPathComponent("LuatOS-SoC_V1112_EC618_FULL.soc").path
+        try #require(try ProvisionBinary.run(["sim", "make-soc", soc, "--size", "small"]).status == 0)
+        let app = folder.appendingPathComponent("main.lua").path
+        try Data("log.info('app', 'up')\n".utf8).write(to: URL(fileURLWithPath: app))
+        return Line(folder: folder, soc: soc, app: app,
+                    db: folder.appendingPathComponent("results.sqlite").path)
+    }
+
+    private func start(_ line: Line, stationID: String) throws -> RunningChild {
+        try RunningChild(ProvisionBinary.url.path, [
+            "--soc", line.soc, line.app, "--simulate", "3", "--count", "500", "--db", "sqlite:" + line.db,
+            "--batch", "crash", "--station-id", stationID, "--json",
+        ], folder: line.folder.path)
+    }
+
+    /// Polls the store until `condition` holds for its runs (or fails after `limit`).
+    private func waitForRuns(_ db: String, within limit: Duration = .seconds(120),
+                             _ condition: ([RunRecord]) -> Bool) async throws -> [RunRecord] {
+        let deadline = ContinuousClock.now + limit
+        while ContinuousClock.now < deadline {
+            if FileManager.default.fileExists(atPath: db) {
+                let store = try await StoreURL.open(db)
+                let runs = try await store.runs(RunQuery())
+                await store.close()
+                if condition(runs) { return runs }
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        Issue.record("the store never reached the expected state within \(limit)")
+        return []
+    }
+
+    private func decided(_ runs: [RunRecord]) -> [String: RunStatus] {
+        Dictionary(uniqueKeysWithValues: runs.filter { $0.status == .pass || $0.status == .fail }
+            .map { ($0.runID, $0.status) })
+    }
+
+    @Test func killNineLosesNoDecidedRecordAndRestartMarksInFlightRunsInterrupted() async throws {
+        let line = try line()
+        defer { try? FileManager.default.removeItem(at: line.folder) }
+        let station = try start(line, stationID: "st-kill")
+        let before = try await waitForRuns(line.db) { runs in
+            decided(runs).count >= 2 && runs.contains { $0.status == .running }
+        }
+        station.send(SIGKILL)
+        #expect(station.wait() == 128 + SIGKILL)
+
+        let store = try await StoreURL.open(line.db)
+        let afterKill = try await store.runs(RunQuery())
+        await store.close()
+        let decidedBefore = decided(before)
+        // Every decision seen before the kill is still there, unchanged.
+        for (id, status) in decidedBefore {
+            #expect(afterKill.first { $0.runID == id }?.status == status)
+        }
+        let inFlight = afterKill.filter { $0.status == .running }.map(\.runID)
+        #expect(!inFlight.isEmpty)
+
+        let restart = try ProvisionBinary.run([
+            "--soc", line.soc, line.app, "--simulate", "1", "--count", "1", "--db", "sqlite:" + line.db,
+            "--batch", "crash", "--station-id", "st-kill",
+        ])
+        #expect(restart.status == 0, "\(restart.stderr)")
+        #expect(restart.stdout.contains("marked interrupted"))
+        let final = try await waitForRuns(line.db, within: .seconds(5)) { _ in true }
+        for id in inFlight {
+            #expect(final.first { $0.runID == id }?.status == .interrupted)
+        }
+        #expect(!final.contains { $0.status == .running })
+        #expect(decided(final).count == decided(afterKill).count + 1)
+    }
+
+    @Test func ctrlCStopsTheStationAndRecordsEveryBoard() async throws {
+        let line = try line()
+        defer { try? FileManager.default.removeItem(at: line.folder) }
+        let station = try start(line, stationID: "st-int")
+        _ = try await waitForRuns(line.db) { runs in
+            decided(runs).count >= 1 && runs.contains { $0.status == .running }
+        }
+        station.send(SIGINT)
+        let status = station.wait()
+        #expect(status == 1, "interrupted boards are not passes: \(station.stderr)")
+        let store = try await StoreURL.open(line.db)
+        let runs = try await store.runs(RunQuery())
+        await store.close()
+        #expect(!runs.contains { $0.status == .running }, "every board in flight is recorded")
+        #expect(runs.contains { $0.status == .interrupted })
+        #expect(station.stdout.contains("\"status\":\"interrupted\""))
+    }
+}
