@@ -53,6 +53,11 @@ struct StationCommand: AsyncParsableCommand {
     @Option(name: .customLong("sim-fault"), help: "Give simulated board N a fault: N=KIND (repeatable).")
     var simFaults: [String] = []
 
+    @Option(name: .customLong("sim-timing"), help: "Simulated boards' flash timing: fast, or realistic (1 MB/s link, 150 ms per 64 KiB erase, 400 KB/s programming).")
+    var simTiming: SimTimingChoice = .fast
+
+    enum SimTimingChoice: String, ExpressibleByArgument, CaseIterable { case fast, realistic }
+
     @Option(help: "Stop after this many boards have a verdict.")
     var count: Int?
 
@@ -129,7 +134,7 @@ struct StationCommand: AsyncParsableCommand {
                           downloadBytes: profilePlan.downloadBytes, uploadBytes: profilePlan.uploadBytes)
         let line = SimulatedLine(package: package, agentBoot: agent.bytes, productionImage: production,
                                  scriptOptions: options, qaServer: qaServer, qaPlan: plan, qaScriptFolder: qaFolder,
-                                 caPEM: nil, timing: .fast, attachDelay: .milliseconds(200),
+                                 caPEM: nil, timing: simTiming == .fast ? .fast : .realistic, attachDelay: .milliseconds(200),
                                  bootCheckWindow: .milliseconds(1500))
         var pipelineSettings = PipelineSettings(profile: boardProfile, batch: batchName, stationID: stationID)
         pipelineSettings.firmwareSHA256 = SHA256Hex.of(package.plan.images.flatMap(\.bytes))
