@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// `provision`: the station toolkit's single command-line entry point. Parsing only: every
 /// subcommand hands its work to the library modules.
@@ -23,6 +24,25 @@ struct Provision: AsyncParsableCommand {
         ],
         defaultSubcommand: StationCommand.self
     )
+
+    /// As ArgumentParser's own entry point, except that a command line it cannot parse exits
+    /// with 2, the code every bad input gets here (ArgumentParser would use 64).
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(ProvisionExit.inputError)
+            }
+            exit(withError: error)
+        }
+    }
 }
 
 /// `provision sim …`: simulated boards and synthetic fixtures, so everything can be tried
