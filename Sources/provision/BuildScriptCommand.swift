@@ -32,12 +32,8 @@ struct BuildScript: AsyncParsableCommand {
         do {
             let package = try SocPackage.open(path: soc)
             let script = package.info.script
-            guard let layout = LuaDumpLayout.luatos(bitWidth: script.bitWidth) else {
-                throw FirmwareError(file: soc, reason: "script.bitw \(script.bitWidth) is not supported")
-            }
             let partition = package.info.scriptPartition
-            let options = ScriptImageOptions(useLuac: script.useLuac, useDebug: script.useDebug, layout: layout,
-                                             capacity: partition.capacity, capacitySource: soc)
+            let options = try package.scriptImageOptions()
             // An old image inside an input folder must not end up inside the new one.
             let target = URL(fileURLWithPath: output).standardizedFileURL.path
             let files = try ScriptImageBuilder.collect(inputs)

@@ -94,11 +94,7 @@ struct Flash: AsyncParsableCommand {
             return try package.plan.scriptOnly(script.bytes, name: script.name, source: soc)
         }
         let settings = package.info.script
-        guard let layout = LuaDumpLayout.luatos(bitWidth: settings.bitWidth) else {
-            throw FirmwareError(file: soc, reason: "script.bitw \(settings.bitWidth) is not supported")
-        }
-        let options = ScriptImageOptions(useLuac: settings.useLuac, useDebug: settings.useDebug, layout: layout,
-                                         capacity: package.info.scriptPartition.capacity, capacitySource: soc)
+        let options = try package.scriptImageOptions()
         let image = try ScriptImageBuilder.build(paths: scripts, options: options)
         return scriptOnly
             ? try package.plan.scriptOnly(image.bytes, name: settings.file, source: soc)

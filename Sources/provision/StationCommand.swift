@@ -87,12 +87,7 @@ struct StationCommand: AsyncParsableCommand {
         let agent = try package.requireAgentBoot()
         let boardProfile = try Profile.load(profile)
         guard !scripts.isEmpty else { throw StationInputError("give the production script: provision --soc X.soc main.lua") }
-        let settings = package.info.script
-        guard let layout = LuaDumpLayout.luatos(bitWidth: settings.bitWidth) else {
-            throw FirmwareError(file: soc, reason: "script.bitw \(settings.bitWidth) is not supported")
-        }
-        let options = ScriptImageOptions(useLuac: settings.useLuac, useDebug: settings.useDebug, layout: layout,
-                                         capacity: package.info.scriptPartition.capacity, capacitySource: soc)
+        let options = try package.scriptImageOptions()
         let production = try ScriptImageBuilder.build(paths: scripts, options: options)
         _ = try package.plan.scriptOnly(production.bytes, source: scripts[0])
         guard let qaFolder = QAScriptImage.defaultScriptFolder(board: boardProfile.name) else {

@@ -103,11 +103,7 @@ struct Verify: AsyncParsableCommand {
         let agent = try package.requireAgentBoot()
         let boardProfile = try Profile.load(profile)
         let settings = package.info.script
-        guard let layout = LuaDumpLayout.luatos(bitWidth: settings.bitWidth) else {
-            throw FirmwareError(file: soc, reason: "script.bitw \(settings.bitWidth) is not supported")
-        }
-        let options = ScriptImageOptions(useLuac: settings.useLuac, useDebug: settings.useDebug, layout: layout,
-                                         capacity: package.info.scriptPartition.capacity, capacitySource: soc)
+        let options = try package.scriptImageOptions()
         let networkFaults = try faults()
         let key = Array((stationKey ?? ProcessInfo.processInfo.environment["PROVISION_STATION_KEY"]
                          ?? UUID().uuidString).utf8)
