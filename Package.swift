@@ -82,7 +82,7 @@ let package = Package(
         .testTarget(name: "LuaImageTests", dependencies: ["LuaImage", "CLua", "TestSupport"]),
         .testTarget(name: "EC618Tests", dependencies: ["EC618", "Firmware", "Links"]),
         .testTarget(name: "BoardSimTests", dependencies: ["BoardSim", "EC618", "Firmware", "LuaImage", "Links"]),
-        .testTarget(name: "HotplugTests", dependencies: ["Hotplug", "Links", "EC618", "BoardSim", "Firmware"]),
+        .testTarget(name: "HotplugTests", dependencies: ["TestSupport", "Hotplug", "Links", "EC618", "BoardSim", "Firmware"]),
         .testTarget(name: "StationTests", dependencies: ["Station", "Records", "Firmware"]),
         .testTarget(name: "RecordsTests", dependencies: ["Records", "TestSupport"]),
         .testTarget(name: "QATests", dependencies: [

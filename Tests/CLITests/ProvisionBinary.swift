@@ -3,11 +3,7 @@ import TestSupport
 
 /// Runs the built `provision` executable, as users do, for exit-code and output tests.
 enum ProvisionBinary {
-    /// The executable beside the test bundle (`swift build` puts both in the same folder).
-    static var url: URL {
-        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        return exe.deletingLastPathComponent().appendingPathComponent("provision")
-    }
+    static var url: URL { ProvisionExecutable.url }
 
     typealias Result = ChildProcess.Result
 

@@ -1,15 +1,12 @@
 import Foundation
+import TestSupport
 import Testing
 
 extension UMockdevTests {
 /// The built `provision watch` and `doctor` binaries against the simulated bus, as a station
 /// operator runs them.
 @Suite struct WatchCLI {
-    /// `provision` beside the test bundle.
-    static var binary: URL {
-        URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
-            .appendingPathComponent("provision")
-    }
+    static var binary: URL { ProvisionExecutable.url }
 
     /// Starts `provision` with this process's umockdev environment.
     static func start(_ arguments: [String], testbed: UMockdevTestbed) throws -> (Process, Pipe) {
