@@ -54,6 +54,8 @@ public struct Profile: Sendable, Equatable {
     public let qaCheckTimeout: Duration
     public let qaDownloadBytes: Int
     public let qaUploadBytes: Int
+    /// More URLs the QA script fetches (GET, must answer 200), beyond the station's own checks.
+    public let qaExtraURLs: [String]
     /// Where it was loaded from.
     public let source: String
 
@@ -146,6 +148,14 @@ public struct Profile: Sendable, Equatable {
         qaCheckTimeout = .milliseconds(try positive(file.qa.check_timeout_ms, "qa.check_timeout_ms"))
         qaDownloadBytes = try positive(file.qa.download_bytes, "qa.download_bytes")
         qaUploadBytes = try positive(file.qa.upload_bytes, "qa.upload_bytes")
+        let extra = file.qa.extra_urls ?? []
+        for url in extra {
+            guard let parts = URLComponents(string: url), ["http", "https"].contains(parts.scheme ?? ""),
+                  !(parts.host ?? "").isEmpty else {
+                throw refuse("qa.extra_urls: \"\(url)\" is not an http(s) URL")
+            }
+        }
+        qaExtraURLs = extra
         self.source = source
     }
 
@@ -249,6 +259,7 @@ struct ProfileFile: Decodable {
         let check_timeout_ms: Int
         let download_bytes: Int
         let upload_bytes: Int
+        let extra_urls: [String]?
     }
     let board: Board
     let usb: USB

@@ -51,11 +51,11 @@ public struct QAPlan: Sendable, Equatable, Codable {
     }
 
     /// The plan a profile asks for (`qa.checks`, budgets, sizes).
-    public init(profile: Profile, extraURLs: [String] = []) {
+    public init(profile: Profile, extraURLs: [String]? = nil) {
         let ms = { (d: Duration) in Int(d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000) }
         self.init(checks: profile.qaChecks.compactMap(QACheck.init(rawValue:)),
                   attachBudgetMs: ms(profile.qaAttachBudget), checkTimeoutMs: ms(profile.qaCheckTimeout),
                   downloadBytes: profile.qaDownloadBytes, uploadBytes: profile.qaUploadBytes,
-                  extraURLs: extraURLs)
+                  extraURLs: extraURLs ?? profile.qaExtraURLs)
     }
 }

@@ -20,6 +20,7 @@ import Testing
         #expect(p.bootEntrySteps.map(\.waitAfter) == [.milliseconds(200), .milliseconds(800)])
         #expect(Set(p.phaseDeadlines.keys).isSuperset(of: Profile.requiredPhases))
         #expect(p.qaChecks.first == "get")
+        #expect(p.qaExtraURLs.isEmpty)
     }
 
     @Test func profileIsFoundByName() throws {
@@ -39,6 +40,7 @@ import Testing
         ("chip = \"ec618\"", "chip = \"ec718\"", "ec718"),
         ("[board]", "[board", "TOML syntax error at line"),
         ("download_bytes = 65536", "download_bytes = 0", "qa.download_bytes must be positive"),
+        ("extra_urls = []", "extra_urls = [\"ftp://x/y\"]", "qa.extra_urls: \"ftp://x/y\" is not an http(s) URL"),
     ]
 
     @Test(arguments: breakages)

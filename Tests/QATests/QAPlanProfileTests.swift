@@ -1,0 +1,25 @@
+import Firmware
+import Foundation
+import QA
+import Testing
+
+/// The QA plan follows the profile: its checks, budgets and extra URLs.
+@Suite struct QAPlanProfileTests {
+    static let shipped: String = {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("profiles/air780e.toml")
+        return try! String(contentsOf: url, encoding: .utf8)
+    }()
+
+    @Test func extraURLsAndSwitchedOffChecksComeFromTheProfile() throws {
+        let text = Self.shipped
+            .replacingOccurrences(of: "extra_urls = []", with: "extra_urls = [\"http://127.0.0.1:9/ping\"]")
+            .replacingOccurrences(of: ", \"gzip\"", with: "")
+        let profile = try Profile(toml: text, source: "test.toml")
+        let plan = QAPlan(profile: profile)
+        #expect(plan.extraURLs == ["http://127.0.0.1:9/ping"])
+        #expect(!plan.checks.contains(.gzip))
+        #expect(plan.checks.contains(.get))
+        #expect(QAPlan(profile: profile, extraURLs: []).extraURLs.isEmpty)
+    }
+}
