@@ -27,9 +27,9 @@ public struct PipelineSettings: Sendable {
     /// Deadlines and retries from a profile.
     public init(profile: Profile, flow: [StationStep] = StationStep.fullFlow, batch: String, stationID: String) {
         var deadlines: [StationStep: Duration] = [:]
+        // A step's raw value is its phase name in the profile.
         for step in StationStep.allCases {
-            let key = step == .flashFull ? "flash_full" : step.rawValue
-            if let d = profile.phaseDeadlines[key] { deadlines[step] = d }
+            if let d = profile.phaseDeadlines[step.rawValue] { deadlines[step] = d }
         }
         self.init(flow: flow, deadlines: deadlines, retries: profile.retries, batch: batch, stationID: stationID)
     }

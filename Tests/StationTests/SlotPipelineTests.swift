@@ -1,3 +1,4 @@
+import Firmware
 import Foundation
 import Records
 import Station
@@ -157,5 +158,19 @@ import Testing
         #expect(record.phases.last?.name == "qa")
         #expect(record.phases.last?.outcome == "interrupted")
         await store.close()
+    }
+}
+
+@Suite struct PipelineSettingsProfileTests {
+    @Test func everyStepTakesItsDeadlineAndRetriesFromTheProfile() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("profiles/air780e.toml")
+        let profile = try Profile.load(url.path)
+        let settings = PipelineSettings(profile: profile, batch: "b", stationID: "s")
+        for step in StationStep.allCases {
+            #expect(settings.deadlines[step] == profile.phaseDeadlines[step.rawValue], "\(step)")
+            #expect(settings.deadlines[step] != nil, "\(step) has no deadline in the shipped profile")
+        }
+        #expect(settings.retries == profile.retries)
     }
 }
