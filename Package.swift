@@ -69,7 +69,9 @@ let package = Package(
         ]),
         // The per-slot pipeline (actors), retry policy, phase timing, station events.
         .target(name: "Station", dependencies: [
-            "Firmware", "Records", "QA", "BoardSim", "EC618", "Links", "LuaImage",
+            "Firmware", "Records", "QA", "BoardSim", "EC618", "Links", "LuaImage", "Hotplug",
+            .product(name: "TOMLKit", package: "TOMLKit"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         .executableTarget(name: "provision", dependencies: [
             "Firmware", "LuaImage", "Links", "EC618", "BoardSim", "Hotplug", "QA", "Records", "Station",
@@ -83,7 +85,10 @@ let package = Package(
         .testTarget(name: "EC618Tests", dependencies: ["EC618", "Firmware", "Links"]),
         .testTarget(name: "BoardSimTests", dependencies: ["BoardSim", "EC618", "Firmware", "LuaImage", "Links"]),
         .testTarget(name: "HotplugTests", dependencies: ["TestSupport", "Hotplug", "Links", "EC618", "BoardSim", "Firmware"]),
-        .testTarget(name: "StationTests", dependencies: ["Station", "Records", "Firmware"]),
+        .testTarget(name: "StationTests", dependencies: [
+            "Station", "Records", "Firmware", "BoardSim", "Hotplug", "Links", "QA", "LuaImage", "EC618", "TestSupport",
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
         .testTarget(name: "RecordsTests", dependencies: ["Records", "TestSupport"]),
         .testTarget(name: "QATests", dependencies: [
             "QA", "TestSupport", "BoardSim", "EC618", "Firmware", "LuaImage", "Links",

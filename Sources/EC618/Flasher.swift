@@ -136,7 +136,16 @@ public actor Flasher {
     private func reset() async throws(FlashError) {
         enter(.reset, image: nil)
         try await sync(.lpc)
-        let answer = try await exchange(RequestFrame(.sysReset), framing: .protected)
+        let answer: ResponseFrame
+        do {
+            answer = try await exchange(RequestFrame(.sysReset), framing: .protected)
+        } catch {
+            // The chip resets a few milliseconds after it answers; a USB board may leave the bus
+            // before the host has read the answer. Gone after SYS_RST is the reset we asked for.
+            guard case .link(.unplugged) = error.cause else { throw error }
+            onEvent(.reset(answerOK: false))
+            return
+        }
         // A wrong answer is a warning only: the chip may reset anyway (spec §8.2).
         onEvent(.reset(answerOK: answer.payload == ProtocolConstants.resetAnswer))
     }

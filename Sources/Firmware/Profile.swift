@@ -56,6 +56,14 @@ public struct Profile: Sendable, Equatable {
     public let qaUploadBytes: Int
     /// More URLs the QA script fetches (GET, must answer 200), beyond the station's own checks.
     public let qaExtraURLs: [String]
+    /// `[station] flow`: the phases each board goes through, in order (default: DESIGN.md's full
+    /// pipeline). A shorter flow is a profile change, not a code change.
+    public let flow: [String]
+    /// `[station] boot_check_ms`: how long the freshly flashed app must run without a Lua error.
+    public let bootCheckWindow: Duration
+    /// `[station] log_escaping`: how the x.2 log frames escape `7E`/`7D` (an open question of
+    /// luatos-formats §6; `airm2m`, `ectool` or `hdlc`).
+    public let logEscaping: String
     /// Where it was loaded from.
     public let source: String
 
@@ -67,6 +75,13 @@ public struct Profile: Sendable, Equatable {
     public static let requiredPhases = [
         "enter_download_mode", "flash_full", "flash_script", "wait_running", "qa", "boot_check",
     ]
+
+    /// DESIGN.md's station pipeline: the default `[station] flow`.
+    public static let defaultFlow = [
+        "enter_download_mode", "flash_full", "wait_running", "qa", "enter_download_mode", "flash_script",
+        "wait_running", "boot_check",
+    ]
+    public static let knownLogEscapings: Set<String> = ["airm2m", "ectool", "hdlc"]
 
     /// Parses profile text. `source` names it in errors.
     public init(toml text: String, source: String) throws {
@@ -156,6 +171,18 @@ public struct Profile: Sendable, Equatable {
             }
         }
         qaExtraURLs = extra
+
+        let station = file.station
+        flow = station?.flow ?? Self.defaultFlow
+        guard !flow.isEmpty else { throw refuse("station.flow is empty") }
+        if let unknown = flow.first(where: { !Self.requiredPhases.contains($0) }) {
+            throw refuse("station.flow: unknown phase \"\(unknown)\"; known: " + Self.requiredPhases.joined(separator: ", "))
+        }
+        bootCheckWindow = .milliseconds(try positive(station?.boot_check_ms ?? 5000, "station.boot_check_ms"))
+        logEscaping = station?.log_escaping ?? "airm2m"
+        guard Self.knownLogEscapings.contains(logEscaping) else {
+            throw refuse("station.log_escaping must be one of " + Self.knownLogEscapings.sorted().joined(separator: ", "))
+        }
         self.source = source
     }
 
@@ -268,6 +295,8 @@ struct ProfileFile: Decodable {
     let phases: [String: Int]
     let retries: [String: Int]
     let qa: QA
+    struct Station: Decodable { let flow: [String]?; let boot_check_ms: Int?; let log_escaping: String? }
+    let station: Station?
 }
 
 extension ProfileFile.USB.Running {

@@ -154,9 +154,12 @@ public struct RunRecord: Sendable, Equatable, Codable {
 public struct RunQuery: Sendable, Equatable {
     public var batch: String?
     public var since: Date?
+    /// One run (a webhook posting a board's final record).
+    public var runID: String?
 
-    public init(batch: String? = nil, since: Date? = nil) {
+    public init(batch: String? = nil, since: Date? = nil, runID: String? = nil) {
         self.batch = batch
         self.since = since
+        self.runID = runID
     }
 }

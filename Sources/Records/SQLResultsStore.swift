@@ -118,6 +118,7 @@ public actor SQLResultsStore: ResultsStore {
         var arguments: [SQLValue] = []
         if let batch = query.batch { conditions.append("batch = ?"); arguments.append(.text(batch)) }
         if let since = query.since { conditions.append("started_at >= ?"); arguments.append(.time(since)) }
+        if let runID = query.runID { conditions.append("runs.id = ?"); arguments.append(.text(runID)) }
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let rows = try await database.fetch(SQLStatement(
             """

@@ -1,3 +1,4 @@
+import QA
 import Records
 
 /// What the station needs from one board in one slot. The real driver (udev + links + flasher)
@@ -36,6 +37,21 @@ public struct QAResult: Sendable, Equatable {
     }
 }
 
+extension QAResult {
+    /// The QA server's verdict as the pipeline records it; identities the verdict lacks come
+    /// from `fallback` (what the station knows of the board otherwise).
+    public init(verdict: QAVerdict, fallbackIMEI: String? = nil, fallbackICCID: String? = nil) {
+        let checks = verdict.checks.map { c in
+            CheckRecord(name: c.check, passed: c.pass, code: nil, durationMs: c.boardMs ?? 0,
+                        failureClass: c.failure?.code, detail: c.detail.isEmpty ? nil : c.detail)
+        }
+        let failing = verdict.checks.first { !$0.pass }
+        self.init(passed: verdict.pass, checks: checks, imei: verdict.imei ?? fallbackIMEI,
+                  iccid: verdict.iccid ?? fallbackICCID, failureClass: verdict.failure?.code,
+                  detail: failing.map { "\($0.check): \($0.detail)" })
+    }
+}
+
 /// A step that failed, with the class reports rank failures by.
 public struct StepFailure: Error, Sendable, Equatable, CustomStringConvertible {
     public var failureClass: String
@@ -56,4 +72,6 @@ public struct StepFailure: Error, Sendable, Equatable, CustomStringConvertible {
     public static let timeoutClass = "timeout"
     /// The class of a run the station stopped (Ctrl-C, SIGTERM) before it was decided.
     public static let interruptedClass = "interrupted"
+    /// The class of a board that left its slot in the middle of a step.
+    public static let unpluggedClass = "unplugged"
 }

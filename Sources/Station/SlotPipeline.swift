@@ -24,14 +24,17 @@ public struct PipelineSettings: Sendable {
         self.scriptSHA256 = scriptSHA256
     }
 
-    /// Deadlines and retries from a profile.
-    public init(profile: Profile, flow: [StationStep] = StationStep.fullFlow, batch: String, stationID: String) {
+    /// Flow, deadlines and retries from a profile. `flow` overrides the profile's `[station] flow`.
+    public init(profile: Profile, flow: [StationStep]? = nil, batch: String, stationID: String) {
         var deadlines: [StationStep: Duration] = [:]
         // A step's raw value is its phase name in the profile.
         for step in StationStep.allCases {
             if let d = profile.phaseDeadlines[step.rawValue] { deadlines[step] = d }
         }
-        self.init(flow: flow, deadlines: deadlines, retries: profile.retries, batch: batch, stationID: stationID)
+        // Profile validated the names against the same phase list.
+        let profileFlow = profile.flow.compactMap(StationStep.init(rawValue:))
+        self.init(flow: flow ?? profileFlow, deadlines: deadlines, retries: profile.retries, batch: batch,
+                  stationID: stationID)
     }
 }
 

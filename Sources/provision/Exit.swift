@@ -3,6 +3,8 @@ import Firmware
 import Foundation
 import LuaImage
 import Records
+import Hotplug
+import Station
 
 /// Exit codes every subcommand shares. Operators' scripts and the MES read them.
 enum ProvisionExit {
@@ -32,6 +34,10 @@ func fail(_ error: Error) -> ExitCode {
     case let e as FirmwareError:
         message = e.description; code = ProvisionExit.inputError
     case let e as LuaImageError:
+        message = e.description; code = ProvisionExit.inputError
+    case let e as StationConfigError:
+        message = e.description; code = ProvisionExit.inputError
+    case let e as SlotLabelError:
         message = e.description; code = ProvisionExit.inputError
     case let e as RecordsError:
         // The store could not be opened or written: the machine/setup, not the board.

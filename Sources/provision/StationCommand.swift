@@ -1,13 +1,12 @@
 import ArgumentParser
-import Dispatch
 import BoardSim
 import Firmware
 import Foundation
+import Hotplug
 import LuaImage
 import QA
 import Records
 import Station
-import Synchronization
 
 /// `provision --soc X.soc main.lua`: the station. Every input is validated before a board is
 /// touched; then each slot runs the pipeline of DESIGN.md on the boards that come and go in it,
@@ -17,10 +16,17 @@ struct StationCommand: AsyncParsableCommand {
         commandName: "station",
         abstract: "Run a flashing and sign-off station (the default command).",
         discussion: """
+            Real boards: the station watches udev for boards in the slots (--slots, or [slots] in \
+            --station station.toml; every USB path when neither names any), flashes them over their \
+            tty (--link tty) or libusb (--link usb), and runs the QA checks against its own QA \
+            server, which the boards reach at --qa-url over 4G.
+
             Simulated boards (--simulate N) exercise the whole pipeline without hardware: the real \
             flasher writes into simulated EC618s, and the simulated LuatOS runtime runs the QA script \
             against the station's QA server on 127.0.0.1. --sim-fault N=KIND gives board N a fault: \
             \(SimulatedBoardFault.allCases.map(\.rawValue).joined(separator: ", ")).
+
+            Settings come from the command line, then station.toml, then the defaults.
             """)
 
     @Option(help: "The .soc firmware package.")
@@ -29,14 +35,33 @@ struct StationCommand: AsyncParsableCommand {
     @Argument(help: "The production script files or folders (main.lua first).")
     var scripts: [String] = []
 
-    @Option(help: "Board profile (name or path).")
-    var profile = "air780e"
+    @Option(help: "Board profile (name or path; default air780e).")
+    var profile: String?
+
+    @Option(help: "Station config file (station.toml): slot labels, profile, QA server, store, report folder.")
+    var station: String?
+
+    @Option(name: .customLong("slots"), help: ArgumentHelp(
+        "Only these USB paths are slots: PATH or PATH=LABEL, comma-separated (repeatable).", valueName: "1-1.1=A1,1-1.2=A2"))
+    var slots: [String] = []
+
+    @Option(help: "How boards in download mode are flashed: tty (cdc_acm port) or usb (libusb bulk).")
+    var link: BoardLinkKind?
+
+    @Option(help: "Device events: udev (after udevd's rules) or kernel (no udevd needed). Default: udev when udevd runs.")
+    var source: MonitorSource?
+
+    @Option(name: .customLong("qa-listen"), help: "Address the QA server binds, HOST:PORT (default 127.0.0.1:0).")
+    var qaListen: String?
+
+    @Option(name: .customLong("qa-url"), help: "URL the boards reach the QA server at (required when it listens on a wildcard address).")
+    var qaURL: String?
 
     @Option(name: .customLong("agentboot"), help: "AgentBoot file to use instead of the one inside the .soc.")
     var agentBoot: String?
 
-    @Option(help: "Results store: sqlite:PATH or postgres://user@host:port/db.")
-    var db = StoreURL.defaultURL
+    @Option(help: "Results store: sqlite:PATH or postgres://user@host:port/db (default \(StoreURL.defaultURL)).")
+    var db: String?
 
     @Option(help: "Batch name for the records (default: the date and the .soc name).")
     var batch: String?
@@ -46,6 +71,12 @@ struct StationCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("work-order"), help: "Work order for the records.")
     var workOrder: String?
+
+    @Option(help: "POST each board's final record as JSON to this URL (for MES).")
+    var webhook: String?
+
+    @Option(name: .customLong("report-folder"), help: "Write the batch's reports here when the station stops.")
+    var reportFolder: String?
 
     @Option(help: "Attach this many simulated boards instead of real ones.")
     var simulate: Int?
@@ -57,6 +88,9 @@ struct StationCommand: AsyncParsableCommand {
     var simTiming: SimTimingChoice = .fast
 
     enum SimTimingChoice: String, ExpressibleByArgument, CaseIterable { case fast, realistic }
+
+    @Option(name: .customLong("sim-bus"), help: "What simulated boards sit on: memory (fast), or pty (pseudo-terminals that change shape like USB devices, flashed and checked by the real-board driver; one board per slot).")
+    var simBus: StationInputs.SimulatedBus = .memory
 
     @Option(help: "Stop after this many boards have a verdict.")
     var count: Int?
@@ -71,21 +105,32 @@ struct StationCommand: AsyncParsableCommand {
     var json = false
 
     @Option(name: .customLong("station-id"), help: "This station's name in a shared store (default: the host name).")
-    var stationID = ProcessInfo.processInfo.hostName
+    var stationID: String?
 
     func run() async throws {
         do {
-            try await runStation()
+            let inputs = try validate()
+            let display = StationDisplay(json: json)
+            if dryRun {
+                display.note(inputs.planText)
+                display.note("dry run: no board touched, nothing recorded")
+                return
+            }
+            let counts = try await StationRun(inputs: inputs, display: display).run()
+            if counts.failed > 0 || counts.other > 0 { throw ExitCode(ProvisionExit.boardFailed) }
+        } catch let exit as ExitCode {
+            throw exit
         } catch {
             throw fail(error)
         }
     }
 
-    private func runStation() async throws {
-        // 1. Everything that can be wrong with the input is found before any board is touched.
+    /// Everything that can be wrong with the input is found here, before any board is touched.
+    private func validate() throws -> StationInputs {
+        let config = try station.map { try StationConfig.load(path: $0) } ?? StationConfig()
         let package = try SocPackage.open(path: soc, agentBootPath: agentBoot)
         let agent = try package.requireAgentBoot()
-        let boardProfile = try Profile.load(profile)
+        let boardProfile = try Profile.load(profile ?? config.profile ?? "air780e")
         guard !scripts.isEmpty else { throw StationInputError("give the production script: provision --soc X.soc main.lua") }
         let options = try package.scriptImageOptions()
         let production = try ScriptImageBuilder.build(paths: scripts, options: options)
@@ -93,94 +138,62 @@ struct StationCommand: AsyncParsableCommand {
         guard let qaFolder = QAScriptImage.defaultScriptFolder(board: boardProfile.name) else {
             throw StationInputError("no QA script folder profiles/\(boardProfile.name)/qa found")
         }
-        let faults = try parseFaults()
-        guard let simulate else {
-            throw StationInputError("real boards are not wired into the station yet; use --simulate N "
-                                    + "(provision flash / watch work with real boards)")
-        }
-        guard simulate > 0, simulate <= 64 else { throw StationInputError("--simulate takes 1 to 64 boards") }
         if let count, count < 1 { throw StationInputError("--count must be at least 1") }
-
-        let display = StationDisplay(json: json)
-        let batchName = batch ?? Self.defaultBatchName(soc: soc)
-        if dryRun {
-            display.note("plan: \(package.plan.images.map { "\($0.kind.rawValue) \($0.size) B" }.joined(separator: ", ")) "
-                         + "+ QA image per board; production image \(production.bytes.count) B "
-                         + "(\(production.sha256.prefix(12))); flow \(StationStep.fullFlow.map(\.rawValue).joined(separator: " → "))")
-            display.note("dry run: no board touched, nothing recorded")
-            return
+        if let simulate, !(1...64).contains(simulate) { throw StationInputError("--simulate takes 1 to 64 boards") }
+        if simulate == nil && !simFaults.isEmpty { throw StationInputError("--sim-fault needs --simulate N") }
+        if let simulate, simBus == .pty, let count, count > simulate {
+            throw StationInputError("--sim-bus pty holds one board per slot: --count \(count) needs --simulate \(count)")
         }
+        let faults = try parseFaults()
 
-        // 2. The store: runs this station left undecided are marked interrupted first.
-        let store = try await StoreURL.open(db)
-        let interrupted = try await store.markInterruptedRuns(stationID: stationID, at: Date())
-        if interrupted > 0 { display.note("\(interrupted) run(s) left in flight by an earlier start marked interrupted") }
-        try await store.ensureBatch(BatchInfo(name: batchName, operatorID: operatorID, workOrder: workOrder,
-                                              profile: boardProfile.name))
-
-        // 3. The QA server the boards report to.
-        let qaServer = QAServer(host: "127.0.0.1", port: 0)
-        _ = try await qaServer.start()
-        // The profile's budgets are for real 4G attach; simulated boards attach in 200 ms, so a
-        // board that never attaches is known after a few seconds instead of a minute.
-        let profilePlan = QAPlan(profile: boardProfile)
-        let plan = QAPlan(checks: profilePlan.checks.filter { $0 != .https },   // no station certificate here
-                          attachBudgetMs: Self.simulatedAttachBudgetMs, checkTimeoutMs: Self.simulatedCheckTimeoutMs,
-                          downloadBytes: profilePlan.downloadBytes, uploadBytes: profilePlan.uploadBytes)
-        let line = SimulatedLine(package: package, agentBoot: agent.bytes, productionImage: production,
-                                 scriptOptions: options, qaServer: qaServer, qaPlan: plan, qaScriptFolder: qaFolder,
-                                 caPEM: nil, timing: simTiming == .fast ? .fast : .realistic, attachDelay: .milliseconds(200),
-                                 bootCheckWindow: .milliseconds(1500))
-        var pipelineSettings = PipelineSettings(profile: boardProfile, batch: batchName, stationID: stationID)
-        pipelineSettings.firmwareSHA256 = SHA256Hex.of(package.plan.images.flatMap(\.bytes))
-        pipelineSettings.scriptSHA256 = production.sha256
-        display.note("station \(stationID): \(simulate) simulated slot(s), batch \"\(batchName)\", store \(store.label)")
-
-        // 4. One task per slot; boards come and go until --count verdicts (or --once).
-        let tally = Tally(limit: count ?? simulate)
-        let settingsCopy = pipelineSettings
-        let slots = Task { await withTaskGroup(of: Void.self) { group in
-            for slot in 1...simulate {
-                group.addTask {
-                    let path = "sim-\(slot)"
-                    let pipeline = SlotPipeline(slotLabel: "slot\(slot)", settings: settingsCopy, store: store,
-                                                emit: display.show)
-                    var boardNumber = slot
-                    while tally.claim() {
-                        let board = SimulatedSlotBoard(number: boardNumber, slotPath: path, line: line,
-                                                       faults: faults[boardNumber] ?? [])
-                        do {
-                            let outcome = try await pipeline.run(board)
-                            tally.record(outcome.status)
-                        } catch {
-                            display.note("slot\(slot): cannot record: \(error)")
-                            tally.record(.interrupted)
-                        }
-                        if once || Task.isCancelled { break }
-                        boardNumber += simulate
-                    }
-                }
-            }
-        } }
-        // Ctrl-C / SIGTERM: no new boards; boards in flight stop at once and are recorded as
-        // interrupted. A second signal is not needed.
-        let signals = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number)
-            source.setEventHandler {
-                tally.stopClaiming()
-                slots.cancel()
-            }
-            source.resume()
-            return source
+        var labels = config.slotLabels
+        for entry in slots.flatMap({ $0.split(separator: ",").map(String.init) }) {
+            let spec = entry.contains("=") ? entry : "\(entry)=\(entry)"
+            let parsed = try SlotLabels.parse([spec])
+            labels.byPath.merge(parsed.byPath) { _, new in new }
         }
-        await slots.value
-        signals.forEach { $0.cancel() }
-        await qaServer.stop()
-        await store.close()
-        let (passed, failed, other) = tally.counts
-        display.note("done: \(passed) passed, \(failed) failed" + (other > 0 ? ", \(other) not decided" : ""))
-        if failed > 0 || other > 0 { throw ExitCode(ProvisionExit.boardFailed) }
+        let listen: StationConfig.ListenAddress
+        if let qaListen {
+            listen = try StationConfig.parse("[qa]\nlisten = \"\(qaListen)\"\n", file: "--qa-listen").qaListen!
+        } else {
+            listen = config.qaListen ?? StationConfig.ListenAddress(host: "127.0.0.1", port: 0)
+        }
+        let publicURL = qaURL ?? config.qaPublicURL
+        if let publicURL {
+            guard let parts = URLComponents(string: publicURL), ["http", "https"].contains(parts.scheme ?? ""),
+                  !(parts.host ?? "").isEmpty else {
+                throw StationInputError("--qa-url \(publicURL): not an http(s) URL")
+            }
+        } else if ["0.0.0.0", "::", ""].contains(listen.host) {
+            throw StationInputError("the QA server listens on \(listen); give --qa-url (or qa.public_urls in station.toml): "
+                                    + "the address boards reach this station at")
+        }
+        let hook = webhook ?? config.webhook
+        if let hook {
+            guard let parts = URLComponents(string: hook), ["http", "https"].contains(parts.scheme?.lowercased() ?? ""),
+                  !(parts.host ?? "").isEmpty else {
+                throw StationInputError("--webhook \(hook): not an http(s) URL")
+            }
+        }
+        let folder = reportFolder ?? config.reportFolder
+        if let folder {
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDir), isDir.boolValue else {
+                throw StationInputError("--report-folder \(folder): not an existing folder")
+            }
+        }
+        return StationInputs(
+            soc: soc, scripts: scripts, package: package, agentBoot: agent.bytes, profile: boardProfile,
+            production: production, scriptOptions: options, qaFolder: qaFolder,
+            storeURL: db ?? config.store ?? StoreURL.defaultURL, batch: batch ?? Self.defaultBatchName(soc: soc),
+            operatorID: operatorID, workOrder: workOrder,
+            stationID: stationID ?? config.stationID ?? ProcessInfo.processInfo.hostName,
+            slotLabels: labels, restrictToLabelledSlots: !labels.byPath.isEmpty,
+            link: link ?? config.link ?? .tty, source: source ?? (SystemProbe.udevdRunning ? .udev : .kernel),
+            qaListen: listen, qaPublicURL: publicURL, webhook: hook, reportFolder: folder,
+            reportFormats: config.reportFormats, count: count, once: once,
+            simulate: simulate, simFaults: faults, simTiming: simTiming == .fast ? .fast : .realistic,
+            simBus: simBus)
     }
 
     private func parseFaults() throws -> [Int: Set<SimulatedBoardFault>] {
@@ -196,51 +209,14 @@ struct StationCommand: AsyncParsableCommand {
         return faults
     }
 
-    static let simulatedAttachBudgetMs = 3_000
-    static let simulatedCheckTimeoutMs = 5_000
-
     static func defaultBatchName(soc: String) -> String {
         let day = ISO8601DateFormatter.withMilliseconds.string(from: Date()).prefix(10)
         return "\(day) \((soc as NSString).lastPathComponent)"
     }
 }
 
-/// Counts verdicts and hands out board slots up to the limit.
-private final class Tally: Sendable {
-    private let state: Mutex<(claimed: Int, passed: Int, failed: Int, other: Int, stopped: Bool)>
-    private let limit: Int
-
-    init(limit: Int) {
-        self.limit = limit
-        state = Mutex((0, 0, 0, 0, false))
-    }
-
-    /// Whether another board may start.
-    func claim() -> Bool {
-        state.withLock { s in
-            guard s.claimed < limit, !s.stopped else { return false }
-            s.claimed += 1
-            return true
-        }
-    }
-
-    /// No more boards start (the station is stopping).
-    func stopClaiming() {
-        state.withLock { $0.stopped = true }
-    }
-
-    func record(_ status: RunStatus) {
-        state.withLock { s in
-            switch status {
-            case .pass: s.passed += 1
-            case .fail: s.failed += 1
-            case .interrupted, .running: s.other += 1
-            }
-        }
-    }
-
-    var counts: (Int, Int, Int) { state.withLock { ($0.passed, $0.failed, $0.other) } }
-}
+extension BoardLinkKind: ExpressibleByArgument {}
+extension StationInputs.SimulatedBus: ExpressibleByArgument {}
 
 /// A bad station option.
 struct StationInputError: ProvisionFailure {

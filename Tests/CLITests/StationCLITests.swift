@@ -61,6 +61,12 @@ import Testing
             ["--soc", folder.appendingPathComponent("missing.soc").path, app, "--simulate", "2"],
             ["--soc", soc, app, "--simulate", "2", "--sim-fault", "9=melt"],
             ["--soc", soc, app, "--simulate", "2", "--profile", "no-such-board"],
+            ["--soc", soc, app, "--slots", "1-1.1=A1,usb3", "--dry-run"],
+            ["--soc", soc, app, "--qa-listen", "0.0.0.0:8080"],
+            ["--soc", soc, app, "--qa-listen", "localhost"],
+            ["--soc", soc, app, "--webhook", "ftp://mes/x", "--simulate", "1"],
+            ["--soc", soc, app, "--station", folder.appendingPathComponent("missing-station.toml").path],
+            ["--soc", soc, app, "--sim-fault", "1=no-network"],
         ] {
             let result = try ProvisionBinary.run(arguments + ["--db", "sqlite:" + db])
             #expect(result.status == 2, "\(arguments): \(result.stderr)")
@@ -68,5 +74,58 @@ import Testing
             #expect(result.stderr.split(separator: "\n").count == 1)
         }
         #expect(!FileManager.default.fileExists(atPath: db), "nothing is recorded for refused input")
+    }
+
+    /// The station proof: 8 boards, one pulled mid-flash, one without network, one whose
+    /// AgentBoot NAKs a block once; the rest clean and as fast as in a run with no faulty board.
+    @Test func eightBoardsWithMixedFaultsGetTheirOwnVerdictsAndTheCleanOnesAreNotSlowed() throws {
+        let (folder, soc, app) = try fixture()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        func station(_ faults: [String], batch: String) throws -> [String: (status: String, failure: String?, seconds: Double)] {
+            let db = "sqlite:" + folder.appendingPathComponent("results.sqlite").path
+            let result = try ProvisionBinary.run(["--soc", soc, app, "--simulate", "8", "--count", "8", "--db", db,
+                                                  "--batch", batch, "--json"] + faults.flatMap { ["--sim-fault", $0] })
+            #expect(result.status == (faults.isEmpty ? 0 : 1), "\(result.stderr)")
+            let events = result.stdout.split(separator: "\n").compactMap {
+                try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+            }
+            let formatter = ISO8601DateFormatter()
+            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            func time(_ e: [String: Any]) -> Date { formatter.date(from: e["at"] as? String ?? "") ?? .distantPast }
+            let starts = Dictionary(events.filter { $0["event"] as? String == "run_started" }.map { ($0["run"] as? String ?? "", $0) },
+                                    uniquingKeysWith: { a, _ in a })
+            var verdicts: [String: (String, String?, Double)] = [:]
+            for e in events where e["event"] as? String == "verdict" {
+                let start = try #require(starts[e["run"] as? String ?? ""])
+                verdicts[e["slot"] as? String ?? ""] = (e["status"] as? String ?? "", e["failure_class"] as? String,
+                                                        time(e).timeIntervalSince(time(start)))
+            }
+            return verdicts
+        }
+        let baseline = try station([], batch: "clean")
+        #expect(baseline.count == 8 && baseline.values.allSatisfy { $0.status == "pass" })
+        let mixed = try station(["2=unplug-mid-flash", "3=no-network", "4=nak-block"], batch: "mixed")
+        #expect(mixed.count == 8)
+        #expect(mixed["sim-2"]?.status == "fail" && mixed["sim-2"]?.failure == "unplugged", "\(mixed)")
+        #expect(mixed["sim-3"]?.status == "fail" && mixed["sim-3"]?.failure == "no_network_attach", "\(mixed)")
+        #expect(mixed["sim-4"]?.status == "pass", "the flasher's retry recovers a NAKed block: \(mixed)")
+        let clean = ["sim-1", "sim-5", "sim-6", "sim-7", "sim-8"]
+        #expect(clean.allSatisfy { mixed[$0]?.status == "pass" }, "\(mixed)")
+        // Unaffected: the clean boards take about as long as they do with no faulty neighbour.
+        let mean = { (runs: [String: (status: String, failure: String?, seconds: Double)]) in
+            clean.compactMap { runs[$0]?.seconds }.reduce(0, +) / Double(clean.count)
+        }
+        #expect(mean(mixed) < mean(baseline) * 1.5, "clean boards: \(mean(mixed)) s with faulty neighbours, \(mean(baseline)) s without")
+
+        // The records say the same, phase by phase.
+        let csvPath = folder.appendingPathComponent("mixed.csv").path
+        let db = "sqlite:" + folder.appendingPathComponent("results.sqlite").path
+        let report = try ProvisionBinary.run(["report", "--db", db, "--batch", "mixed", "--format", "csv", "-o", csvPath])
+        #expect(report.status == 0, "\(report.stderr)")
+        let rows = try String(contentsOfFile: csvPath, encoding: .utf8).split(separator: "\r\n")
+        #expect(rows.count == 9)
+        #expect(rows.filter { $0.contains(",pass,") }.count == 6)
+        #expect(rows.contains { $0.contains(",fail,unplugged,flash_full,") })
+        #expect(rows.contains { $0.contains(",fail,no_network_attach,qa,") })
     }
 }

@@ -51,6 +51,9 @@ import Testing
         let late = try await store.runs(RunQuery(since: SampleBatch.t0.addingTimeInterval(45)))
         #expect(late.map(\.runID) == ["run-4", "run-5"])
         #expect(try await store.runs(RunQuery()).count == 5)
+        let one = try await store.runs(RunQuery(runID: "run-3"))
+        #expect(one.map(\.runID) == ["run-3"])
+        #expect(one.first?.phases.isEmpty == false)
         await store.close()
     }
 

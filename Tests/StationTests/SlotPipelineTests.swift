@@ -173,4 +173,25 @@ import Testing
         }
         #expect(settings.retries == profile.retries)
     }
+
+    @Test func theProfileNamesEveryStepAndItsDefaultFlowIsTheFullPipeline() {
+        #expect(Profile.requiredPhases.compactMap(StationStep.init(rawValue:)).count == Profile.requiredPhases.count)
+        #expect(Set(Profile.requiredPhases) == Set(StationStep.allCases.map(\.rawValue)))
+        #expect(Profile.defaultFlow.compactMap(StationStep.init(rawValue:)) == StationStep.fullFlow)
+    }
+
+    @Test func aShorterFlowIsAProfileChange() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("profiles/air780e.toml")
+        var text = try String(contentsOf: url, encoding: .utf8)
+        let start = try #require(text.range(of: "\nflow = ["))
+        let end = try #require(text.range(of: "]", range: start.upperBound..<text.endIndex))
+        text.replaceSubrange(start.lowerBound..<end.upperBound,
+                             with: "\n" + #"flow = ["enter_download_mode", "flash_script", "wait_running", "boot_check"]"#)
+        let profile = try Profile(toml: text, source: "short.toml")
+        let settings = PipelineSettings(profile: profile, batch: "b", stationID: "s")
+        #expect(settings.flow == [.enterDownloadMode, .flashScript, .waitRunning, .bootCheck])
+        text = text.replacingOccurrences(of: #""boot_check"]"#, with: #""boot_chek"]"#)
+        #expect(throws: FirmwareError.self) { try Profile(toml: text, source: "typo.toml") }
+    }
 }

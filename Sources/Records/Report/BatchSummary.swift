@@ -93,6 +93,9 @@ public struct BatchSummary: Sendable, Codable, Equatable {
 public enum ReportFormat: String, Sendable, CaseIterable {
     case html, csv, json, junit
 
+    /// The file name extension a report of this format is written with.
+    public var fileExtension: String { self == .junit ? "junit.xml" : rawValue }
+
     /// Renders `runs` in this format.
     public func render(title: String, runs: [RunRecord], generatedAt: Date = Date()) throws -> String {
         let summary = BatchSummary(title: title, runs: runs, generatedAt: generatedAt)

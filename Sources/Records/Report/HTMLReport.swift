@@ -18,7 +18,8 @@ enum HTMLReport {
         table{border-collapse:collapse;font-size:13px} td,th{border-bottom:1px solid #eee;padding:4px 8px;text-align:left}
         th{background:#f6f6f6} .pass{color:#137333;font-weight:600} .fail{color:#b3261e;font-weight:600}
         .interrupted,.running{color:#8a6d00;font-weight:600} code{font-size:12px}
-        td{white-space:nowrap} td.failure{white-space:normal;max-width:420px;word-break:break-all}
+        td{white-space:nowrap} td.failure{white-space:normal;min-width:260px;max-width:420px;overflow-wrap:anywhere}
+        td.checks{white-space:normal;min-width:180px;max-width:320px}
         svg text{font-family:system-ui,sans-serif;font-size:11px;fill:#333}
         </style></head><body>
         <h1>\(xml(s.title))</h1>
@@ -55,7 +56,7 @@ enum HTMLReport {
             html += "<tr><td>\(xml(r.slotLabel))</td><td><code>\(xml(r.slotPath))</code></td>"
                 + "<td>\(xml(r.imei ?? ""))</td><td>\(xml(r.iccid ?? ""))</td>"
                 + "<td class=\"\(r.status.rawValue)\">\(r.status.rawValue.uppercased())</td><td class=\"failure\">\(xml(failure))</td>"
-                + "<td>\(xml(ReportTime.iso(r.startedAt)))</td><td>\(r.duration.map(sec) ?? "")</td><td>\(checks)</td></tr>\n"
+                + "<td>\(xml(ReportTime.iso(r.startedAt)))</td><td>\(r.duration.map(sec) ?? "")</td><td class=\"checks\">\(checks)</td></tr>\n"
         }
         html += "</table>\n</body></html>\n"
         return html

@@ -22,34 +22,38 @@ public enum SimulatedBoardFault: String, Sendable, CaseIterable {
     case nakBlock = "nak-block"
 }
 
-/// What every simulated board of one station shares: the firmware, the production image, the
-/// QA server and plan, and the simulation's timing.
+extension Set where Element == SimulatedBoardFault {
+    /// The download-session faults (`FaultPlan` spec) for a full flash of `planBytes` bytes.
+    public func flashFaultSpec(planBytes: Int) -> String {
+        var spec: [String] = []
+        if contains(.nakBlock) { spec.append("nak-block=3") }
+        if contains(.unplugMidFlash) { spec.append("disconnect-after=\(planBytes / 2)") }
+        return spec.joined(separator: ",")
+    }
+
+    /// The simulated 4G link's faults.
+    public var networkFaults: NetworkFaults {
+        var faults = NetworkFaults()
+        if contains(.noNetwork) { faults.noAttach = true }
+        if contains(.slowNetwork) { faults.extraLatency = .milliseconds(400) }
+        if contains(.corruptUpload) { faults.alterRequestBodyMatching = "/upload" }
+        if contains(.corruptDownload) { faults.corruptResponseBodyMatching = "/download" }
+        return faults
+    }
+}
+
+/// What every simulated board of one station shares: the station's materials and the
+/// simulation's timing.
 public struct SimulatedLine: Sendable {
-    public let package: SocPackage
-    public let agentBoot: [UInt8]
-    public let productionImage: ScriptImage
-    public let scriptOptions: ScriptImageOptions
-    public let qaServer: QAServer
-    public let qaPlan: QAPlan
-    public let qaScriptFolder: String
-    public let caPEM: String?
+    public let materials: StationMaterials
     public let timing: SimTiming
     /// Simulated 4G attach time.
     public let attachDelay: Duration
     /// How long the production app must run without a Lua error to pass the boot check.
     public let bootCheckWindow: Duration
 
-    public init(package: SocPackage, agentBoot: [UInt8], productionImage: ScriptImage,
-                scriptOptions: ScriptImageOptions, qaServer: QAServer, qaPlan: QAPlan, qaScriptFolder: String,
-                caPEM: String?, timing: SimTiming, attachDelay: Duration, bootCheckWindow: Duration) {
-        self.package = package
-        self.agentBoot = agentBoot
-        self.productionImage = productionImage
-        self.scriptOptions = scriptOptions
-        self.qaServer = qaServer
-        self.qaPlan = qaPlan
-        self.qaScriptFolder = qaScriptFolder
-        self.caPEM = caPEM
+    public init(materials: StationMaterials, timing: SimTiming, attachDelay: Duration, bootCheckWindow: Duration) {
+        self.materials = materials
         self.timing = timing
         self.attachDelay = attachDelay
         self.bootCheckWindow = bootCheckWindow

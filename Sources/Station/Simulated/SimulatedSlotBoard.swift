@@ -36,16 +36,9 @@ public actor SimulatedSlotBoard: SlotBoard {
     }
 
     public func flashFull(progress: @escaping @Sendable (Int, Int) -> Void) async throws {
-        let ticket = await line.qaServer.createSession(boardID: "sim-\(number)-\(identity.imei)", plan: line.qaPlan)
+        let (ticket, plan) = try await line.materials.qaFlash(boardID: "sim-\(number)-\(identity.imei)", slot: slotPath)
         self.ticket = ticket
-        let image = try QAScriptImage.build(ticket: ticket, scriptFolder: line.qaScriptFolder,
-                                            options: line.scriptOptions, caPEM: line.caPEM)
-        let plan = try line.package.plan.withScript(image.bytes, name: line.package.info.script.file,
-                                                    source: "QA image of slot \(slotPath)")
-        var spec: [String] = []
-        if faults.contains(.nakBlock) { spec.append("nak-block=3") }
-        if faults.contains(.unplugMidFlash) { spec.append("disconnect-after=\(plan.totalBytes / 2)") }
-        try await write(plan, faults: spec.joined(separator: ","), progress: progress)
+        try await write(plan, faults: faults.flashFaultSpec(planBytes: plan.totalBytes), progress: progress)
     }
 
     public func waitRunning() async throws {
@@ -58,24 +51,16 @@ public actor SimulatedSlotBoard: SlotBoard {
         guard let ticket, let flash else {
             throw StepFailure(failureClass: "no_qa_session", detail: "the QA image was not flashed")
         }
-        let report = try await boot(flash, for: .milliseconds(line.qaPlan.deadlineMs))
-        guard let verdict = await line.qaServer.verdict(sessionID: ticket.sessionID,
+        let report = try await boot(flash, for: .milliseconds(line.materials.qaPlan.deadlineMs))
+        guard let verdict = await line.materials.qaServer.verdict(sessionID: ticket.sessionID,
                                                         boardEvents: QABoardEvent.parse(report.vuart)) else {
             throw StepFailure(failureClass: "no_qa_session", detail: "the QA server lost the session")
         }
-        let checks = verdict.checks.map { c in
-            CheckRecord(name: c.check, passed: c.pass, code: nil, durationMs: c.boardMs ?? 0,
-                        failureClass: c.failure?.code, detail: c.detail.isEmpty ? nil : c.detail)
-        }
-        let failing = verdict.checks.first { !$0.pass }
-        return QAResult(passed: verdict.pass, checks: checks, imei: verdict.imei ?? identity.imei,
-                        iccid: verdict.iccid ?? identity.iccid, failureClass: verdict.failure?.code,
-                        detail: failing.map { "\($0.check): \($0.detail)" })
+        return QAResult(verdict: verdict, fallbackIMEI: identity.imei, fallbackICCID: identity.iccid)
     }
 
     public func flashScript(progress: @escaping @Sendable (Int, Int) -> Void) async throws {
-        let plan = try line.package.plan.scriptOnly(line.productionImage.bytes, name: line.package.info.script.file,
-                                                    source: "production script image")
+        let plan = try line.materials.productionFlash()
         try await write(plan, faults: "", progress: progress)
     }
 
@@ -108,11 +93,15 @@ public actor SimulatedSlotBoard: SlotBoard {
             if case .progress(_, _, _, let done, let total) = event { progress(done, total) }
         })
         do {
-            try await flasher.flash(plan, agentBoot: line.agentBoot)
+            try await flasher.flash(plan, agentBoot: line.materials.agentBoot)
         } catch {
             await host.close()
-            _ = await served
+            let outcome = await served
             sink.finish()
+            if outcome == .faultDisconnected || error.cause == .link(.unplugged(link: host.name)) {
+                throw StepFailure(failureClass: StepFailure.unpluggedClass,
+                                  detail: "the board left slot \(slotPath) mid-flash: \(error.description)")
+            }
             throw StepFailure(failureClass: error.isRetryable ? "flash_retryable" : "flash_failed",
                               detail: error.description, retryable: error.isRetryable)
         }
@@ -128,7 +117,7 @@ public actor SimulatedSlotBoard: SlotBoard {
         -> LuatOSRuntime.Report {
         let files: [LuaDBFile]
         do {
-            files = try LuatOSRuntime.scriptFiles(apFlash: contents.ap, partition: line.package.plan.scriptPartition)
+            files = try LuatOSRuntime.scriptFiles(apFlash: contents.ap, partition: line.materials.package.plan.scriptPartition)
         } catch {
             throw StepFailure(failureClass: "no_script", detail: "the script partition does not hold a LuaDB: \(error)")
         }
@@ -136,10 +125,7 @@ public actor SimulatedSlotBoard: SlotBoard {
                                        + "provision-slot-\(number)-\(UUID().uuidString.prefix(8))")
         defer { try? FileManager.default.removeItem(atPath: settings.sandboxDirectory) }
         settings.attachDelay = line.attachDelay
-        if faults.contains(.noNetwork) { settings.faults.noAttach = true }
-        if faults.contains(.slowNetwork) { settings.faults.extraLatency = .milliseconds(400) }
-        if faults.contains(.corruptUpload) { settings.faults.alterRequestBodyMatching = "/upload" }
-        if faults.contains(.corruptDownload) { settings.faults.corruptResponseBodyMatching = "/download" }
+        settings.faults = faults.networkFaults
         let runtime = LuatOSRuntime(files: files, identity: identity, settings: settings)
         return await runtime.run(for: limit)
     }

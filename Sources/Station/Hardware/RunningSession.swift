@@ -1,0 +1,78 @@
+import Hotplug
+import Links
+
+/// A running board's x.2 (SoC log) and x.6 (virtual UART) ports, open and read continuously
+/// from the moment the board is seen running, so nothing it writes is lost while the pipeline
+/// is busy elsewhere (and a port nobody reads cannot stall the board).
+actor RunningSession {
+    let socLog: any ByteLink
+    let vuart: any ByteLink
+    private(set) var socLogBytes: [UInt8] = []
+    private(set) var vuartBytes: [UInt8] = []
+    /// Why a port stopped (the board vanished), once it did.
+    private(set) var lost: String?
+    private var readers: [Task<Void, Never>] = []
+    /// A read slice: how often a reader notices `close()`.
+    private static let readSlice: Duration = .milliseconds(250)
+
+    init(socLog: any ByteLink, vuart: any ByteLink) {
+        self.socLog = socLog
+        self.vuart = vuart
+    }
+
+    static func open(_ board: RunningBoard, baud: Int) throws -> RunningSession {
+        guard let logPath = board.ports[.socLog], let vuartPath = board.ports[.vuart] else {
+            throw LinkError.io(link: board.slot.description, reason: "the running board has no x.2 or x.6 port")
+        }
+        let log = try SerialLink.open(path: logPath, baud: baud)
+        let uart: FileDescriptorLink
+        do { uart = try SerialLink.open(path: vuartPath, baud: baud) } catch {
+            Task { await log.close() }
+            throw error
+        }
+        let session = RunningSession(socLog: log, vuart: uart)
+        Task { await session.startReading() }
+        return session
+    }
+
+    func startReading() {
+        readers = [read(socLog, port: .socLog), read(vuart, port: .vuart)]
+    }
+
+    private enum Port { case socLog, vuart }
+
+    private func read(_ link: any ByteLink, port: Port) -> Task<Void, Never> {
+        Task {
+            while !Task.isCancelled {
+                do {
+                    let bytes = try await link.read(maxCount: 4096, deadline: .now + Self.readSlice)
+                    self.append(bytes, to: port)
+                } catch LinkError.timeout {
+                    continue
+                } catch {
+                    self.portFailed("\(error)")
+                    return
+                }
+            }
+        }
+    }
+
+    private func append(_ bytes: [UInt8], to port: Port) {
+        switch port {
+        case .socLog: socLogBytes += bytes
+        case .vuart: vuartBytes += bytes
+        }
+    }
+
+    private func portFailed(_ reason: String) {
+        if lost == nil { lost = reason }
+    }
+
+    func close() async {
+        readers.forEach { $0.cancel() }
+        for reader in readers { await reader.value }
+        readers = []
+        await socLog.close()
+        await vuart.close()
+    }
+}

@@ -1,0 +1,75 @@
+import BoardSim
+import Firmware
+import Hotplug
+import LuaImage
+import QA
+import Records
+import Station
+
+/// The station's inputs once validated: the command line, station.toml and the profile merged.
+struct StationInputs: Sendable {
+    let soc: String
+    let scripts: [String]
+    let package: SocPackage
+    let agentBoot: [UInt8]
+    let profile: Profile
+    let production: ScriptImage
+    let scriptOptions: ScriptImageOptions
+    let qaFolder: String
+    let storeURL: String
+    let batch: String
+    let operatorID: String?
+    let workOrder: String?
+    let stationID: String
+    let slotLabels: SlotLabels
+    /// Whether only the labelled paths are slots (`--slots` or `[slots]` named some).
+    let restrictToLabelledSlots: Bool
+    let link: BoardLinkKind
+    let source: MonitorSource
+    let qaListen: StationConfig.ListenAddress
+    let qaPublicURL: String?
+    let webhook: String?
+    let reportFolder: String?
+    let reportFormats: [ReportFormat]
+    let count: Int?
+    let once: Bool
+    let simulate: Int?
+    let simFaults: [Int: Set<SimulatedBoardFault>]
+    let simTiming: SimTiming
+    let simBus: SimulatedBus
+
+    /// What simulated boards sit on: an in-memory link (fast), or pseudo-terminals that change
+    /// shape like USB devices, driven by the real-board driver.
+    enum SimulatedBus: String, Sendable, CaseIterable { case memory, pty }
+
+    /// What every board is flashed with and judged by. No station certificate yet: the https
+    /// check needs one (`provision qa-server --tls-*`), so the station plans without it.
+    func materials(qaServer: QAServer, qaPlan: QAPlan) -> StationMaterials {
+        StationMaterials(package: package, agentBoot: agentBoot, productionImage: production, scriptOptions: scriptOptions,
+                         qaServer: qaServer, qaPlan: qaPlan, qaScriptFolder: qaFolder, caPEM: nil)
+    }
+
+    var flow: [StationStep] { profile.flow.compactMap(StationStep.init(rawValue:)) }
+
+    /// What `--dry-run` prints.
+    var planText: String {
+        var lines = [
+            "plan: \(package.plan.images.map { "\($0.kind.rawValue) \($0.size) B" }.joined(separator: ", ")) "
+                + "+ QA image per board; production image \(production.bytes.count) B (\(production.sha256.prefix(12)))",
+            "flow: " + flow.map(\.rawValue).joined(separator: " → "),
+            "store: \(storeURL), batch \"\(batch)\", station \(stationID)",
+        ]
+        if let simulate {
+            lines.append("boards: \(simulate) simulated (\(simBus.rawValue) bus)")
+        } else {
+            let slots = restrictToLabelledSlots
+                ? slotLabels.byPath.keys.sorted().map { slotLabels.slot(at: $0).description }.joined(separator: ", ")
+                : "every USB path where a \(profile.name) appears"
+            lines.append("boards: real, \(link.rawValue) link, \(source.rawValue) events; slots: \(slots)")
+            lines.append("QA server: \(qaListen)" + (qaPublicURL.map { ", boards use \($0)" } ?? ""))
+        }
+        if let webhook { lines.append("webhook: \(webhook)") }
+        if let reportFolder { lines.append("reports: \(reportFormats.map(\.rawValue).joined(separator: ", ")) into \(reportFolder)") }
+        return lines.joined(separator: "\n")
+    }
+}

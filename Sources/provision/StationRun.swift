@@ -1,0 +1,332 @@
+import BoardSim
+import Dispatch
+import EC618
+import Firmware
+import Foundation
+import Glibc
+import Hotplug
+import QA
+import Records
+import Station
+import Synchronization
+
+/// One start of the station: the store, the QA server, the boards (simulated or real), the
+/// signals that stop it, and what it leaves behind (records, reports, webhook posts).
+struct StationRun {
+    let inputs: StationInputs
+    let display: StationDisplay
+
+    /// The QA budgets of simulated boards: they attach in 200 ms, so a board that never attaches
+    /// is known after a few seconds instead of the profile's minute of real 4G attach.
+    static let simulatedAttachBudgetMs = 3_000
+    static let simulatedCheckTimeoutMs = 5_000
+
+    func run() async throws -> (passed: Int, failed: Int, other: Int) {
+        // The store first: runs this station left undecided are marked interrupted.
+        let store = try await StoreURL.open(inputs.storeURL)
+        let interrupted = try await store.markInterruptedRuns(stationID: inputs.stationID, at: Date())
+        if interrupted > 0 { display.note("\(interrupted) run(s) left in flight by an earlier start marked interrupted") }
+        try await store.ensureBatch(BatchInfo(name: inputs.batch, operatorID: inputs.operatorID,
+                                              workOrder: inputs.workOrder, profile: inputs.profile.name))
+
+        let qaServer = QAServer(host: inputs.qaListen.host, port: inputs.qaListen.port, publicURL: inputs.qaPublicURL)
+        do {
+            _ = try await qaServer.start()
+        } catch {
+            await store.close()
+            throw StationEnvironmentError("the QA server cannot listen on \(inputs.qaListen): \(error)")
+        }
+        var settings = PipelineSettings(profile: inputs.profile, batch: inputs.batch, stationID: inputs.stationID)
+        settings.firmwareSHA256 = SHA256Hex.of(inputs.package.plan.images.flatMap(\.bytes))
+        settings.scriptSHA256 = inputs.production.sha256
+        let webhook = try inputs.webhook.map { try WebhookPoster(url: $0) }
+        let tally = Tally(limit: inputs.count ?? inputs.simulate ?? Int.max,
+                          stopWhenIdleAfterFirst: inputs.once && inputs.simulate == nil)
+        let finished: @Sendable (RunOutcome) async -> Void = { outcome in
+            tally.record(outcome.status)
+            guard let webhook else { return }
+            if let record = try? await store.runs(RunQuery(runID: outcome.runID)).first {
+                await webhook.post(BoardRecordPayload(run: record))
+            }
+        }
+
+        let work: Task<Void, Never>
+        do {
+            if let simulate = inputs.simulate, inputs.simBus == .pty {
+                work = try await ptySlots(simulate, qaServer: qaServer, settings: settings, store: store, tally: tally,
+                                          finished: finished)
+            } else if let simulate = inputs.simulate {
+                work = try await simulatedSlots(simulate, qaServer: qaServer, settings: settings, store: store,
+                                                tally: tally, finished: finished)
+            } else {
+                work = try await realSlots(qaServer: qaServer, settings: settings, store: store, tally: tally,
+                                     finished: finished)
+            }
+        } catch {
+            await qaServer.stop()
+            await store.close()
+            throw error
+        }
+        // Ctrl-C / SIGTERM: no new boards; boards in flight stop at once and are recorded as
+        // interrupted. A second signal is not needed.
+        let signals = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number)
+            source.setEventHandler {
+                tally.stopClaiming()
+                work.cancel()
+            }
+            source.resume()
+            return source
+        }
+        await work.value
+        signals.forEach { $0.cancel() }
+        await qaServer.stop()
+        if let webhook {
+            _ = await webhook.drain(timeout: .seconds(10))
+            let failures = await webhook.failures
+            if !failures.isEmpty { display.note("webhook: \(failures.count) record(s) not delivered: \(failures[0])") }
+            await webhook.shutdown()
+        }
+        if let folder = inputs.reportFolder {
+            await writeReports(into: folder, store: store)
+        }
+        await store.close()
+        let (passed, failed, other) = tally.counts
+        display.note("done: \(passed) passed, \(failed) failed" + (other > 0 ? ", \(other) not decided" : ""))
+        return (passed, failed, other)
+    }
+
+    // MARK: - Boards
+
+    /// Simulated boards: one task per slot; boards come and go until --count verdicts (or --once).
+    private func simulatedSlots(_ simulate: Int, qaServer: QAServer, settings: PipelineSettings, store: SQLResultsStore,
+                                tally: Tally, finished: @escaping @Sendable (RunOutcome) async -> Void) async throws
+        -> Task<Void, Never> {
+        let profilePlan = QAPlan(profile: inputs.profile)
+        let plan = QAPlan(checks: profilePlan.checks.filter { $0 != .https },   // no station certificate here
+                          attachBudgetMs: Self.simulatedAttachBudgetMs, checkTimeoutMs: Self.simulatedCheckTimeoutMs,
+                          downloadBytes: profilePlan.downloadBytes, uploadBytes: profilePlan.uploadBytes)
+        let line = SimulatedLine(materials: inputs.materials(qaServer: qaServer, qaPlan: plan), timing: inputs.simTiming,
+                                 attachDelay: .milliseconds(200), bootCheckWindow: .milliseconds(1500))
+        display.note("station \(inputs.stationID): \(simulate) simulated slot(s), batch \"\(inputs.batch)\", store \(store.label)")
+        let faults = inputs.simFaults
+        let once = inputs.once
+        let display = self.display
+        return Task { await withTaskGroup(of: Void.self) { group in
+            for slot in 1...simulate {
+                group.addTask {
+                    let path = "sim-\(slot)"
+                    let pipeline = SlotPipeline(slotLabel: "slot\(slot)", settings: settings, store: store,
+                                                emit: display.show)
+                    var boardNumber = slot
+                    while tally.claim() {
+                        let board = SimulatedSlotBoard(number: boardNumber, slotPath: path, line: line,
+                                                       faults: faults[boardNumber] ?? [])
+                        do {
+                            await finished(try await pipeline.run(board))
+                        } catch {
+                            display.note("slot\(slot): cannot record: \(error)")
+                            tally.record(.interrupted)
+                        }
+                        if once || Task.isCancelled { break }
+                        boardNumber += simulate
+                    }
+                }
+            }
+        } }
+    }
+
+    /// Real boards: the watcher's reports drive the slots.
+    private func realSlots(qaServer: QAServer, settings: PipelineSettings, store: SQLResultsStore, tally: Tally,
+                           finished: @escaping @Sendable (RunOutcome) async -> Void) async throws -> Task<Void, Never> {
+        let profile = inputs.profile
+        let watch = WatchSettings(source: inputs.source, identity: BoardUSBIdentity(profile: profile),
+                                  labels: inputs.slotLabels)
+        let reports: AsyncThrowingStream<SlotReport, Error>
+        do {
+            reports = try SlotWatcher.reports(watch)
+        } catch {
+            throw StationEnvironmentError("cannot watch for boards: \(error)")
+        }
+        let line = HardwareLine(
+            materials: inputs.materials(qaServer: qaServer, qaPlan: QAPlan(profile: profile)),
+            link: inputs.link, flasher: FlasherSettings(),
+            bootEntry: BootEntrySequence(profile: profile), downloadBaud: profile.downloadBaud,
+            runtimeBaud: profile.runtimeBaud, bootCheck: BootCheckRules(window: profile.bootCheckWindow),
+            logEscaping: LuatOSLogDecoder.Escaping(rawValue: profile.logEscaping) ?? .airm2m)
+        let allowed = inputs.restrictToLabelledSlots ? Set(inputs.slotLabels.byPath.keys) : nil
+        let qaURL = await qaServer.publicURL
+        display.note("station \(inputs.stationID): waiting for \(profile.name) boards"
+                     + (allowed.map { " in \($0.count) slot(s)" } ?? "") + " (\(inputs.link.rawValue) link, "
+                     + "\(inputs.source.rawValue) events), batch \"\(inputs.batch)\", store \(store.label), QA server \(qaURL)")
+        return drive(reports, line: line, allowed: allowed, settings: settings, store: store, tally: tally,
+                     finished: finished, afterwards: {})
+    }
+
+    /// Simulated boards that look real (`--sim-bus pty`): each slot holds a simulated EC618 behind
+    /// pseudo-terminals that change shape like a USB device (download mode, reset, running x.2/x.4/x.6,
+    /// boot entry), announced as the watcher would; the real-board driver does the rest.
+    private func ptySlots(_ simulate: Int, qaServer: QAServer, settings: PipelineSettings, store: SQLResultsStore,
+                          tally: Tally, finished: @escaping @Sendable (RunOutcome) async -> Void) async throws
+        -> Task<Void, Never> {
+        let (reports, sink) = AsyncStream.makeStream(of: SlotReport.self)
+        let sandbox = NSTemporaryDirectory() + "provision-pty-\(getpid())"
+        var boards: [Task<Void, Never>] = []
+        for number in 1...simulate {
+            let slot = Slot(path: PhysicalPath(bus: Self.ptyBus, ports: [number])!, label: "slot\(number)")
+            let bus = PseudoTerminalBus { shape in sink.yield(shape.report(for: slot)) }
+            let faults = inputs.simFaults[number] ?? []
+            var runtime = RuntimeSettings(sandboxDirectory: sandbox + "/board-\(number)")
+            runtime.attachDelay = .milliseconds(200)
+            runtime.faults = faults.networkFaults
+            var device = DeviceSideBoard.Settings(identity: .simulated(number), runtime: runtime,
+                                                  scriptPartition: inputs.package.plan.scriptPartition)
+            device.timing = inputs.simTiming
+            device.faults = try FaultPlan(spec: faults.flashFaultSpec(planBytes: inputs.package.plan.totalBytes))
+            let board = DeviceSideBoard(bus: bus, settings: device)
+            boards.append(Task { await board.run(from: .download) })
+        }
+        let profilePlan = QAPlan(profile: inputs.profile)
+        let plan = QAPlan(checks: profilePlan.checks.filter { $0 != .https },
+                          attachBudgetMs: Self.simulatedAttachBudgetMs, checkTimeoutMs: Self.simulatedCheckTimeoutMs,
+                          downloadBytes: profilePlan.downloadBytes, uploadBytes: profilePlan.uploadBytes)
+        let line = HardwareLine(
+            materials: inputs.materials(qaServer: qaServer, qaPlan: plan), link: .tty, bootEntry: BootEntrySequence(profile: inputs.profile),
+            downloadBaud: inputs.profile.downloadBaud, runtimeBaud: inputs.profile.runtimeBaud,
+            bootCheck: BootCheckRules(window: .milliseconds(1500)))
+        let lives = boards
+        display.note("station \(inputs.stationID): \(simulate) simulated board(s) on pseudo-terminals, "
+                     + "batch \"\(inputs.batch)\", store \(store.label)")
+        return drive(reports, line: line, allowed: nil, settings: settings, store: store, tally: tally,
+                     finished: finished, afterwards: {
+                         lives.forEach { $0.cancel() }
+                         for board in lives { await board.value }
+                         sink.finish()
+                         try? FileManager.default.removeItem(atPath: sandbox)
+                     })
+    }
+
+    /// The pretend USB bus number of `--sim-bus pty` slots (their paths read `99-N`).
+    static let ptyBus = 99
+
+    /// Runs the slots on `reports`: a board that arrives in a free slot runs the pipeline, and
+    /// its slot takes the next board once it has left.
+    private func drive<Reports: AsyncSequence & Sendable>(
+        _ reports: Reports, line: HardwareLine, allowed: Set<PhysicalPath>?, settings: PipelineSettings,
+        store: SQLResultsStore, tally: Tally, finished: @escaping @Sendable (RunOutcome) async -> Void,
+        afterwards: @escaping @Sendable () async -> Void
+    ) -> Task<Void, Never> where Reports.Element == SlotReport {
+        let link = line.link
+        let stationID = inputs.stationID
+        let display = self.display
+        let dispatcher = SlotDispatcher(
+            accepts: { slot in allowed?.contains(slot.path) ?? true },
+            isReady: { report in report.isReady(for: link) },
+            claim: { tally.claim() },
+            hasBudget: { tally.hasBudget },
+            runBoard: { devices in
+                let label = devices.slot.label
+                let board = HardwareSlotBoard(devices: devices, line: line,
+                                              boardID: "\(stationID)/\(label)/\(UUID().uuidString.prefix(8))")
+                let pipeline = SlotPipeline(slotLabel: label, settings: settings, store: store, emit: display.show)
+                do {
+                    await finished(try await pipeline.run(board))
+                } catch {
+                    display.note("\(label): cannot record: \(error)")
+                    tally.record(.interrupted)
+                }
+                await board.release()
+                if await !devices.isEmpty { display.note("\(label): done; remove the board") }
+            })
+        return Task {
+            await withTaskCancellationHandler {
+                await dispatcher.run(reports)
+            } onCancel: {}
+            await afterwards()
+        }
+    }
+
+    // MARK: - After the run
+
+    private func writeReports(into folder: String, store: any ResultsStore) async {
+        do {
+            let runs = try await store.runs(RunQuery(batch: inputs.batch))
+            let base = inputs.batch.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." ? $0 : "_" }
+            for format in inputs.reportFormats {
+                let path = (folder as NSString).appendingPathComponent(String(base) + "." + format.fileExtension)
+                let text = try format.render(title: "Batch \(inputs.batch)", runs: runs)
+                try writeAtomically(Array(text.utf8), to: path)
+                display.note("report: \(path)")
+            }
+        } catch {
+            display.note("reports not written: \(error)")
+        }
+    }
+}
+
+extension SlotReport {
+    /// Whether the pipeline can start on the board this report shows.
+    func isReady(for link: BoardLinkKind) -> Bool {
+        switch self {
+        case .download(let b): return link == .tty ? b.port != nil : b.usbDevnode != nil
+        case .running(let b): return b.ports[.socLog] != nil && b.ports[.vuart] != nil
+        case .gone: return false
+        }
+    }
+}
+
+/// Counts verdicts and hands out board slots up to the limit.
+final class Tally: Sendable {
+    private let state: Mutex<(claimed: Int, passed: Int, failed: Int, other: Int, stopped: Bool)>
+    private let limit: Int
+    /// `--once` on real boards without a slot list: stop once no board is in flight.
+    private let stopWhenIdleAfterFirst: Bool
+
+    init(limit: Int, stopWhenIdleAfterFirst: Bool = false) {
+        self.limit = limit
+        self.stopWhenIdleAfterFirst = stopWhenIdleAfterFirst
+        state = Mutex((0, 0, 0, 0, false))
+    }
+
+    /// Whether another board may start; takes it from the budget.
+    func claim() -> Bool {
+        state.withLock { s in
+            guard s.claimed < limit, !s.stopped else { return false }
+            s.claimed += 1
+            return true
+        }
+    }
+
+    /// Whether boards may still start (without taking one).
+    var hasBudget: Bool {
+        state.withLock { s in
+            let decided = s.passed + s.failed + s.other
+            return s.claimed < limit && !s.stopped && !(stopWhenIdleAfterFirst && decided > 0)
+        }
+    }
+
+    /// No more boards start (the station is stopping).
+    func stopClaiming() {
+        state.withLock { $0.stopped = true }
+    }
+
+    func record(_ status: RunStatus) {
+        state.withLock { s in
+            switch status {
+            case .pass: s.passed += 1
+            case .fail: s.failed += 1
+            case .interrupted, .running: s.other += 1
+            }
+        }
+    }
+
+    var counts: (Int, Int, Int) { state.withLock { ($0.passed, $0.failed, $0.other) } }
+}
+
+/// The machine, not the input or a board, stops the station (exit 3).
+struct StationEnvironmentError: ProvisionFailure {
+    let description: String
+    init(_ description: String) { self.description = description }
+    var exitCode: Int32 { ProvisionExit.environmentError }
+}

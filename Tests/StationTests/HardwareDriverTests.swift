@@ -1,0 +1,218 @@
+import BoardSim
+import EC618
+import Firmware
+import Foundation
+import Hotplug
+import LuaImage
+import QA
+import Records
+import Station
+import Synchronization
+import Testing
+
+/// The real-board driver (`HardwareSlotBoard`, `SlotDevices`, `SlotDispatcher`) against boards
+/// that look real from the host side: a simulated EC618 behind pseudo-terminals that change
+/// shape like a USB device (download mode → reset → running x.2/x.4/x.6 → boot entry → …),
+/// announced as the watcher would. Every byte goes through termios ttys, the real flasher,
+/// the real QA server on 127.0.0.1 and the LuatOS runtime.
+@Suite(.serialized) struct HardwareDriverTests {
+    /// Everything one test station needs.
+    struct Rig {
+        let line: HardwareLine
+        let server: QAServer
+        let store: SQLResultsStore
+        let folder: URL
+        let partition: ScriptPartition
+
+        static func make(app: String = Rig.cleanApp, link: BoardLinkKind = .tty) async throws -> Rig {
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hw-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let package = try SocPackage(bytes: SyntheticSoc().make(), path: folder.appendingPathComponent("t.soc").path)
+            let options = ScriptImageOptions(capacity: package.plan.scriptPartition.capacity)
+            let production = try ScriptImageBuilder.build(
+                inputs: [ScriptInput(path: "main.lua", name: "main.lua", bytes: Array(app.utf8))], options: options)
+            let server = QAServer(host: "127.0.0.1", port: 0)
+            _ = try await server.start()
+            let plan = QAPlan(checks: [.get, .formPost, .multipartUpload, .download], attachBudgetMs: 2_000,
+                              checkTimeoutMs: 3_000, downloadBytes: 8192, uploadBytes: 4096, deadlineMs: 15_000)
+            var flasher = FlasherSettings()
+            flasher.responseTimeout = .milliseconds(400)
+            let materials = StationMaterials(
+                package: package, agentBoot: SyntheticSoc.agentBootBytes(), productionImage: production,
+                scriptOptions: options, qaServer: server, qaPlan: plan, qaScriptFolder: Self.qaFolder, caPEM: nil)
+            let line = HardwareLine(
+                materials: materials, link: link, flasher: flasher,
+                bootEntry: BootEntrySequence(steps: [.init(bytes: Array("AT+ECRST=delay,50\r\n".utf8), wait: .milliseconds(20)),
+                                                     .init(bytes: [0x7E, 0x00, 0x02, 0x7E], wait: .zero)],
+                                             deadline: .seconds(5)),
+                downloadBaud: 921_600, runtimeBaud: 921_600,
+                bootCheck: BootCheckRules(window: .milliseconds(800)))
+            let store = try await StoreURL.open(folder.appendingPathComponent("r.sqlite").path)
+            try await store.ensureBatch(BatchInfo(name: "hw"))
+            return Rig(line: line, server: server, store: store, folder: folder,
+                       partition: package.plan.scriptPartition)
+        }
+
+        static let cleanApp = """
+            local sys = require("sys")
+            sys.taskInit(function() while true do log.info("app", "alive") sys.wait(100) end end)
+            sys.run()
+            """
+
+        static var qaFolder: String {
+            URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().appendingPathComponent("profiles/air780e/qa").path
+        }
+
+        func settings() -> PipelineSettings {
+            PipelineSettings(deadlines: [.enterDownloadMode: .seconds(10), .flashFull: .seconds(60), .waitRunning: .seconds(10),
+                                         .qa: .seconds(30), .flashScript: .seconds(30), .bootCheck: .seconds(10)],
+                             retries: ["flash": 0, "boot_entry": 1], batch: "hw", stationID: "st-hw")
+        }
+
+        /// A device-side board whose bus shapes become watcher reports for `slot`.
+        func board(number: Int, slot: Slot, reports: AsyncStream<SlotReport>.Continuation,
+                   faults: FaultPlan = .none, network: NetworkFaults = .none) -> DeviceSideBoard {
+            let bus = PseudoTerminalBus { shape in reports.yield(shape.report(for: slot)) }
+            var runtime = RuntimeSettings(sandboxDirectory: folder.appendingPathComponent("board-\(number)").path)
+            runtime.attachDelay = .milliseconds(50)
+            runtime.faults = network
+            var settings = DeviceSideBoard.Settings(identity: .simulated(number), runtime: runtime, scriptPartition: partition)
+            settings.faults = faults
+            settings.resetGap = .milliseconds(50)
+            return DeviceSideBoard(bus: bus, settings: settings)
+        }
+
+        func close() async {
+            await server.stop()
+            await store.close()
+            try? FileManager.default.removeItem(at: folder)
+        }
+    }
+
+    /// Runs one board through the whole flow in one slot; returns the outcome and what the
+    /// board's flash holds afterwards.
+    private func runOne(_ rig: Rig, number: Int = 1, from mode: DeviceSideBoard.Mode = .download,
+                        faults: FaultPlan = .none, network: NetworkFaults = .none)
+        async throws -> (RunOutcome, DeviceSideBoard) {
+        let slot = Slot(path: PhysicalPath("1-1.\(number)")!, label: "A\(number)")
+        let (reports, sink) = AsyncStream.makeStream(of: SlotReport.self)
+        let devices = SlotDevices(slot: slot)
+        let router = Task { for await report in reports { await devices.update(report) } }
+        let device = rig.board(number: number, slot: slot, reports: sink, faults: faults, network: network)
+        let life = Task { await device.run(from: mode) }
+        // The pipeline starts once the watcher has seen the board, as the station does.
+        _ = await devices.wait(until: .now + .seconds(5)) { _ in true }
+        let board = HardwareSlotBoard(devices: devices, line: rig.line, boardID: "hw-\(number)")
+        let pipeline = SlotPipeline(slotLabel: slot.label, settings: rig.settings(), store: rig.store, emit: { _ in })
+        let outcome = try await pipeline.run(board)
+        await board.release()
+        life.cancel()
+        await life.value
+        sink.finish()
+        await router.value
+        return (outcome, device)
+    }
+
+    @Test func aBoardInDownloadModeIsFlashedQAdAndSignedOffOverTtys() async throws {
+        let rig = try await Rig.make()
+        defer { Task { await rig.close() } }
+        let (outcome, device) = try await runOne(rig)
+        #expect(outcome.status == .pass, "\(outcome)")
+        #expect(outcome.stepSeconds.keys.count == Set(StationStep.fullFlow).count)
+        let run = try #require(try await rig.store.runs(RunQuery()).first)
+        #expect(run.status == .pass)
+        #expect(run.imei == RuntimeIdentity.simulated(1).imei)
+        #expect(run.checks.map(\.name).sorted() == ["download", "form_post", "get", "multipart_upload"])
+        #expect(run.checks.filter { !$0.passed }.isEmpty)
+        // What the board holds now is the production image, not the QA image.
+        let flash = try #require(await device.contents)
+        let files = try LuatOSRuntime.scriptFiles(apFlash: flash.ap, partition: rig.partition)
+        #expect(files.map(\.name) == rig.line.materials.productionImage.entries.map(\.name))
+    }
+
+    @Test func aRunningBoardIsSentToDownloadModeBySoftware() async throws {
+        let rig = try await Rig.make()
+        defer { Task { await rig.close() } }
+        let (outcome, _) = try await runOne(rig, number: 2, from: .running)
+        #expect(outcome.status == .pass, "\(outcome)")
+    }
+
+    @Test func aBoardPulledMidFlashFailsItsSlotAsUnplugged() async throws {
+        let rig = try await Rig.make()
+        defer { Task { await rig.close() } }
+        let (outcome, _) = try await runOne(rig, number: 3, faults: try FaultPlan(spec: "disconnect-after=60000"))
+        #expect(outcome.status == .fail)
+        #expect(outcome.failureClass == HardwareSlotBoard.FailureClass.unplugged, "\(outcome)")
+        #expect(outcome.failedStep == .flashFull)
+    }
+
+    @Test func aBoardWithoutNetworkFailsQAWithItsClass() async throws {
+        let rig = try await Rig.make()
+        defer { Task { await rig.close() } }
+        var network = NetworkFaults()
+        network.noAttach = true
+        let (outcome, _) = try await runOne(rig, number: 4, network: network)
+        #expect(outcome.status == .fail)
+        #expect(outcome.failedStep == .qa)
+        #expect(outcome.failureClass == "no_network_attach", "\(outcome)")
+    }
+
+    @Test func anAppThatRaisesFailsTheBootCheck() async throws {
+        let rig = try await Rig.make(app: """
+            local sys = require("sys")
+            sys.taskInit(function() sys.wait(50) local t = nil; t.x = 1 end)
+            sys.run()
+            """)
+        defer { Task { await rig.close() } }
+        let (outcome, _) = try await runOne(rig, number: 5)
+        #expect(outcome.status == .fail)
+        #expect(outcome.failedStep == .bootCheck)
+        #expect(outcome.failureClass == "app_lua_error", "\(outcome)")
+    }
+
+    @Test func theDispatcherRunsEachSlotOnceUntilItsBoardLeaves() async throws {
+        let rig = try await Rig.make()
+        defer { Task { await rig.close() } }
+        let (reports, sink) = AsyncStream.makeStream(of: SlotReport.self)
+        let slots = (1...2).map { Slot(path: PhysicalPath("1-2.\($0)")!, label: "B\($0)") }
+        let outcomes = Mutex<[String: [RunStatus]]>([:])
+        let budget = Mutex(2)
+        let dispatcher = SlotDispatcher(
+            accepts: { $0.path.rawValue.hasPrefix("1-2.") },
+            isReady: { $0.downloadBoard != nil || $0.runningBoard != nil },
+            claim: { budget.withLock { b in b > 0 ? { b -= 1; return true }() : false } },
+            hasBudget: { budget.withLock { $0 > 0 } },
+            runBoard: { devices in
+                let board = HardwareSlotBoard(devices: devices, line: rig.line, boardID: devices.slot.label)
+                let pipeline = SlotPipeline(slotLabel: devices.slot.label, settings: rig.settings(), store: rig.store,
+                                            emit: { _ in })
+                let outcome = try? await pipeline.run(board)
+                await board.release()
+                outcomes.withLock { $0[devices.slot.label, default: []].append(outcome?.status ?? .interrupted) }
+            })
+        // A board in a slot of another station is never touched.
+        let foreign = Slot(path: PhysicalPath("1-9")!, label: "1-9")
+        sink.yield(.download(DownloadBoard(slot: foreign, usbDevnode: nil, port: "/dev/null")))
+        let devices = slots.enumerated().map { i, slot in rig.board(number: 10 + i, slot: slot, reports: sink) }
+        let lives = devices.map { device in Task { await device.run(from: .download) } }
+        await dispatcher.run(reports)
+        // Both boards stayed in their slots after their verdict: each was run exactly once.
+        #expect(outcomes.withLock { $0 } == ["B1": [.pass], "B2": [.pass]])
+        lives.forEach { $0.cancel() }
+        for life in lives { await life.value }
+        sink.finish()
+    }
+}
+
+extension SlotReport {
+    var downloadBoard: DownloadBoard? {
+        if case .download(let b) = self { return b }
+        return nil
+    }
+
+    var runningBoard: RunningBoard? {
+        if case .running(let b) = self { return b }
+        return nil
+    }
+}
