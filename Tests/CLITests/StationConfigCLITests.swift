@@ -1,0 +1,90 @@
+import Foundation
+import Records
+import TestSupport
+import Testing
+
+/// The station as a production line sets it up: a station.toml naming the store, the report
+/// folder and formats and an MES webhook; simulated boards on pseudo-terminals driven by the
+/// real-board driver (boot entry on x.2, QA report on x.6, boot check on x.2).
+@Suite(.serialized) struct StationConfigCLITests {
+    private static var webhookSink: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Peers/webhook/sink.py").path
+    }
+
+    @Test func stationTomlStoreReportsAndWebhookOnBoardsDrivenLikeRealOnes() async throws {
+        let folder = try ProvisionBinary.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let soc = folder.appendingPathComponent("t.soc").path
+        try #require(try ProvisionBinary.run(["sim", "make-soc", soc, "--size", "small"]).status == 0)
+        let app = folder.appendingPathComponent("main.lua").path
+        try Data("""
+            local sys = require("sys")
+            sys.taskInit(function() while true do log.info("app", "alive") sys.wait(200) end end)
+            sys.run()
+            """.utf8).write(to: URL(fileURLWithPath: app))
+
+        // The MES: a receiver on loopback that prints its port first.
+        let posted = folder.appendingPathComponent("posted.jsonl").path
+        let sink = try RunningChild("/usr/bin/python3", [Self.webhookSink, posted, "--count", "3", "--seconds", "120"],
+                                    folder: folder.path)
+        defer { sink.send(SIGTERM) }
+        var port = ""
+        for _ in 0..<100 where port.isEmpty {
+            port = sink.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            if port.isEmpty { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        try #require(Int(port) != nil, "the webhook sink did not start: \(sink.stderr)")
+
+        let reports = folder.appendingPathComponent("reports")
+        try FileManager.default.createDirectory(at: reports, withIntermediateDirectories: true)
+        let db = folder.appendingPathComponent("line3.sqlite").path
+        let toml = folder.appendingPathComponent("station.toml").path
+        try Data("""
+            [station]
+            id = "line3-st2"
+            store = "sqlite:\(db)"
+            report_folder = "\(reports.path)"
+            report_formats = ["html", "junit", "csv"]
+            webhook = "http://127.0.0.1:\(port)/mes/boards"
+            """.utf8).write(to: URL(fileURLWithPath: toml))
+
+        let result = try ProvisionBinary.run([
+            "--soc", soc, app, "--station", toml, "--batch", "wo-17", "--simulate", "3", "--sim-bus", "pty",
+            "--sim-fault", "2=unplug-mid-flash", "--sim-fault", "3=no-network", "--json",
+        ])
+        #expect(result.status == 1, "two boards fail: \(result.stderr)")
+        let verdicts = result.stdout.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }.filter { $0["event"] as? String == "verdict" }
+        let byLabel = Dictionary(verdicts.map { ($0["label"] as? String ?? "", $0) }, uniquingKeysWith: { a, _ in a })
+        #expect(byLabel["slot1"]?["status"] as? String == "pass", "\(verdicts)")
+        #expect(byLabel["slot2"]?["failure_class"] as? String == "unplugged", "\(verdicts)")
+        #expect(byLabel["slot3"]?["failure_class"] as? String == "no_network_attach", "\(verdicts)")
+
+        // The store named in station.toml holds the records, under the station's id.
+        let store = try await StoreURL.open(db)
+        let runs = try await store.runs(RunQuery(batch: "wo-17"))
+        await store.close()
+        #expect(runs.count == 3)
+        #expect(runs.allSatisfy { $0.stationID == "line3-st2" })
+        let passed = try #require(runs.first { $0.status == .pass })
+        #expect(passed.phases.map(\.name) == ["enter_download_mode", "flash_full", "wait_running", "qa",
+                                              "enter_download_mode", "flash_script", "wait_running", "boot_check"])
+        #expect(passed.imei != nil)
+
+        // Every board's final record reached the MES.
+        #expect(sink.wait() == 0, "the webhook sink did not get 3 posts")
+        let bodies = try String(contentsOfFile: posted, encoding: .utf8).split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        #expect(Set(bodies.compactMap { $0["run_id"] as? String }) == Set(runs.map(\.runID)))
+        #expect(bodies.allSatisfy { $0["station_id"] as? String == "line3-st2" && $0["batch"] as? String == "wo-17" })
+
+        // And the reports were written when the station stopped.
+        let written = try FileManager.default.contentsOfDirectory(atPath: reports.path).sorted()
+        #expect(written == ["wo-17.csv", "wo-17.html", "wo-17.junit.xml"])
+        let csv = try String(contentsOfFile: reports.appendingPathComponent("wo-17.csv").path, encoding: .utf8)
+        #expect(csv.split(separator: "\r\n").count == 4)
+    }
+}
