@@ -61,6 +61,11 @@ public struct Profile: Sendable, Equatable {
     public let flow: [String]
     /// `[station] boot_check_ms`: how long the freshly flashed app must run without a Lua error.
     public let bootCheckWindow: Duration
+    /// `[qa] app_log`: the app-log expectations file (JSON) of the `app_log` phase, resolved
+    /// against the profile's folder; nil when the profile has none.
+    public let appLogPath: String?
+    /// `[station] app_log_ms`: how long the app may take to print what `app_log` expects.
+    public let appLogWindow: Duration
     /// `[station] log_escaping`: how the x.2 log frames escape `7E`/`7D` (an open question of
     /// luatos-formats §6; `airm2m`, `ectool` or `hdlc`).
     public let logEscaping: String
@@ -75,6 +80,9 @@ public struct Profile: Sendable, Equatable {
     public static let requiredPhases = [
         "enter_download_mode", "flash_full", "flash_script", "wait_running", "qa", "boot_check",
     ]
+
+    /// Phases a flow may use besides the required ones (their deadline is optional).
+    public static let optionalPhases = ["app_log"]
 
     /// DESIGN.md's station pipeline: the default `[station] flow`.
     public static let defaultFlow = [
@@ -175,9 +183,17 @@ public struct Profile: Sendable, Equatable {
         let station = file.station
         flow = station?.flow ?? Self.defaultFlow
         guard !flow.isEmpty else { throw refuse("station.flow is empty") }
-        if let unknown = flow.first(where: { !Self.requiredPhases.contains($0) }) {
-            throw refuse("station.flow: unknown phase \"\(unknown)\"; known: " + Self.requiredPhases.joined(separator: ", "))
+        let known = Self.requiredPhases + Self.optionalPhases
+        if let unknown = flow.first(where: { !known.contains($0) }) {
+            throw refuse("station.flow: unknown phase \"\(unknown)\"; known: " + known.joined(separator: ", "))
         }
+        appLogPath = file.qa.app_log.map { path in
+            path.hasPrefix("/") ? path : ((source as NSString).deletingLastPathComponent as NSString).appendingPathComponent(path)
+        }
+        if flow.contains("app_log") && appLogPath == nil {
+            throw refuse("station.flow has app_log but qa.app_log names no expectations file")
+        }
+        appLogWindow = .milliseconds(try positive(station?.app_log_ms ?? 60_000, "station.app_log_ms"))
         bootCheckWindow = .milliseconds(try positive(station?.boot_check_ms ?? 5000, "station.boot_check_ms"))
         logEscaping = station?.log_escaping ?? "airm2m"
         guard Self.knownLogEscapings.contains(logEscaping) else {
@@ -287,6 +303,7 @@ struct ProfileFile: Decodable {
         let download_bytes: Int
         let upload_bytes: Int
         let extra_urls: [String]?
+        let app_log: String?
     }
     let board: Board
     let usb: USB
@@ -295,7 +312,9 @@ struct ProfileFile: Decodable {
     let phases: [String: Int]
     let retries: [String: Int]
     let qa: QA
-    struct Station: Decodable { let flow: [String]?; let boot_check_ms: Int?; let log_escaping: String? }
+    struct Station: Decodable {
+        let flow: [String]?; let boot_check_ms: Int?; let log_escaping: String?; let app_log_ms: Int?
+    }
     let station: Station?
 }
 

@@ -14,6 +14,20 @@ public protocol SlotBoard: Sendable {
     func runQA() async throws -> QAResult
     func flashScript(progress: @escaping @Sendable (Int, Int) -> Void) async throws
     func bootCheck() async throws
+    /// Reads the running app's log until `plan`'s expectations are met or its window passes.
+    func checkAppLog(_ plan: AppLogPlan) async throws -> QAResult
+}
+
+/// How the `app_log` step judges a board: expectations on the app's own log lines, and how long
+/// the app may take to print them.
+public struct AppLogPlan: Sendable, Equatable {
+    public var expectations: [AppLogExpectation]
+    public var window: Duration
+
+    public init(expectations: [AppLogExpectation], window: Duration) {
+        self.expectations = expectations
+        self.window = window
+    }
 }
 
 /// The QA step's outcome as the pipeline records it.
@@ -48,6 +62,19 @@ extension QAResult {
         let failing = verdict.checks.first { !$0.pass }
         self.init(passed: verdict.pass, checks: checks, imei: verdict.imei ?? fallbackIMEI,
                   iccid: verdict.iccid ?? fallbackICCID, failureClass: verdict.failure?.code,
+                  detail: failing.map { "\($0.check): \($0.detail)" })
+    }
+}
+
+extension QAResult {
+    /// The app-log verdict as the pipeline records it.
+    public init(appLog checks: [QACheckVerdict], passed: Bool) {
+        let records = checks.map { c in
+            CheckRecord(name: c.check, passed: c.pass, code: nil, durationMs: 0, failureClass: c.failure?.code,
+                        detail: c.detail.isEmpty ? nil : c.detail)
+        }
+        let failing = checks.first { !$0.pass }
+        self.init(passed: passed, checks: records, failureClass: failing?.failure?.code ?? (passed ? nil : "app_log_failed"),
                   detail: failing.map { "\($0.check): \($0.detail)" })
     }
 }

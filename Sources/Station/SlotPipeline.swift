@@ -11,6 +11,8 @@ public struct PipelineSettings: Sendable {
     public var stationID: String
     public var firmwareSHA256: String?
     public var scriptSHA256: String?
+    /// What the `app_log` step checks (required when the flow has that step).
+    public var appLog: AppLogPlan?
 
     public init(flow: [StationStep] = StationStep.fullFlow, deadlines: [StationStep: Duration],
                 retries: [String: Int] = [:], batch: String, stationID: String,
@@ -168,6 +170,7 @@ public actor SlotPipeline {
     private func perform(_ step: StationStep, on board: any SlotBoard,
                          progress: @escaping @Sendable (Int, Int) -> Void) async -> StepResult {
         let limit = settings.deadlines[step] ?? Self.fallbackDeadline
+        let appLog = settings.appLog
         do {
             let qa: QAResult? = try await withDeadline(limit, step: step) {
                 switch step {
@@ -177,6 +180,11 @@ public actor SlotPipeline {
                 case .qa: return try await board.runQA()
                 case .flashScript: try await board.flashScript(progress: progress); return nil
                 case .bootCheck: try await board.bootCheck(); return nil
+                case .appLog:
+                    guard let plan = appLog else {
+                        throw StepFailure(failureClass: "app_log_failed", detail: "the profile gives no qa.app_log expectations")
+                    }
+                    return try await board.checkAppLog(plan)
                 }
             }
             if let qa, !qa.passed {

@@ -14,13 +14,16 @@ public enum StationStep: String, Sendable, CaseIterable, Codable {
     case flashScript = "flash_script"
     /// The production app starts without a Lua error.
     case bootCheck = "boot_check"
+    /// The production app is judged from its own log lines (profile `qa.app_log` expectations),
+    /// for a flow that signs boards off by the app itself instead of the QA script.
+    case appLog = "app_log"
 
     /// The retry budget a step draws on (`[retries]` in the profile).
     public var retryKey: String {
         switch self {
         case .flashFull, .flashScript: return "flash"
         case .enterDownloadMode: return "boot_entry"
-        case .waitRunning, .qa, .bootCheck: return rawValue
+        case .waitRunning, .qa, .bootCheck, .appLog: return rawValue
         }
     }
 

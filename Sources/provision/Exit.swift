@@ -4,6 +4,7 @@ import Foundation
 import LuaImage
 import Records
 import Hotplug
+import QA
 import Station
 
 /// Exit codes every subcommand shares. Operators' scripts and the MES read them.
@@ -36,6 +37,8 @@ func fail(_ error: Error) -> ExitCode {
     case let e as LuaImageError:
         message = e.description; code = ProvisionExit.inputError
     case let e as StationConfigError:
+        message = e.description; code = ProvisionExit.inputError
+    case let e as QAInputError:
         message = e.description; code = ProvisionExit.inputError
     case let e as SlotLabelError:
         message = e.description; code = ProvisionExit.inputError

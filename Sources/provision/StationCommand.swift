@@ -138,6 +138,11 @@ struct StationCommand: AsyncParsableCommand {
         guard let qaFolder = QAScriptImage.defaultScriptFolder(board: boardProfile.name) else {
             throw StationInputError("no QA script folder profiles/\(boardProfile.name)/qa found")
         }
+        var appLog: AppLogPlan?
+        if boardProfile.flow.contains(StationStep.appLog.rawValue), let path = boardProfile.appLogPath {
+            appLog = AppLogPlan(expectations: try AppLogVerifier.load(path), window: boardProfile.appLogWindow)
+            if appLog?.expectations.isEmpty == true { throw StationInputError("\(path): lists no expectation") }
+        }
         if let count, count < 1 { throw StationInputError("--count must be at least 1") }
         if let simulate, !(1...64).contains(simulate) { throw StationInputError("--simulate takes 1 to 64 boards") }
         if simulate == nil && !simFaults.isEmpty { throw StationInputError("--sim-fault needs --simulate N") }
@@ -193,7 +198,7 @@ struct StationCommand: AsyncParsableCommand {
             qaListen: listen, qaPublicURL: publicURL, webhook: hook, reportFolder: folder,
             reportFormats: config.reportFormats, count: count, once: once,
             simulate: simulate, simFaults: faults, simTiming: simTiming == .fast ? .fast : .realistic,
-            simBus: simBus)
+            simBus: simBus, appLog: appLog)
     }
 
     private func parseFaults() throws -> [Int: Set<SimulatedBoardFault>] {

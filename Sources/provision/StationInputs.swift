@@ -37,6 +37,8 @@ struct StationInputs: Sendable {
     let simFaults: [Int: Set<SimulatedBoardFault>]
     let simTiming: SimTiming
     let simBus: SimulatedBus
+    /// The `app_log` phase's expectations, when the profile's flow has that phase.
+    let appLog: AppLogPlan?
 
     /// What simulated boards sit on: an in-memory link (fast), or pseudo-terminals that change
     /// shape like USB devices, driven by the real-board driver.

@@ -39,6 +39,7 @@ struct StationRun {
         var settings = PipelineSettings(profile: inputs.profile, batch: inputs.batch, stationID: inputs.stationID)
         settings.firmwareSHA256 = SHA256Hex.of(inputs.package.plan.images.flatMap(\.bytes))
         settings.scriptSHA256 = inputs.production.sha256
+        settings.appLog = inputs.appLog
         let webhook = try inputs.webhook.map { try WebhookPoster(url: $0) }
         let tally = Tally(limit: inputs.count ?? inputs.simulate ?? Int.max,
                           stopWhenIdleAfterFirst: inputs.once && inputs.simulate == nil)

@@ -87,4 +87,62 @@ import Testing
         let csv = try String(contentsOfFile: reports.appendingPathComponent("wo-17.csv").path, encoding: .utf8)
         #expect(csv.split(separator: "\r\n").count == 4)
     }
+
+    /// A shorter flow is a profile change: flash the app only and sign the board off by the app's
+    /// own log lines (`app_log`), on both simulated buses.
+    @Test(arguments: ["memory", "pty"])
+    func aProfileFlowThatFlashesTheAppAndJudgesItsOwnLog(bus: String) throws {
+        let folder = try ProvisionBinary.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let soc = folder.appendingPathComponent("t.soc").path
+        try #require(try ProvisionBinary.run(["sim", "make-soc", soc, "--size", "small"]).status == 0)
+        // Like the official HTTP demo: the app logs `http.get <status>`. Board 2's request times out.
+        let app = folder.appendingPathComponent("main.lua").path
+        try Data("""
+            local sys = require("sys")
+            sys.taskInit(function()
+                sys.wait(100)
+                local imei = mobile.imei()
+                if imei:sub(-2, -2) == "2" then log.info("http.get", -8) else log.info("http.get", 200, "ok") end
+            end)
+            sys.run()
+            """.utf8).write(to: URL(fileURLWithPath: app))
+        let shipped = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("profiles/air780e.toml")
+        var profile = try String(contentsOf: shipped, encoding: .utf8)
+        let start = try #require(profile.range(of: "\nflow = ["))
+        let end = try #require(profile.range(of: "]", range: start.upperBound..<profile.endIndex))
+        profile.replaceSubrange(start.lowerBound..<end.upperBound,
+                                with: "\n" + #"flow = ["enter_download_mode", "flash_script", "wait_running", "app_log"]"#)
+        profile = profile.replacingOccurrences(of: "app_log_ms = 60000", with: "app_log_ms = 3000")
+        profile = profile.replacingOccurrences(of: #"app_log = "air780e/qa/app-log.json""#, with: #"app_log = "app-log.json""#)
+        let profilePath = folder.appendingPathComponent("short.toml").path
+        try Data(profile.utf8).write(to: URL(fileURLWithPath: profilePath))
+        try Data(#"[{"tag": "http.get", "expect_code": 200}]"#.utf8)
+            .write(to: folder.appendingPathComponent("app-log.json"))
+
+        let db = folder.appendingPathComponent("r.sqlite").path
+        let result = try ProvisionBinary.run([
+            "--soc", soc, app, "--profile", profilePath, "--simulate", "2", "--sim-bus", bus,
+            "--db", "sqlite:" + db, "--batch", "short", "--json",
+        ])
+        #expect(result.status == 1, "board 2 fails: \(result.stderr)")
+        let verdicts = result.stdout.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }.filter { $0["event"] as? String == "verdict" }
+        let byLabel = Dictionary(verdicts.map { ($0["label"] as? String ?? "", $0) }, uniquingKeysWith: { a, _ in a })
+        #expect(byLabel["slot1"]?["status"] as? String == "pass", "\(verdicts) \(result.stderr)")
+        #expect(byLabel["slot2"]?["failure_class"] as? String == "timeout", "\(verdicts)")
+        #expect(byLabel["slot2"]?["step"] as? String == "app_log", "\(verdicts)")
+        let steps = result.stdout.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }.filter { $0["event"] as? String == "step_started" && $0["label"] as? String == "slot1" }
+            .compactMap { $0["step"] as? String }
+        #expect(steps == ["enter_download_mode", "flash_script", "wait_running", "app_log"])
+
+        // A flow with app_log needs its expectations file.
+        try FileManager.default.removeItem(at: folder.appendingPathComponent("app-log.json"))
+        let refused = try ProvisionBinary.run(["--soc", soc, app, "--profile", profilePath, "--simulate", "1", "--dry-run"])
+        #expect(refused.status == 2 && refused.stderr.contains("app-log.json"), "\(refused.stderr)")
+    }
 }

@@ -54,6 +54,10 @@ final class ScriptedBoard: SlotBoard {
     }
     func flashScript(progress: @escaping @Sendable (Int, Int) -> Void) async throws { try await act(.flashScript) }
     func bootCheck() async throws { try await act(.bootCheck) }
+    func checkAppLog(_ plan: AppLogPlan) async throws -> QAResult {
+        try await act(.appLog)
+        return qa
+    }
 }
 
 /// Collects events for assertions.

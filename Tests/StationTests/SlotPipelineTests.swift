@@ -176,7 +176,7 @@ import Testing
 
     @Test func theProfileNamesEveryStepAndItsDefaultFlowIsTheFullPipeline() {
         #expect(Profile.requiredPhases.compactMap(StationStep.init(rawValue:)).count == Profile.requiredPhases.count)
-        #expect(Set(Profile.requiredPhases) == Set(StationStep.allCases.map(\.rawValue)))
+        #expect(Set(Profile.requiredPhases + Profile.optionalPhases) == Set(StationStep.allCases.map(\.rawValue)))
         #expect(Profile.defaultFlow.compactMap(StationStep.init(rawValue:)) == StationStep.fullFlow)
     }
 

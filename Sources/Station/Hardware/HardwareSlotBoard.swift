@@ -113,6 +113,18 @@ public actor HardwareSlotBoard: SlotBoard {
         }
     }
 
+    public func checkAppLog(_ plan: AppLogPlan) async throws -> QAResult {
+        guard let session else { throw StepFailure(failureClass: FailureClass.noRunningPorts, detail: "not running") }
+        let end = ContinuousClock.now + plan.window
+        while true {
+            let records = LuatOSLogDecoder.decode(await session.socLogBytes, escaping: line.logEscaping)
+            let verdict = AppLogVerifier.verdict(records: records, expectations: plan.expectations)
+            if verdict.pass || ContinuousClock.now >= end { return QAResult(appLog: verdict.checks, passed: verdict.pass) }
+            if let lost = await session.lost { throw unplugged("while its app ran (\(lost))") }
+            try await Task.sleep(for: Self.pollInterval)
+        }
+    }
+
     /// Closes the ports this driver holds (the station calls it when the run is over).
     public func release() async {
         await closeSession()

@@ -78,6 +78,16 @@ public actor SimulatedSlotBoard: SlotBoard {
         }
     }
 
+    public func checkAppLog(_ plan: AppLogPlan) async throws -> QAResult {
+        guard let flash else { throw StepFailure(failureClass: "no_boot", detail: "nothing flashed") }
+        let report = try await boot(flash, for: plan.window)
+        // The runtime keeps each log record's text as the x.2 port would carry it.
+        let records = LuatOSLogDecoder.decode(Array(report.logLines.joined(separator: "\n").utf8), framing: .textLines)
+            + report.taskErrors.map { LuatOSLogRecord(milliseconds: nil, tag: nil, text: "E/user.coroutine.resume\t\($0)") }
+        let verdict = AppLogVerifier.verdict(records: records, expectations: plan.expectations)
+        return QAResult(appLog: verdict.checks, passed: verdict.pass)
+    }
+
     /// Flashes `plan` through the real flasher into a fresh simulated EC618 holding this board's
     /// current flash, and keeps what the board holds after its reset.
     private func write(_ plan: FlashPlan, faults spec: String,
