@@ -36,8 +36,20 @@ final class StationDisplay: Sendable {
     func note(_ text: String) {
         switch mode {
         case .json: break
-        case .plain, .live: write(text + "\n")
+        case .plain: write(text + "\n")
+        case .live:
+            // Above the slot lines, which are redrawn below it.
+            let output: String = state.withLock { s in
+                var out = s.drawn > 0 ? "\u{1B}[\(s.drawn)A" : ""
+                out += "\u{1B}[2K" + text + "\n" + Self.redraw(s.order.compactMap { s.lines[$0] }, now: Date())
+                return out
+            }
+            write(output)
         }
+    }
+
+    private static func redraw(_ lines: [SlotLine], now: Date) -> String {
+        lines.map { "\u{1B}[2K" + liveText($0, now: now) + "\n" }.joined()
     }
 
     static func plainLine(_ e: StationEvent) -> String? {
@@ -81,11 +93,7 @@ final class StationDisplay: Sendable {
             }
             s.lines[e.slotPath] = line
             // Move up over what was drawn before and redraw every slot's line.
-            var text = s.drawn > 0 ? "\u{1B}[\(s.drawn)A" : ""
-            for path in s.order {
-                guard let l = s.lines[path] else { continue }
-                text += "\u{1B}[2K" + Self.liveText(l, now: e.at) + "\n"
-            }
+            let text = (s.drawn > 0 ? "\u{1B}[\(s.drawn)A" : "") + Self.redraw(s.order.compactMap { s.lines[$0] }, now: e.at)
             s.drawn = s.order.count
             return text
         }

@@ -1,0 +1,64 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// On a terminal the station keeps one live line per slot (label, phase, progress bar, elapsed
+/// time, last result), redrawn in place, with notes above them. tmux gives it a real terminal.
+@Suite(.serialized, .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux"),
+                             "tmux is not installed (apt-get install tmux)"))
+struct StationLiveDisplayTests {
+    private func tmux(_ arguments: [String]) throws -> ChildProcess.Result {
+        try ChildProcess.run("/usr/bin/tmux", arguments)
+    }
+
+    @Test func oneLiveLinePerSlotWithPhaseBarElapsedAndLastResult() async throws {
+        let folder = try ProvisionBinary.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let soc = folder.appendingPathComponent("t.soc").path
+        try #require(try ProvisionBinary.run(["sim", "make-soc", soc, "--size", "small"]).status == 0)
+        let app = folder.appendingPathComponent("main.lua").path
+        try Data("log.info('app', 'up')\n".utf8).write(to: URL(fileURLWithPath: app))
+        let session = "provision-live-\(UUID().uuidString.prefix(8))"
+        let done = folder.appendingPathComponent("exit-code").path
+        // The station runs in the pane; the shell keeps the pane open after it exits.
+        let command = "'\(ProvisionBinary.url.path)' --soc '\(soc)' '\(app)' --simulate 3 --count 3 "
+            + "--sim-fault 2=no-network --db 'sqlite:\(folder.path)/r.sqlite' --batch live; "
+            + "echo $? > '\(done)'; sleep 600"
+        let started = try tmux(["new-session", "-d", "-s", session, "-x", "132", "-y", "30", command])
+        try #require(started.status == 0, "\(started.stderr)")
+        defer { _ = try? tmux(["kill-session", "-t", session]) }
+
+        var screen = ""
+        var sawProgress = false
+        let deadline = ContinuousClock.now + .seconds(120)
+        while ContinuousClock.now < deadline && !FileManager.default.fileExists(atPath: done) {
+            screen = try tmux(["capture-pane", "-p", "-t", session]).stdout
+            // A slot mid-flash shows a partly filled bar.
+            if screen.split(separator: "\n").contains(where: { $0.contains("flash_") && $0.contains("[#") && $0.contains(".]") }) {
+                sawProgress = true
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        screen = try tmux(["capture-pane", "-p", "-t", session]).stdout
+        let code = try String(contentsOfFile: done, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(code == "1", "board 2 fails, so the station exits 1:\n\(screen)")
+
+        let lines = screen.split(separator: "\n").map(String.init)
+        let slotLines = lines.filter { $0.hasPrefix("slot") }
+        // One line per slot, redrawn in place — not one line per event.
+        #expect(slotLines.count == 3, "\(screen)")
+        for label in ["slot1", "slot2", "slot3"] {
+            let line = try #require(slotLines.first { $0.hasPrefix(label) }, "\(screen)")
+            #expect(line.contains("done"), "\(line)")
+            #expect(line.contains("[") && line.contains("]"), "\(line)")
+            #expect(line.range(of: #"\d+\.\ds"#, options: .regularExpression) != nil, "elapsed: \(line)")
+        }
+        #expect(slotLines.first { $0.hasPrefix("slot2") }?.contains("FAIL no_network_attach") == true, "\(screen)")
+        #expect(slotLines.first { $0.hasPrefix("slot1") }?.contains("PASS") == true, "\(screen)")
+        // Notes stay above the slot lines.
+        let summary = try #require(lines.firstIndex { $0.hasPrefix("done: ") }, "\(screen)")
+        #expect(lines.firstIndex { $0.hasPrefix("station ") }! < lines.firstIndex { $0.hasPrefix("slot") }!)
+        #expect(summary < lines.firstIndex { $0.hasPrefix("slot") }!, "\(screen)")
+        #expect(sawProgress, "no partly filled progress bar was ever on screen")
+    }
+}
