@@ -96,12 +96,15 @@ public struct EventRecord: Sendable, Equatable {
     public var at: Date
     public var kind: String
     public var payload: String
+    /// Position among the run's events (events can share a millisecond).
+    public var seq: Int
 
-    public init(runID: String?, at: Date = Date(), kind: String, payload: String) {
+    public init(runID: String?, at: Date = Date(), kind: String, payload: String, seq: Int = 0) {
         self.runID = runID
         self.at = at
         self.kind = kind
         self.payload = payload
+        self.seq = seq
     }
 }
 

@@ -14,6 +14,8 @@ public protocol ResultsStore: Sendable {
     func recordPhase(runID: String, _ phase: PhaseRecord) async throws
     func recordCheck(runID: String, _ check: CheckRecord) async throws
     func recordEvent(_ event: EventRecord) async throws
+    /// A run's events in the order they happened.
+    func events(runID: String) async throws -> [EventRecord]
     func finishRun(_ finish: RunFinish) async throws
     /// Marks `stationID`'s runs still `running` as `interrupted` (a station that died mid-batch).
     /// Returns how many were marked.

@@ -68,8 +68,18 @@ public actor SQLResultsStore: ResultsStore {
 
     public func recordEvent(_ event: EventRecord) async throws {
         try await database.transaction([SQLStatement(
-            "INSERT INTO events (run_id, at, kind, payload) VALUES (?, ?, ?, ?)",
-            [.optionalText(event.runID), .time(event.at), .text(event.kind), .text(event.payload)])])
+            "INSERT INTO events (run_id, at, kind, payload, seq) VALUES (?, ?, ?, ?, ?)",
+            [.optionalText(event.runID), .time(event.at), .text(event.kind), .text(event.payload), .int(Int64(event.seq))])])
+    }
+
+    public func events(runID: String) async throws -> [EventRecord] {
+        let rows = try await database.fetch(SQLStatement(
+            "SELECT run_id, at, kind, payload, seq FROM events WHERE run_id = ? ORDER BY seq, at", [.text(runID)]),
+            columns: [.text, .int, .text, .text, .int])
+        return rows.map { r in
+            EventRecord(runID: r[0].text, at: r[1].date ?? .distantPast, kind: r[2].text ?? "", payload: r[3].text ?? "",
+                        seq: Int(r[4].int ?? 0))
+        }
     }
 
     public func finishRun(_ finish: RunFinish) async throws {

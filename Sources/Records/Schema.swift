@@ -76,7 +76,14 @@ enum Schema {
             """,
             "CREATE INDEX events_by_run ON events (run_id, at)",
         ]),
+        // v2: events of one run keep their order even within one millisecond.
+        Migration(version: 2, statements: [
+            "ALTER TABLE events ADD COLUMN seq BIGINT NOT NULL DEFAULT 0",
+        ]),
     ]
+
+    /// The newest schema version.
+    static var latestVersion: Int { migrations.map(\.version).max() ?? 0 }
 
     /// The version a fully migrated store has.
     static var currentVersion: Int { migrations.map(\.version).max() ?? 0 }

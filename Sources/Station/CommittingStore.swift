@@ -30,6 +30,9 @@ struct CommittingStore: ResultsStore {
     func recordEvent(_ event: EventRecord) async throws {
         try await uncancelled { [base] in try await base.recordEvent(event) }
     }
+    func events(runID: String) async throws -> [EventRecord] {
+        try await base.events(runID: runID)
+    }
     func finishRun(_ finish: RunFinish) async throws {
         try await uncancelled { [base] in try await base.finishRun(finish) }
     }

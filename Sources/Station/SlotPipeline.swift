@@ -1,6 +1,7 @@
 import Firmware
 import Foundation
 import Records
+import Synchronization
 
 /// Settings of the per-slot pipeline, taken from the profile.
 public struct PipelineSettings: Sendable {
@@ -74,13 +75,23 @@ public actor SlotPipeline {
     public func run(_ board: any SlotBoard, runID: String = UUID().uuidString) async throws -> RunOutcome {
         let slot = board.slotPath
         let label = slotLabel
-        let send: @Sendable (StationEvent.Kind) -> Void = { [emit] kind in
+        // Every event but progress is also kept in the store, in order, before the run goes on.
+        let sequence = Mutex(0)
+        let send: @Sendable (StationEvent.Kind) async throws -> Void = { [emit, store] kind in
+            let event = StationEvent(slotPath: slot, slotLabel: label, runID: runID, kind: kind)
+            emit(event)
+            if case .progress = kind { return }
+            let seq = sequence.withLock { n -> Int in n += 1; return n }
+            try await store.recordEvent(EventRecord(runID: runID, at: event.at, kind: event.name, payload: event.jsonLine,
+                                                    seq: seq))
+        }
+        let sendProgress: @Sendable (StationEvent.Kind) -> Void = { [emit] kind in
             emit(StationEvent(slotPath: slot, slotLabel: label, runID: runID, kind: kind))
         }
         try await store.startRun(RunStart(runID: runID, batch: settings.batch, stationID: settings.stationID,
                                           slotPath: slot, slotLabel: label, firmwareSHA256: settings.firmwareSHA256,
                                           scriptSHA256: settings.scriptSHA256))
-        send(.runStarted)
+        try await send(.runStarted)
         var seconds: [StationStep: Double] = [:]
         var identities: (imei: String?, iccid: String?) = (nil, nil)
 
@@ -93,10 +104,10 @@ public actor SlotPipeline {
             var attempt = 0
             while true {
                 attempt += 1
-                send(.stepStarted(step, attempt: attempt))
+                try await send(.stepStarted(step, attempt: attempt))
                 let started = Date()
                 let result = await perform(step, on: board, progress: { done, total in
-                    send(.progress(step, done: done, total: total))
+                    sendProgress(.progress(step, done: done, total: total))
                 })
                 let ended = Date()
                 let elapsed = ended.timeIntervalSince(started)
@@ -105,26 +116,26 @@ public actor SlotPipeline {
                 case .success(let qa):
                     try await store.recordPhase(runID: runID, PhaseRecord(name: step.rawValue, startedAt: started,
                                                                           endedAt: ended, outcome: "ok"))
-                    send(.stepFinished(step, outcome: "ok", seconds: elapsed, detail: nil))
+                    try await send(.stepFinished(step, outcome: "ok", seconds: elapsed, detail: nil))
                     identities = try await keep(qa, runID: runID, identities: identities, send: send)
                 case .failure(let failure, _) where failure.failureClass == StepFailure.interruptedClass:
                     try await store.recordPhase(runID: runID, PhaseRecord(
                         name: step.rawValue, startedAt: started, endedAt: ended, outcome: "interrupted",
                         detail: failure.detail))
-                    send(.stepFinished(step, outcome: "interrupted", seconds: elapsed, detail: failure.detail))
+                    try await send(.stepFinished(step, outcome: "interrupted", seconds: elapsed, detail: failure.detail))
                     return try await interrupt(runID: runID, before: nil, identities: identities, seconds: seconds,
                                                send: send)
                 case .failure(let failure, let qa):
                     try await store.recordPhase(runID: runID, PhaseRecord(
                         name: step.rawValue, startedAt: started, endedAt: ended, outcome: "fail",
                         detail: failure.description))
-                    send(.stepFinished(step, outcome: "fail", seconds: elapsed, detail: failure.description))
+                    try await send(.stepFinished(step, outcome: "fail", seconds: elapsed, detail: failure.description))
                     identities = try await keep(qa, runID: runID, identities: identities, send: send)
                     if failure.retryable && attempt <= budget { continue }
                     try await store.finishRun(RunFinish(
                         runID: runID, status: .fail, failureClass: failure.failureClass, failurePhase: step.rawValue,
                         detail: failure.detail, imei: identities.imei, iccid: identities.iccid))
-                    send(.verdict(.fail, failureClass: failure.failureClass, step: step, detail: failure.detail))
+                    try await send(.verdict(.fail, failureClass: failure.failureClass, step: step, detail: failure.detail))
                     return RunOutcome(runID: runID, status: .fail, failureClass: failure.failureClass,
                                       failedStep: step, detail: failure.detail, stepSeconds: seconds)
                 }
@@ -133,7 +144,7 @@ public actor SlotPipeline {
         }
         try await store.finishRun(RunFinish(runID: runID, status: .pass, imei: identities.imei,
                                             iccid: identities.iccid))
-        send(.verdict(.pass, failureClass: nil, step: nil, detail: nil))
+        try await send(.verdict(.pass, failureClass: nil, step: nil, detail: nil))
         return RunOutcome(runID: runID, status: .pass, failureClass: nil, failedStep: nil, detail: nil,
                           stepSeconds: seconds)
     }
@@ -141,23 +152,23 @@ public actor SlotPipeline {
     /// Ends a run the station stopped (Ctrl-C) as `interrupted`, recorded like any other outcome.
     private func interrupt(runID: String, before step: StationStep?, identities: (imei: String?, iccid: String?),
                            seconds: [StationStep: Double],
-                           send: @Sendable (StationEvent.Kind) -> Void) async throws -> RunOutcome {
+                           send: @Sendable (StationEvent.Kind) async throws -> Void) async throws -> RunOutcome {
         let detail = "the station was stopped" + (step.map { " before \($0.rawValue)" } ?? "")
         try await store.finishRun(RunFinish(runID: runID, status: .interrupted,
                                             failureClass: StepFailure.interruptedClass, failurePhase: step?.rawValue,
                                             detail: detail, imei: identities.imei, iccid: identities.iccid))
-        send(.verdict(.interrupted, failureClass: StepFailure.interruptedClass, step: step, detail: detail))
+        try await send(.verdict(.interrupted, failureClass: StepFailure.interruptedClass, step: step, detail: detail))
         return RunOutcome(runID: runID, status: .interrupted, failureClass: StepFailure.interruptedClass,
                           failedStep: step, detail: detail, stepSeconds: seconds)
     }
 
     /// Records a QA step's checks and returns the identities learnt so far.
     private func keep(_ qa: QAResult?, runID: String, identities: (imei: String?, iccid: String?),
-                      send: @Sendable (StationEvent.Kind) -> Void) async throws -> (imei: String?, iccid: String?) {
+                      send: @Sendable (StationEvent.Kind) async throws -> Void) async throws -> (imei: String?, iccid: String?) {
         guard let qa else { return identities }
         for check in qa.checks {
             try await store.recordCheck(runID: runID, check)
-            send(.check(check))
+            try await send(.check(check))
         }
         return (qa.imei ?? identities.imei, qa.iccid ?? identities.iccid)
     }

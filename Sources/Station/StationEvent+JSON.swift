@@ -35,6 +35,12 @@ extension StationEvent {
         return f
     }
 
+    /// The event's name (`run_started`, `step_finished`, `verdict`, …).
+    public var name: String {
+        if case .string(let name) = jsonFields["event"] { return name }
+        return "event"
+    }
+
     /// One line of JSON with sorted keys.
     public var jsonLine: String {
         let object = jsonFields.mapValues(\.any)

@@ -19,7 +19,7 @@ import Testing
         defer { server.stop() }
 
         let pg = try await StoreURL.open(server.url)
-        #expect(try await pg.schemaVersion() == 1)
+        #expect(try await pg.schemaVersion() == 2)
         try await pg.migrate()   // a second station starting against the same store
         try await SampleBatch.write(to: pg)
         #expect(try await pg.markInterruptedRuns(stationID: "st-1", at: SampleBatch.t0.addingTimeInterval(300)) == 1)

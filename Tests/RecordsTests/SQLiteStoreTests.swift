@@ -1,5 +1,5 @@
 import Foundation
-import Records
+@testable import Records
 import Testing
 
 @Suite struct SQLiteStoreTests {
@@ -12,13 +12,29 @@ import Testing
     @Test func migrationIsVersionedAndIdempotent() async throws {
         let path = try freshPath()
         let store = try await StoreURL.open("sqlite:\(path)")
-        #expect(try await store.schemaVersion() == 1)
+        #expect(try await store.schemaVersion() == Schema.latestVersion)
         try await store.migrate()
-        #expect(try await store.schemaVersion() == 1)
+        #expect(try await store.schemaVersion() == Schema.latestVersion)
         await store.close()
         let again = try await StoreURL.open(path)
-        #expect(try await again.schemaVersion() == 1)
+        #expect(try await again.schemaVersion() == Schema.latestVersion)
         await again.close()
+    }
+
+    @Test func aVersionOneStoreIsUpgradedWithItsRecordsKept() async throws {
+        let path = try freshPath()
+        let old = try SQLiteDatabase(path: path)
+        try await old.migrate(Array(Schema.migrations.prefix { $0.version == 1 }))
+        try await old.transaction([SQLStatement("INSERT INTO events (run_id, at, kind, payload) VALUES ('r1', 5, 'verdict', '{}')")])
+        await old.close()
+
+        let store = try await StoreURL.open("sqlite:\(path)")
+        #expect(try await store.schemaVersion() == 2)
+        try await store.recordEvent(EventRecord(runID: "r1", at: Date(timeIntervalSince1970: 0.005), kind: "check",
+                                                payload: "{}", seq: 1))
+        let events = try await store.events(runID: "r1")
+        #expect(events.map(\.kind) == ["verdict", "check"], "the v1 event is kept, with seq 0")
+        await store.close()
     }
 
     @Test func everyRecordReadsBackAsWritten() async throws {

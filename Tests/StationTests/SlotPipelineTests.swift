@@ -32,6 +32,11 @@ import Testing
         #expect(run.phases.map(\.name) == StationStep.fullFlow.map(\.rawValue))
         #expect(run.checks.map(\.name) == ["get"])
         #expect(log.all.last?.kind == .verdict(.pass, failureClass: nil, step: nil, detail: nil))
+        // The store keeps the same events, in order, but no progress ticks.
+        let kept = try await store.events(runID: "r1")
+        #expect(kept.map(\.kind) == log.all.filter { if case .progress = $0.kind { false } else { true } }.map(\.name))
+        #expect(kept.map(\.seq) == Array(1...kept.count))
+        #expect(kept.first?.kind == "run_started" && kept.last?.kind == "verdict")
         await store.close()
     }
 
