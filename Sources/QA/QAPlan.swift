@@ -50,6 +50,13 @@ public struct QAPlan: Sendable, Equatable, Codable {
             ?? attachBudgetMs + (checks.count + extraURLs.count + 1) * checkTimeoutMs + 5_000
     }
 
+    /// The same plan without `check` (its deadline shrinks with it).
+    public func without(_ check: QACheck) -> QAPlan {
+        QAPlan(checks: checks.filter { $0 != check }, attachBudgetMs: attachBudgetMs, checkTimeoutMs: checkTimeoutMs,
+               getBytes: getBytes, downloadBytes: downloadBytes, uploadBytes: uploadBytes, gzipBytes: gzipBytes,
+               bodyLimit: bodyLimit, extraURLs: extraURLs)
+    }
+
     /// The plan a profile asks for (`qa.checks`, budgets, sizes).
     public init(profile: Profile, extraURLs: [String]? = nil) {
         let ms = { (d: Duration) in Int(d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000) }

@@ -57,6 +57,12 @@ struct StationCommand: AsyncParsableCommand {
     @Option(name: .customLong("qa-url"), help: "URL the boards reach the QA server at (required when it listens on a wildcard address).")
     var qaURL: String?
 
+    @Option(name: .customLong("tls-cert"), help: "Station certificate (PEM) for the https check (default: a fresh self-signed one via openssl).")
+    var tlsCert: String?
+
+    @Option(name: .customLong("tls-key"), help: "Private key (PEM) of --tls-cert.")
+    var tlsKey: String?
+
     @Option(name: .customLong("agentboot"), help: "AgentBoot file to use instead of the one inside the .soc.")
     var agentBoot: String?
 
@@ -180,6 +186,12 @@ struct StationCommand: AsyncParsableCommand {
                 throw StationInputError("--webhook \(hook): not an http(s) URL")
             }
         }
+        var tls: QATLSIdentity?
+        switch (tlsCert, tlsKey) {
+        case (let cert?, let key?): tls = try QATLSIdentity.load(certificate: cert, key: key)
+        case (nil, nil): tls = nil
+        default: throw StationInputError("--tls-cert and --tls-key go together")
+        }
         let folder = reportFolder ?? config.reportFolder
         if let folder {
             var isDir: ObjCBool = false
@@ -198,7 +210,7 @@ struct StationCommand: AsyncParsableCommand {
             qaListen: listen, qaPublicURL: publicURL, webhook: hook, reportFolder: folder,
             reportFormats: config.reportFormats, count: count, once: once,
             simulate: simulate, simFaults: faults, simTiming: simTiming == .fast ? .fast : .realistic,
-            simBus: simBus, appLog: appLog)
+            simBus: simBus, appLog: appLog, tls: tls)
     }
 
     private func parseFaults() throws -> [Int: Set<SimulatedBoardFault>] {

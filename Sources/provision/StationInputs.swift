@@ -1,6 +1,7 @@
 import BoardSim
 import Firmware
 import Hotplug
+import Foundation
 import LuaImage
 import QA
 import Records
@@ -39,16 +40,32 @@ struct StationInputs: Sendable {
     let simBus: SimulatedBus
     /// The `app_log` phase's expectations, when the profile's flow has that phase.
     let appLog: AppLogPlan?
+    /// The https listener's certificate (nil: a self-signed one is made when the plan has https).
+    let tls: QATLSIdentity?
 
     /// What simulated boards sit on: an in-memory link (fast), or pseudo-terminals that change
     /// shape like USB devices, driven by the real-board driver.
     enum SimulatedBus: String, Sendable, CaseIterable { case memory, pty }
 
-    /// What every board is flashed with and judged by. No station certificate yet: the https
-    /// check needs one (`provision qa-server --tls-*`), so the station plans without it.
-    func materials(qaServer: QAServer, qaPlan: QAPlan) -> StationMaterials {
+    /// What every board is flashed with and judged by; the QA image trusts `https`'s certificate.
+    func materials(qaServer: QAServer, qaPlan: QAPlan, https: QATLSIdentity?) -> StationMaterials {
         StationMaterials(package: package, agentBoot: agentBoot, productionImage: production, scriptOptions: scriptOptions,
-                         qaServer: qaServer, qaPlan: qaPlan, qaScriptFolder: qaFolder, caPEM: nil)
+                         qaServer: qaServer, qaPlan: qaPlan, qaScriptFolder: qaFolder, caPEM: https?.certificatePEM)
+    }
+
+    /// The https check's listener: the certificate and where boards reach it, or why there is none.
+    func httpsListener() -> (identity: QATLSIdentity, port: Int, publicURL: String?)? {
+        let host = qaPublicURL.flatMap { URLComponents(string: $0)?.host } ?? qaListen.host
+        var port = 0
+        var publicURL: String?
+        if qaPublicURL != nil {
+            // Boards reach the station from outside: https sits on the next port, known in advance.
+            guard qaListen.port != 0 else { return nil }
+            port = qaListen.port + 1
+            publicURL = "https://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+        }
+        guard let identity = tls ?? QATLSIdentity.selfSigned(host: host) else { return nil }
+        return (identity, port, publicURL)
     }
 
     var flow: [StationStep] { profile.flow.compactMap(StationStep.init(rawValue:)) }

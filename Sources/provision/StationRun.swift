@@ -29,7 +29,17 @@ struct StationRun {
         try await store.ensureBatch(BatchInfo(name: inputs.batch, operatorID: inputs.operatorID,
                                               workOrder: inputs.workOrder, profile: inputs.profile.name))
 
-        let qaServer = QAServer(host: inputs.qaListen.host, port: inputs.qaListen.port, publicURL: inputs.qaPublicURL)
+        // The https check needs a certificate the QA image can trust and a listener boards reach.
+        var https: (identity: QATLSIdentity, port: Int, publicURL: String?)?
+        if QAPlan(profile: inputs.profile).checks.contains(.https) {
+            https = inputs.httpsListener()
+            if https == nil {
+                display.note("https check skipped: no certificate (openssl missing?) or, with --qa-url, "
+                             + "no fixed --qa-listen port to put the https listener next to")
+            }
+        }
+        let qaServer = QAServer(host: inputs.qaListen.host, port: inputs.qaListen.port, publicURL: inputs.qaPublicURL,
+                                tls: https?.identity, httpsPort: https?.port ?? 0, publicHTTPSURL: https?.publicURL)
         do {
             _ = try await qaServer.start()
         } catch {
@@ -54,13 +64,13 @@ struct StationRun {
         let work: Task<Void, Never>
         do {
             if let simulate = inputs.simulate, inputs.simBus == .pty {
-                work = try await ptySlots(simulate, qaServer: qaServer, settings: settings, store: store, tally: tally,
-                                          finished: finished)
+                work = try await ptySlots(simulate, qaServer: qaServer, https: https?.identity, settings: settings,
+                                          store: store, tally: tally, finished: finished)
             } else if let simulate = inputs.simulate {
-                work = try await simulatedSlots(simulate, qaServer: qaServer, settings: settings, store: store,
+                work = try await simulatedSlots(simulate, qaServer: qaServer, https: https?.identity, settings: settings, store: store,
                                                 tally: tally, finished: finished)
             } else {
-                work = try await realSlots(qaServer: qaServer, settings: settings, store: store, tally: tally,
+                work = try await realSlots(qaServer: qaServer, https: https?.identity, settings: settings, store: store, tally: tally,
                                      finished: finished)
             }
         } catch {
@@ -101,14 +111,11 @@ struct StationRun {
     // MARK: - Boards
 
     /// Simulated boards: one task per slot; boards come and go until --count verdicts (or --once).
-    private func simulatedSlots(_ simulate: Int, qaServer: QAServer, settings: PipelineSettings, store: SQLResultsStore,
+    private func simulatedSlots(_ simulate: Int, qaServer: QAServer, https: QATLSIdentity?, settings: PipelineSettings, store: SQLResultsStore,
                                 tally: Tally, finished: @escaping @Sendable (RunOutcome) async -> Void) async throws
         -> Task<Void, Never> {
-        let profilePlan = QAPlan(profile: inputs.profile)
-        let plan = QAPlan(checks: profilePlan.checks.filter { $0 != .https },   // no station certificate here
-                          attachBudgetMs: Self.simulatedAttachBudgetMs, checkTimeoutMs: Self.simulatedCheckTimeoutMs,
-                          downloadBytes: profilePlan.downloadBytes, uploadBytes: profilePlan.uploadBytes)
-        let line = SimulatedLine(materials: inputs.materials(qaServer: qaServer, qaPlan: plan), timing: inputs.simTiming,
+        let plan = simulatedPlan(https: https != nil)
+        let line = SimulatedLine(materials: inputs.materials(qaServer: qaServer, qaPlan: plan, https: https), timing: inputs.simTiming,
                                  attachDelay: .milliseconds(200), bootCheckWindow: .milliseconds(1500))
         display.note("station \(inputs.stationID): \(simulate) simulated slot(s), batch \"\(inputs.batch)\", store \(store.label)")
         let faults = inputs.simFaults
@@ -139,7 +146,7 @@ struct StationRun {
     }
 
     /// Real boards: the watcher's reports drive the slots.
-    private func realSlots(qaServer: QAServer, settings: PipelineSettings, store: SQLResultsStore, tally: Tally,
+    private func realSlots(qaServer: QAServer, https: QATLSIdentity?, settings: PipelineSettings, store: SQLResultsStore, tally: Tally,
                            finished: @escaping @Sendable (RunOutcome) async -> Void) async throws -> Task<Void, Never> {
         let profile = inputs.profile
         let watch = WatchSettings(source: inputs.source, identity: BoardUSBIdentity(profile: profile),
@@ -151,7 +158,7 @@ struct StationRun {
             throw StationEnvironmentError("cannot watch for boards: \(error)")
         }
         let line = HardwareLine(
-            materials: inputs.materials(qaServer: qaServer, qaPlan: QAPlan(profile: profile)),
+            materials: inputs.materials(qaServer: qaServer, qaPlan: realPlan(https: https != nil), https: https),
             link: inputs.link, flasher: FlasherSettings(),
             bootEntry: BootEntrySequence(profile: profile), downloadBaud: profile.downloadBaud,
             runtimeBaud: profile.runtimeBaud, bootCheck: BootCheckRules(window: profile.bootCheckWindow),
@@ -168,7 +175,7 @@ struct StationRun {
     /// Simulated boards that look real (`--sim-bus pty`): each slot holds a simulated EC618 behind
     /// pseudo-terminals that change shape like a USB device (download mode, reset, running x.2/x.4/x.6,
     /// boot entry), announced as the watcher would; the real-board driver does the rest.
-    private func ptySlots(_ simulate: Int, qaServer: QAServer, settings: PipelineSettings, store: SQLResultsStore,
+    private func ptySlots(_ simulate: Int, qaServer: QAServer, https: QATLSIdentity?, settings: PipelineSettings, store: SQLResultsStore,
                           tally: Tally, finished: @escaping @Sendable (RunOutcome) async -> Void) async throws
         -> Task<Void, Never> {
         let (reports, sink) = AsyncStream.makeStream(of: SlotReport.self)
@@ -188,12 +195,9 @@ struct StationRun {
             let board = DeviceSideBoard(bus: bus, settings: device)
             boards.append(Task { await board.run(from: .download) })
         }
-        let profilePlan = QAPlan(profile: inputs.profile)
-        let plan = QAPlan(checks: profilePlan.checks.filter { $0 != .https },
-                          attachBudgetMs: Self.simulatedAttachBudgetMs, checkTimeoutMs: Self.simulatedCheckTimeoutMs,
-                          downloadBytes: profilePlan.downloadBytes, uploadBytes: profilePlan.uploadBytes)
         let line = HardwareLine(
-            materials: inputs.materials(qaServer: qaServer, qaPlan: plan), link: .tty, bootEntry: BootEntrySequence(profile: inputs.profile),
+            materials: inputs.materials(qaServer: qaServer, qaPlan: simulatedPlan(https: https != nil), https: https),
+            link: .tty, bootEntry: BootEntrySequence(profile: inputs.profile),
             downloadBaud: inputs.profile.downloadBaud, runtimeBaud: inputs.profile.runtimeBaud,
             bootCheck: BootCheckRules(window: .milliseconds(1500)))
         let lives = boards
@@ -246,6 +250,21 @@ struct StationRun {
             } onCancel: {}
             await afterwards()
         }
+    }
+
+    /// The profile's QA plan for real boards (4G attach budgets), without https when there is no listener.
+    private func realPlan(https: Bool) -> QAPlan {
+        var plan = QAPlan(profile: inputs.profile)
+        if !https { plan = plan.without(.https) }
+        return plan
+    }
+
+    /// The profile's checks with the budgets of simulated boards.
+    private func simulatedPlan(https: Bool) -> QAPlan {
+        let profilePlan = QAPlan(profile: inputs.profile)
+        return QAPlan(checks: profilePlan.checks.filter { https || $0 != .https },
+                      attachBudgetMs: Self.simulatedAttachBudgetMs, checkTimeoutMs: Self.simulatedCheckTimeoutMs,
+                      downloadBytes: profilePlan.downloadBytes, uploadBytes: profilePlan.uploadBytes)
     }
 
     // MARK: - After the run

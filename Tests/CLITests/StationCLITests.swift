@@ -67,6 +67,9 @@ import Testing
             ["--soc", soc, app, "--webhook", "ftp://mes/x", "--simulate", "1"],
             ["--soc", soc, app, "--station", folder.appendingPathComponent("missing-station.toml").path],
             ["--soc", soc, app, "--sim-fault", "1=no-network"],
+            ["--soc", soc, app, "--simulate", "1", "--tls-cert", soc],
+            ["--soc", soc, app, "--simulate", "1", "--tls-cert", folder.appendingPathComponent("no.pem").path,
+             "--tls-key", folder.appendingPathComponent("no.key").path],
         ] {
             let result = try ProvisionBinary.run(arguments + ["--db", "sqlite:" + db])
             #expect(result.status == 2, "\(arguments): \(result.stderr)")

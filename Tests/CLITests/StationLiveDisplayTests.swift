@@ -21,7 +21,7 @@ struct StationLiveDisplayTests {
         let session = "provision-live-\(UUID().uuidString.prefix(8))"
         let done = folder.appendingPathComponent("exit-code").path
         // The station runs in the pane; the shell keeps the pane open after it exits.
-        let command = "'\(ProvisionBinary.url.path)' --soc '\(soc)' '\(app)' --simulate 3 --count 3 "
+        let command = "'\(ProvisionBinary.url.path)' --soc '\(soc)' '\(app)' --simulate 3 --count 3 --sim-timing realistic "
             + "--sim-fault 2=no-network --db 'sqlite:\(folder.path)/r.sqlite' --batch live; "
             + "echo $? > '\(done)'; sleep 600"
         let started = try tmux(["new-session", "-d", "-s", session, "-x", "132", "-y", "30", command])
