@@ -36,7 +36,8 @@ public final class USBLink: ByteLink, @unchecked Sendable {
         self.writeQueue = DispatchQueue(label: "link.usb.write.\(name)")
     }
 
-    /// Opens the USB device at physical path `path` (sysfs name, `1-1.3`), finds the CDC data
+    /// Opens the USB device at physical path `path` (sysfs name, `1-1.3`) — or at its usbfs node
+    /// (`/dev/bus/usb/001/004`, what the hotplug watcher reports) —, finds the CDC data
     /// interface's bulk endpoints, detaches the kernel driver (cdc_acm) and claims it, and
     /// asserts DTR on its comm interface.
     ///
@@ -206,9 +207,14 @@ final class USBDeviceHandle: @unchecked Sendable {
         let count = libusb_get_device_list(ctx, &list)
         defer { if let list { libusb_free_device_list(list, 1) } }
         var found: OpaquePointer?
+        let node = USBDeviceHandle.busAndAddress(devnode: path)
         for i in 0..<max(0, count) {
             guard let dev = list?[i] else { continue }
-            if USBDeviceHandle.physicalPath(of: dev) == path { found = dev; break }
+            if let node {
+                if libusb_get_bus_number(dev) == node.bus && libusb_get_device_address(dev) == node.address { found = dev; break }
+            } else if USBDeviceHandle.physicalPath(of: dev) == path {
+                found = dev; break
+            }
         }
         guard let found else {
             libusb_exit(ctx)
@@ -226,6 +232,16 @@ final class USBDeviceHandle: @unchecked Sendable {
         context = ctx
         raw = handle
         self.name = name
+    }
+
+    /// Bus number and device address of a usbfs node, `/dev/bus/usb/001/004` → (1, 4); nil for
+    /// anything else (a physical path such as `1-1.3`).
+    static func busAndAddress(devnode: String) -> (bus: UInt8, address: UInt8)? {
+        let prefix = "/dev/bus/usb/"
+        guard devnode.hasPrefix(prefix) else { return nil }
+        let parts = devnode.dropFirst(prefix.count).split(separator: "/")
+        guard parts.count == 2, let bus = UInt8(parts[0]), let address = UInt8(parts[1]) else { return nil }
+        return (bus, address)
     }
 
     /// `<bus>-<port>.<port>…`, the sysfs device name.

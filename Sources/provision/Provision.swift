@@ -53,6 +53,7 @@ struct Sim: AsyncParsableCommand {
         subcommands: [
             MakeSoc.self,
             SimBoard.self,
+            SimGadget.self,
         ]
     )
 }

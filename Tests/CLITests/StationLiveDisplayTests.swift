@@ -21,25 +21,27 @@ struct StationLiveDisplayTests {
         let session = "provision-live-\(UUID().uuidString.prefix(8))"
         let done = folder.appendingPathComponent("exit-code").path
         // The station runs in the pane; the shell keeps the pane open after it exits.
-        let command = "'\(ProvisionBinary.url.path)' --soc '\(soc)' '\(app)' --simulate 3 --count 3 --sim-timing realistic "
+        let go = folder.appendingPathComponent("go").path
+        let raw = folder.appendingPathComponent("pane.raw").path
+        // The station starts once everything the pane prints is also being copied to `raw`.
+        let command = "while [ ! -f '\(go)' ]; do sleep 0.05; done; "
+            + "'\(ProvisionBinary.url.path)' --soc '\(soc)' '\(app)' --simulate 3 --count 3 --sim-timing realistic "
             + "--sim-fault 2=no-network --db 'sqlite:\(folder.path)/r.sqlite' --batch live; "
             + "echo $? > '\(done)'; sleep 600"
         let started = try tmux(["new-session", "-d", "-s", session, "-x", "132", "-y", "30", command])
         try #require(started.status == 0, "\(started.stderr)")
         defer { _ = try? tmux(["kill-session", "-t", session]) }
+        try #require(try tmux(["pipe-pane", "-o", "-t", session, "cat >> '\(raw)'"]).status == 0)
+        FileManager.default.createFile(atPath: go, contents: nil)
 
-        var screen = ""
-        var sawProgress = false
         let deadline = ContinuousClock.now + .seconds(120)
         while ContinuousClock.now < deadline && !FileManager.default.fileExists(atPath: done) {
-            screen = try tmux(["capture-pane", "-p", "-t", session]).stdout
-            // A slot mid-flash shows a partly filled bar.
-            if screen.split(separator: "\n").contains(where: { $0.contains("flash_") && $0.contains("[#") && $0.contains(".]") }) {
-                sawProgress = true
-            }
-            try await Task.sleep(for: .milliseconds(50))
+            try await Task.sleep(for: .milliseconds(100))
         }
-        screen = try tmux(["capture-pane", "-p", "-t", session]).stdout
+        let screen = try tmux(["capture-pane", "-p", "-t", session]).stdout
+        // Every redraw went through the pane: some showed a slot mid-flash with a partly filled bar.
+        let stream = (try? String(contentsOfFile: raw, encoding: .utf8)) ?? ""
+        let sawProgress = stream.range(of: #"flash_(full|script) +\[#+\.+\]"#, options: .regularExpression) != nil
         let code = try String(contentsOfFile: done, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(code == "1", "board 2 fails, so the station exits 1:\n\(screen)")
 
@@ -59,6 +61,6 @@ struct StationLiveDisplayTests {
         let summary = try #require(lines.firstIndex { $0.hasPrefix("done: ") }, "\(screen)")
         #expect(lines.firstIndex { $0.hasPrefix("station ") }! < lines.firstIndex { $0.hasPrefix("slot") }!)
         #expect(summary < lines.firstIndex { $0.hasPrefix("slot") }!, "\(screen)")
-        #expect(sawProgress, "no partly filled progress bar was ever on screen")
+        #expect(sawProgress, "no partly filled progress bar was ever drawn (\(stream.utf8.count) bytes seen)")
     }
 }
