@@ -54,10 +54,8 @@ import Testing
             "--sim-fault", "2=unplug-mid-flash", "--sim-fault", "3=no-network", "--json",
         ])
         #expect(result.status == 1, "two boards fail: \(result.stderr)")
-        let verdicts = result.stdout.split(separator: "\n").compactMap {
-            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
-        }.filter { $0["event"] as? String == "verdict" }
-        let byLabel = Dictionary(verdicts.map { ($0["label"] as? String ?? "", $0) }, uniquingKeysWith: { a, _ in a })
+        let verdicts = ProvisionBinary.events(result.stdout, named: "verdict")
+        let byLabel = ProvisionBinary.verdictsByLabel(result.stdout)
         #expect(byLabel["slot1"]?["status"] as? String == "pass", "\(verdicts)")
         #expect(byLabel["slot2"]?["failure_class"] as? String == "unplugged", "\(verdicts)")
         #expect(byLabel["slot3"]?["failure_class"] as? String == "no_network_attach", "\(verdicts)")
@@ -129,17 +127,13 @@ import Testing
             "--db", "sqlite:" + db, "--batch", "short", "--json",
         ])
         #expect(result.status == 1, "board 2 fails: \(result.stderr)")
-        let verdicts = result.stdout.split(separator: "\n").compactMap {
-            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
-        }.filter { $0["event"] as? String == "verdict" }
-        let byLabel = Dictionary(verdicts.map { ($0["label"] as? String ?? "", $0) }, uniquingKeysWith: { a, _ in a })
+        let verdicts = ProvisionBinary.events(result.stdout, named: "verdict")
+        let byLabel = ProvisionBinary.verdictsByLabel(result.stdout)
         #expect(byLabel["slot1"]?["status"] as? String == "pass", "\(verdicts) \(result.stderr)")
         #expect(byLabel["slot2"]?["failure_class"] as? String == "timeout", "\(verdicts)")
         #expect(byLabel["slot2"]?["step"] as? String == "app_log", "\(verdicts)")
-        let steps = result.stdout.split(separator: "\n").compactMap {
-            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
-        }.filter { $0["event"] as? String == "step_started" && $0["label"] as? String == "slot1" }
-            .compactMap { $0["step"] as? String }
+        let steps = ProvisionBinary.events(result.stdout, named: "step_started")
+            .filter { $0["label"] as? String == "slot1" }.compactMap { $0["step"] as? String }
         #expect(steps == ["enter_download_mode", "flash_script", "wait_running", "app_log"])
 
         // A flow with app_log needs its expectations file.
