@@ -16,6 +16,10 @@
 public struct SlotTracker: Sendable {
     /// How long to wait for a half-enumerated board before reporting it incomplete.
     public var debounce: Duration
+    /// Whether a download-mode board is reported only once its tty exists. A station that
+    /// flashes over libusb needs no tty, so it takes the board at once (the tty, if one comes,
+    /// completes it in a second report).
+    public var downloadNeedsPort = true
     public let identity: BoardUSBIdentity
     public let labels: SlotLabels
 
@@ -100,7 +104,7 @@ public struct SlotTracker: Sendable {
         switch board.mode {
         case .download:
             let port = seen.keys.sorted().first
-            guard port != nil || overdue else { return [] }
+            guard port != nil || overdue || !downloadNeedsPort else { return [] }
             report = .download(DownloadBoard(slot: slot, usbDevnode: board.device.devnode, port: port))
         case .running:
             var ports: [PortRole: String] = [:]

@@ -9,6 +9,8 @@ public struct WatchSettings: Sendable {
     public var labels: SlotLabels
     /// How long a half-enumerated board may take before it is reported incomplete.
     public var debounce: Duration
+    /// Whether download mode waits for its tty (false for a station flashing over libusb).
+    public var downloadNeedsPort = true
 
     public init(source: MonitorSource = .udev, identity: BoardUSBIdentity = .air780e,
                 labels: SlotLabels = SlotLabels(), debounce: Duration = .seconds(3)) {
@@ -28,8 +30,9 @@ public enum SlotWatcher {
     public static func reports(_ settings: WatchSettings) throws -> AsyncThrowingStream<SlotReport, Error> {
         let context = try UDevContext()
         let monitor = try UDevMonitor(context: context, source: settings.source)
-        let loop = WatchLoop(context: context, monitor: monitor, tracker: SlotTracker(
-            identity: settings.identity, labels: settings.labels, debounce: settings.debounce))
+        var tracker = SlotTracker(identity: settings.identity, labels: settings.labels, debounce: settings.debounce)
+        tracker.downloadNeedsPort = settings.downloadNeedsPort
+        let loop = WatchLoop(context: context, monitor: monitor, tracker: tracker)
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: SlotReport.self)
         let stop = StopFlag()
         continuation.onTermination = { _ in stop.raise() }
@@ -45,6 +48,7 @@ public enum SlotWatcher {
         let context = try UDevContext()
         var tracker = SlotTracker(identity: settings.identity, labels: settings.labels,
                                   debounce: settings.debounce)
+        tracker.downloadNeedsPort = settings.downloadNeedsPort
         let now = ContinuousClock.now
         var reports: [SlotReport] = []
         for event in try initialEvents(context) {

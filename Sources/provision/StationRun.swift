@@ -149,8 +149,9 @@ struct StationRun {
     private func realSlots(qaServer: QAServer, https: QATLSIdentity?, settings: PipelineSettings, store: SQLResultsStore, tally: Tally,
                            finished: @escaping @Sendable (RunOutcome) async -> Void) async throws -> Task<Void, Never> {
         let profile = inputs.profile
-        let watch = WatchSettings(source: inputs.source, identity: BoardUSBIdentity(profile: profile),
+        var watch = WatchSettings(source: inputs.source, identity: BoardUSBIdentity(profile: profile),
                                   labels: inputs.slotLabels)
+        watch.downloadNeedsPort = inputs.link == .tty
         let reports: AsyncThrowingStream<SlotReport, Error>
         do {
             reports = try SlotWatcher.reports(watch)

@@ -25,6 +25,17 @@ import Testing
                                                     usbDevnode: "/dev/bus/usb/001/5", port: "/dev/ttyACM0"))])
     }
 
+    @Test func aLibusbStationTakesADownloadBoardBeforeItsTty() {
+        var t = tracker()
+        t.downloadNeedsPort = false
+        let slot = Slot(path: a, label: "A1")
+        #expect(t.handle(usb(a, download, 5), at: t0)
+                == [.download(DownloadBoard(slot: slot, usbDevnode: "/dev/bus/usb/001/5", port: nil))])
+        // The tty, when the kernel makes one, completes the board in a second report.
+        #expect(t.handle(.ttyAdded(path: a, interface: 0, devnode: "/dev/ttyACM0"), at: t0 + .milliseconds(5))
+                == [.download(DownloadBoard(slot: slot, usbDevnode: "/dev/bus/usb/001/5", port: "/dev/ttyACM0"))])
+    }
+
     @Test func runningBoardWaitsForAllThreePortsAndMapsByInterface() throws {
         var t = tracker()
         _ = t.handle(usb(b, running, 7), at: t0)
