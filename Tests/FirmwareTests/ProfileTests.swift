@@ -34,7 +34,7 @@ import Testing
         ("soc_log = 2", "soc_log = 4", "distinct"),
         ("send_hex = \"7E00027E\"", "send_hex = \"7E0G027E\"", "not hex"),
         ("\"gzip\",", "\"gzip\", \"telnet\",", "unknown check \"telnet\""),
-        ("qa = 180\n", "", "phases.qa is missing"),
+        ("qa = 200\n", "", "phases.qa is missing"),
         ("download_baud = 921600", "download_baud = \"fast\"", "serial.download_baud"),
         ("[retries]", "[retries]\nflsh = 1\n[extra]\nx = 1", "unknown key"),
         ("chip = \"ec618\"", "chip = \"ec718\"", "ec718"),

@@ -11,6 +11,15 @@ import Testing
         return try! String(contentsOf: url, encoding: .utf8)
     }()
 
+    /// A board that never says `done` is judged on the server's evidence when the plan's deadline
+    /// passes; the station's qa phase must outlast it, or the verdict would be a bare timeout.
+    @Test func theShippedQAPhaseOutlastsThePlansOwnDeadline() throws {
+        let profile = try Profile(toml: Self.shipped, source: "air780e.toml")
+        let plan = QAPlan(profile: profile)
+        let phase = try #require(profile.phaseDeadlines["qa"])
+        #expect(Duration.milliseconds(plan.deadlineMs) < phase, "plan \(plan.deadlineMs) ms, phase \(phase)")
+    }
+
     @Test func extraURLsAndSwitchedOffChecksComeFromTheProfile() throws {
         let text = Self.shipped
             .replacingOccurrences(of: "extra_urls = []", with: "extra_urls = [\"http://127.0.0.1:9/ping\"]")
