@@ -231,6 +231,13 @@ struct StationRun {
             isReady: { report in report.isReady(for: link) },
             claim: { tally.claim() },
             hasBudget: { tally.hasBudget },
+            onEvent: { event in
+                switch event {
+                case .started, .left: break
+                case .finished(let slot): display.note("\(slot.label): done; swap the board")
+                case .held(let slot): display.note("\(slot.label): the finished board is back (reset?); remove it to start the next")
+                }
+            },
             runBoard: { devices in
                 let label = devices.slot.label
                 let board = HardwareSlotBoard(devices: devices, line: line,
@@ -243,7 +250,6 @@ struct StationRun {
                     tally.record(.interrupted)
                 }
                 await board.release()
-                if await !devices.isEmpty { display.note("\(label): done; remove the board") }
             })
         return Task {
             await withTaskCancellationHandler {

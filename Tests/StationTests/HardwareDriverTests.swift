@@ -205,6 +205,51 @@ import Testing
     }
 }
 
+/// The station floor's swap rule with a clock the test moves: a finished board that resets
+/// (back within the settle time) is not flashed again; a board put in after a swap's pause is.
+@Suite struct SlotDispatcherSwapTests {
+    @Test func aResettingBoardIsHeldAndASwappedOneRuns() async throws {
+        let clock = Mutex(ContinuousClock.now)
+        let slot = Slot(path: PhysicalPath("1-3.1")!, label: "C1")
+        let (reports, sink) = AsyncStream.makeStream(of: SlotReport.self)
+        let (events, eventSink) = AsyncStream.makeStream(of: SlotDispatcher.Event.self)
+        let runs = Mutex(0)
+        let dispatcher = SlotDispatcher(
+            accepts: { _ in true }, isReady: { $0.downloadBoard != nil || $0.runningBoard != nil },
+            claim: { runs.withLock { $0 < 2 } }, hasBudget: { runs.withLock { $0 < 2 } },
+            swapSettle: .seconds(3), now: { clock.withLock { $0 } },
+            onEvent: { eventSink.yield($0) },
+            runBoard: { _ in runs.withLock { $0 += 1 } })
+        let floor = Task { await dispatcher.run(reports) }
+        var seen = events.makeAsyncIterator()
+        func advance(_ d: Duration) { clock.withLock { $0 += d } }
+        let download = SlotReport.download(DownloadBoard(slot: slot, usbDevnode: nil, port: "/dev/ttyACM0"))
+        let running = SlotReport.running(RunningBoard(slot: slot, usbDevnode: nil,
+                                                      ports: [.socLog: "a", .trace: "b", .vuart: "c"], complete: true))
+
+        sink.yield(download)
+        #expect(await seen.next() == .started(slot))
+        #expect(await seen.next() == .finished(slot))
+        // The app resets its board: off the bus for a second, back running.
+        sink.yield(.gone(slot))
+        #expect(await seen.next() == .left(slot))
+        advance(.seconds(1))
+        sink.yield(running)
+        #expect(await seen.next() == .held(slot))
+        #expect(runs.withLock { $0 } == 1)
+        // The operator swaps it: gone, and a new board five seconds later.
+        sink.yield(.gone(slot))
+        #expect(await seen.next() == .left(slot))
+        advance(.seconds(5))
+        sink.yield(download)
+        #expect(await seen.next() == .started(slot))
+        #expect(await seen.next() == .finished(slot))
+        #expect(runs.withLock { $0 } == 2)
+        await floor.value   // the budget is spent and nothing is in flight
+        sink.finish()
+    }
+}
+
 extension SlotReport {
     var downloadBoard: DownloadBoard? {
         if case .download(let b) = self { return b }

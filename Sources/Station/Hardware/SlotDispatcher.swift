@@ -3,7 +3,9 @@ import Synchronization
 
 /// The station floor: routes the watcher's reports to their slots and starts a board's run
 /// when a board arrives in a free slot. A slot whose run ended takes no new board until its
-/// board has left (the operator swaps it), so a finished board is never flashed twice.
+/// board has left (the operator swaps it), so a finished board is never flashed twice — also
+/// when its app resets it: a board back on the bus within `swapSettle` of leaving is the same
+/// board re-enumerating (a reset takes about a second), not a new one.
 public struct SlotDispatcher: Sendable {
     /// Whether a slot belongs to this station (`--slots`, station.toml); others are ignored.
     public var accepts: @Sendable (Slot) -> Bool
@@ -15,14 +17,42 @@ public struct SlotDispatcher: Sendable {
     public var hasBudget: @Sendable () -> Bool
     /// Runs one board's pipeline and records it.
     public var runBoard: @Sendable (SlotDevices) async -> Void
+    /// How long a finished board must stay off the bus before its slot takes a board again.
+    public var swapSettle: Duration
+    /// The station's clock (replaceable in tests).
+    public var now: @Sendable () -> ContinuousClock.Instant
+    /// What the floor decided, for the operator's display.
+    public var onEvent: @Sendable (Event) -> Void
+
+    public enum Event: Sendable, Equatable {
+        /// A board's run started in the slot.
+        case started(Slot)
+        /// The slot's run is over; the slot waits for its board to be swapped.
+        case finished(Slot)
+        /// The finished board left its slot.
+        case left(Slot)
+        /// A board is in a slot whose finished board was not swapped (it is back too soon, or
+        /// never left): nothing starts until it is removed.
+        case held(Slot)
+    }
+
+    /// A reset re-enumerates in about a second (kernel tier, hil-check); an operator's swap
+    /// takes longer.
+    public static let defaultSwapSettle: Duration = .seconds(3)
 
     public init(accepts: @escaping @Sendable (Slot) -> Bool, isReady: @escaping @Sendable (SlotReport) -> Bool,
                 claim: @escaping @Sendable () -> Bool, hasBudget: @escaping @Sendable () -> Bool,
+                swapSettle: Duration = Self.defaultSwapSettle,
+                now: @escaping @Sendable () -> ContinuousClock.Instant = { .now },
+                onEvent: @escaping @Sendable (Event) -> Void = { _ in },
                 runBoard: @escaping @Sendable (SlotDevices) async -> Void) {
         self.accepts = accepts
         self.isReady = isReady
         self.claim = claim
         self.hasBudget = hasBudget
+        self.swapSettle = swapSettle
+        self.now = now
+        self.onEvent = onEvent
         self.runBoard = runBoard
     }
 
@@ -46,7 +76,8 @@ public struct SlotDispatcher: Sendable {
         let inFlight = Mutex<[PhysicalPath: Task<Void, Never>]>([:])
         await withTaskCancellationHandler {
             var slots: [PhysicalPath: SlotDevices] = [:]
-            var awaitingRemoval: Set<PhysicalPath> = []
+            // Slots whose finished board has not been swapped yet, with when it left the bus (nil: still there).
+            var awaitingRemoval: [PhysicalPath: ContinuousClock.Instant?] = [:]
             var sourceEnded = false
             for await input in inputs {
                 switch input {
@@ -56,9 +87,23 @@ public struct SlotDispatcher: Sendable {
                     let devices = slots[slot.path] ?? SlotDevices(slot: slot)
                     slots[slot.path] = devices
                     await devices.update(report)
-                    if report.isGone { awaitingRemoval.remove(slot.path) }
+                    if let waiting = awaitingRemoval[slot.path] {
+                        if report.isGone {
+                            awaitingRemoval[slot.path] = .some(now())
+                            onEvent(.left(slot))
+                            continue
+                        }
+                        // Back on the bus: after a swap's pause a new board, else the old one resetting.
+                        guard let left = waiting, now() - left >= swapSettle else {
+                            if waiting != nil, isReady(report) { onEvent(.held(slot)) }
+                            awaitingRemoval[slot.path] = .some(nil)
+                            continue
+                        }
+                        awaitingRemoval[slot.path] = nil
+                    }
                     let busy = inFlight.withLock { $0[slot.path] != nil }
-                    guard !busy, !awaitingRemoval.contains(slot.path), isReady(report), claim() else { continue }
+                    guard !busy, isReady(report), claim() else { continue }
+                    onEvent(.started(slot))
                     let run = Task {
                         await runBoard(devices)
                         sink.yield(.finished(slot.path))
@@ -66,7 +111,9 @@ public struct SlotDispatcher: Sendable {
                     inFlight.withLock { $0[slot.path] = run }
                 case .finished(let path):
                     inFlight.withLock { $0[path] = nil }
-                    if await !(slots[path]?.isEmpty ?? true) { awaitingRemoval.insert(path) }
+                    let empty = await slots[path]?.isEmpty ?? true
+                    awaitingRemoval[path] = .some(empty ? now() : nil)
+                    if let slot = slots[path]?.slot { onEvent(.finished(slot)) }
                 case .sourceEnded:
                     sourceEnded = true
                 }
