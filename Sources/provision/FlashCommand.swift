@@ -3,6 +3,7 @@ import EC618
 import Firmware
 import Foundation
 import Links
+import Station
 import LuaImage
 
 /// `provision flash --soc X.soc [main.lua …] --port /dev/ttyACM0`: one board in download mode,
@@ -28,9 +29,7 @@ struct Flash: AsyncParsableCommand {
     var port: String?
 
     @Option(help: "How to reach the board: tty (termios) or usb (libusb bulk). Default: usb for a physical USB path, tty for /dev/….")
-    var link: LinkKind?
-
-    enum LinkKind: String, ExpressibleByArgument, CaseIterable { case tty, usb }
+    var link: BoardLinkKind?
 
     @Option(name: .customLong("agentboot"), help: "AgentBoot file to use instead of the one inside the .soc.")
     var agentBoot: String?
