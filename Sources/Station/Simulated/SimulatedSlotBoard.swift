@@ -56,6 +56,9 @@ public actor SimulatedSlotBoard: SlotBoard {
                                                         boardEvents: QABoardEvent.parse(report.vuart)) else {
             throw StepFailure(failureClass: "no_qa_session", detail: "the QA server lost the session")
         }
+        // Judged: a long batch must not keep every board's session in the server.
+        await line.materials.qaServer.closeSession(ticket.sessionID)
+        self.ticket = nil
         return QAResult(verdict: verdict, fallbackIMEI: identity.imei, fallbackICCID: identity.iccid)
     }
 
