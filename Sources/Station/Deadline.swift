@@ -17,6 +17,8 @@ func withDeadline<T: Sendable>(_ limit: Duration, step: StationStep,
                 do { gate.resume(with: .success(try await body())) } catch { gate.resume(with: .failure(error)) }
             }
             work.withLock { $0 = task }
+            // Cancelled (Ctrl-C) before the step even started: it must not go on unobserved.
+            if gate.isDecided { task.cancel() }
             let deadline = Task {
                 guard (try? await Task.sleep(for: limit)) != nil else { return }
                 if gate.resume(with: .failure(StepFailure(
@@ -52,6 +54,9 @@ private final class ResumeOnce<T: Sendable>: Sendable {
         }
         if let early { c.resume(with: early) }
     }
+
+    /// Whether a result was already given (the step's fate is decided).
+    var isDecided: Bool { state.withLock { $0.done || $0.early != nil } }
 
     /// Returns whether this call was the one that decided the result.
     @discardableResult

@@ -140,6 +140,7 @@ struct SimGadget: AsyncParsableCommand {
         case .flashed(let bytes): return "event: reset after flashing (\(bytes) bytes programmed)"
         case .running(let script): return "event: running (\(script ? "script found" : "no script"))"
         case .resetRequested(let toDownload): return "event: reset requested\(toDownload ? " into download mode" : "")"
+        case .appRebooted: return "event: the script reset the board"
         case .unplugged: return "event: unplugged (off the bus)"
         case .stopped: return "event: stopped"
         }

@@ -141,4 +141,27 @@ import Testing
         let refused = try ProvisionBinary.run(["--soc", soc, app, "--profile", profilePath, "--simulate", "1", "--dry-run"])
         #expect(refused.status == 2 && refused.stderr.contains("app-log.json"), "\(refused.stderr)")
     }
+
+    /// An app that resets its board during the boot check is `app_rebooted`, not a board pulled
+    /// from its slot: the real-board driver sees the port drop and the board come straight back.
+    @Test func anAppThatResetsItsBoardIsRebootedNotUnplugged() throws {
+        let folder = try ProvisionBinary.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let soc = folder.appendingPathComponent("t.soc").path
+        try #require(try ProvisionBinary.run(["sim", "make-soc", soc, "--size", "small"]).status == 0)
+        let app = folder.appendingPathComponent("main.lua").path
+        try Data("""
+            local sys = require("sys")
+            sys.taskInit(function() sys.wait(100) rtos.reboot() end)
+            sys.run()
+            """.utf8).write(to: URL(fileURLWithPath: app))
+        let result = try ProvisionBinary.run([
+            "--soc", soc, app, "--simulate", "1", "--sim-bus", "pty",
+            "--db", "sqlite:" + folder.appendingPathComponent("r.sqlite").path, "--json",
+        ])
+        #expect(result.status == 1, "\(result.stderr)")
+        let verdict = ProvisionBinary.verdictsByLabel(result.stdout)["slot1"]
+        #expect(verdict?["failure_class"] as? String == "app_rebooted", "\(String(describing: verdict))")
+        #expect(verdict?["step"] as? String == "boot_check")
+    }
 }

@@ -104,4 +104,26 @@ import Testing
         #expect(runs.contains { $0.status == .interrupted })
         #expect(station.stdout.contains("\"status\":\"interrupted\""))
     }
+
+    /// The same on boards driven like real ones (the udev-style slot floor): Ctrl-C waits for
+    /// every board in flight to record itself before the store closes.
+    @Test func ctrlCOnTheRealBoardFloorRecordsEveryBoardInFlight() async throws {
+        let line = try line()
+        defer { try? FileManager.default.removeItem(at: line.folder) }
+        let station = try RunningChild(ProvisionBinary.url.path, [
+            "--soc", line.soc, line.app, "--simulate", "3", "--sim-bus", "pty", "--sim-timing", "realistic",
+            "--db", "sqlite:" + line.db, "--batch", "crash", "--station-id", "st-pty", "--json",
+        ], folder: line.folder.path)
+        _ = try await waitForRuns(line.db) { runs in runs.filter { $0.status == .running }.count == 3 }
+        station.send(SIGINT)
+        let status = station.wait()
+        #expect(status == 1, "interrupted boards are not passes: \(station.stderr)")
+        let store = try await StoreURL.open(line.db)
+        let runs = try await store.runs(RunQuery())
+        await store.close()
+        #expect(runs.count == 3)
+        #expect(runs.allSatisfy { $0.status == .interrupted }, "\(runs.map(\.status))")
+        #expect(!station.stderr.contains("cannot record"), "\(station.stderr)")
+        #expect(station.stdout.components(separatedBy: "\"status\":\"interrupted\"").count - 1 == 3)
+    }
 }

@@ -24,7 +24,8 @@ import Testing
         let folder: URL
         let partition: ScriptPartition
 
-        static func make(app: String = Rig.cleanApp, link: BoardLinkKind = .tty) async throws -> Rig {
+        static func make(app: String = Rig.cleanApp, link: BoardLinkKind = .tty,
+                         bootWindow: Duration = .milliseconds(800)) async throws -> Rig {
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hw-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             let package = try SocPackage(bytes: SyntheticSoc().make(), path: folder.appendingPathComponent("t.soc").path)
@@ -46,7 +47,7 @@ import Testing
                                                      .init(bytes: [0x7E, 0x00, 0x02, 0x7E], wait: .zero)],
                                              deadline: .seconds(5)),
                 downloadBaud: 921_600, runtimeBaud: 921_600,
-                bootCheck: BootCheckRules(window: .milliseconds(800)))
+                bootCheck: BootCheckRules(window: bootWindow))
             let store = try await StoreURL.open(folder.appendingPathComponent("r.sqlite").path)
             try await store.ensureBatch(BatchInfo(name: "hw"))
             return Rig(line: line, server: server, store: store, folder: folder,

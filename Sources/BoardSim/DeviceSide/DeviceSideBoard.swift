@@ -1,6 +1,7 @@
 import Firmware
 import Foundation
 import Links
+import Synchronization
 
 /// A whole simulated Air780E as the host sees it on a bus: download mode serving the ROM and
 /// AgentBoot protocol; after SYS_RST it leaves the bus and comes back running, the LuatOS
@@ -36,6 +37,8 @@ public actor DeviceSideBoard {
         case flashed(programmedBytes: Int)
         case running(script: Bool)
         case resetRequested(toDownloadMode: Bool)
+        /// The script reset the board (`rtos.reboot()`, `sys.restart()`).
+        case appRebooted
         /// The download session's link dropped (fault `disconnect-after`): the board is pulled.
         case unplugged
         case stopped
@@ -121,7 +124,13 @@ public actor DeviceSideBoard {
             files: files ?? [], identity: settings.identity, settings: settings.runtime,
             ports: RuntimePorts(socLog: { socLog.send($0) }, vuart: { vuart.send($0) }))
         let limit = settings.runLimit
-        let booted = Task { await runtime.run(for: limit) }
+        // The script may reset the board itself (`rtos.reboot()`): the chip leaves the bus then.
+        let rebooted = Mutex(false)
+        let booted = Task {
+            let report = await runtime.run(for: limit)
+            if case .rebooted = report.outcome { rebooted.withLock { $0 = true } }
+            return report
+        }
         defer {
             socLog.finish()
             vuart.finish()
@@ -133,6 +142,11 @@ public actor DeviceSideBoard {
             do {
                 bytes = try await ports.socLog.read(maxCount: 4096, deadline: .now + .milliseconds(200))
             } catch LinkError.timeout {
+                if rebooted.withLock({ $0 }) {
+                    onEvent(.appRebooted)
+                    _ = await booted.value
+                    return .running
+                }
                 continue
             } catch {
                 // The port was torn down under us (bus detached from outside).

@@ -18,6 +18,9 @@ public actor HardwareSlotBoard: SlotBoard {
     private let boardID: String
     private var ticket: QASessionTicket?
     private var session: RunningSession?
+    /// The slot's departure count when the last flash began: the reset after it must be seen
+    /// before a running shape counts (a stale report is not the board coming back).
+    private var departuresAtFlash: Int?
 
     public init(devices: SlotDevices, line: HardwareLine, boardID: String) {
         self.devices = devices
@@ -34,6 +37,10 @@ public actor HardwareSlotBoard: SlotBoard {
         public static let bootEntryFailed = "boot_entry_failed"
         /// The board reset but its running ports never appeared (or it came back in download mode).
         public static let noRunningPorts = "no_running_ports"
+        /// The board dropped off the bus and came straight back (brown-out, watchdog): worth a retry.
+        public static let boardReset = "board_reset"
+        /// The production app reset the board during the boot check.
+        public static let appRebooted = "app_rebooted"
     }
 
     public func enterDownloadMode() async throws {
@@ -57,6 +64,8 @@ public actor HardwareSlotBoard: SlotBoard {
     }
 
     public func flashFull(progress: @escaping @Sendable (Int, Int) -> Void) async throws {
+        // A retried full flash gets a fresh session; the last one is of no use any more.
+        if let old = self.ticket { await line.materials.qaServer.closeSession(old.sessionID) }
         let (ticket, plan) = try await line.materials.qaFlash(boardID: boardID, slot: slotPath)
         self.ticket = ticket
         try await write(plan, progress: progress)
@@ -64,13 +73,22 @@ public actor HardwareSlotBoard: SlotBoard {
 
     public func waitRunning() async throws {
         await closeSession()
-        // A reset passes through `gone` and the stale download-mode report; only the running
-        // shape ends the wait. No deadline of its own: the pipeline's wait_running bounds it.
-        let report = await devices.wait(until: .now + .seconds(24 * 3600)) { $0.runningBoard != nil }
-        guard let running = report?.runningBoard else {
-            throw StepFailure(failureClass: FailureClass.noRunningPorts, detail: "the running ports did not appear")
+        // After a flash the board resets: it leaves the bus and comes back. Only a shape seen
+        // after that departure counts; the stale download-mode report does not. No deadline of
+        // its own: the pipeline's wait_running bounds it.
+        let report = await devices.wait(until: .now + .seconds(24 * 3600), afterDepartures: departuresAtFlash) {
+            $0.runningBoard != nil || $0.isDownload
         }
-        _ = try await runningSession(for: running)
+        if let running = report?.runningBoard {
+            try Task.checkCancellation()
+            _ = try await runningSession(for: running)
+            return
+        }
+        if report?.isDownload == true {
+            throw StepFailure(failureClass: FailureClass.noRunningPorts,
+                              detail: "the board came back in download mode after the reset (BOOT held, or the firmware does not start)")
+        }
+        throw StepFailure(failureClass: FailureClass.noRunningPorts, detail: "the running ports did not appear")
     }
 
     public func runQA() async throws -> QAResult {
@@ -85,7 +103,7 @@ public actor HardwareSlotBoard: SlotBoard {
             events = QABoardEvent.parse(await session.vuartBytes)
             if events.contains(where: { $0.ev == "done" && ($0.sid == nil || $0.sid == ticket.sessionID) }) { break }
             if let lost = await session.lost {
-                throw unplugged("during QA (\(lost))")
+                throw await dropped("during QA (\(lost))", resetClass: FailureClass.boardReset)
             }
             try await Task.sleep(for: Self.pollInterval)
         }
@@ -106,9 +124,12 @@ public actor HardwareSlotBoard: SlotBoard {
         guard let session else { throw StepFailure(failureClass: FailureClass.noRunningPorts, detail: "not running") }
         let end = ContinuousClock.now + line.bootCheck.window
         while ContinuousClock.now < end {
-            if let lost = await session.lost { throw unplugged("during the boot check (\(lost))") }
+            // What the app logged comes first: a Lua error just before a reboot names the cause.
             let records = LuatOSLogDecoder.decode(await session.socLogBytes, escaping: line.logEscaping)
             if let failure = line.bootCheck.failure(in: records) { throw failure }
+            if let lost = await session.lost {
+                throw await dropped("during the boot check (\(lost))", resetClass: FailureClass.appRebooted)
+            }
             try await Task.sleep(for: Self.pollInterval)
         }
     }
@@ -120,7 +141,9 @@ public actor HardwareSlotBoard: SlotBoard {
             let records = LuatOSLogDecoder.decode(await session.socLogBytes, escaping: line.logEscaping)
             let verdict = AppLogVerifier.verdict(records: records, expectations: plan.expectations)
             if verdict.pass || ContinuousClock.now >= end { return QAResult(appLog: verdict.checks, passed: verdict.pass) }
-            if let lost = await session.lost { throw unplugged("while its app ran (\(lost))") }
+            if let lost = await session.lost {
+                throw await dropped("while its app ran (\(lost))", resetClass: FailureClass.appRebooted)
+            }
             try await Task.sleep(for: Self.pollInterval)
         }
     }
@@ -140,6 +163,8 @@ public actor HardwareSlotBoard: SlotBoard {
     private func write(_ plan: FlashPlan, progress: @escaping @Sendable (Int, Int) -> Void) async throws {
         await closeSession()
         let board = try await awaitDownloadMode(until: .now + line.bootEntry.deadline)
+        departuresAtFlash = await devices.departures
+        try Task.checkCancellation()
         let link: any ByteLink
         do {
             switch line.link {
@@ -156,8 +181,12 @@ public actor HardwareSlotBoard: SlotBoard {
         do {
             try await flasher.flash(plan, agentBoot: line.materials.agentBoot)
         } catch {
-            if case .link(.unplugged) = error.cause { throw unplugged("mid-flash: \(error.description)") }
-            if await devices.isEmpty { throw unplugged("mid-flash: \(error.description)") }
+            var portDropped = false
+            if case .link(.unplugged) = error.cause { portDropped = true }
+            let slotEmpty = await devices.isEmpty
+            if portDropped || slotEmpty {
+                throw await dropped("mid-flash: \(error.description)", resetClass: FailureClass.boardReset)
+            }
             throw StepFailure(failureClass: error.isRetryable ? "flash_retryable" : "flash_failed",
                               detail: error.description, retryable: error.isRetryable)
         }
@@ -190,6 +219,28 @@ public actor HardwareSlotBoard: SlotBoard {
     private func closeSession() async {
         await session?.close()
         session = nil
+    }
+
+    /// How long the kernel may take to report a board gone after its port failed, and how soon a
+    /// board that only reset is back (about a second: kernel tier, hil-check).
+    static let dropSettle: Duration = .seconds(1)
+    static let resetReturn: Duration = .seconds(3)
+
+    /// A port failed under a step: the board left its slot (`unplugged`), or it dropped off the
+    /// bus and came straight back (`resetClass`: a brown-out, a watchdog, the app rebooting).
+    private func dropped(_ when: String, resetClass: String) async -> StepFailure {
+        var gone = await devices.isEmpty
+        if !gone {
+            gone = await devices.wait(until: .now + Self.dropSettle) { $0.isGone } != nil
+        }
+        guard gone else {
+            return StepFailure(failureClass: resetClass, detail: "a port of slot \(devices.slot) failed \(when)",
+                               retryable: resetClass == FailureClass.boardReset)
+        }
+        let back = await devices.wait(until: .now + Self.resetReturn) { !$0.isGone }
+        guard back != nil else { return unplugged(when) }
+        return StepFailure(failureClass: resetClass, detail: "the board in slot \(devices.slot) reset \(when)",
+                           retryable: resetClass == FailureClass.boardReset)
     }
 
     private func unplugged(_ when: String) -> StepFailure {

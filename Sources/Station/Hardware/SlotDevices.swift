@@ -7,10 +7,14 @@ public actor SlotDevices {
     public nonisolated let slot: Slot
     /// The latest report for the slot; nil before the first one.
     public private(set) var current: SlotReport?
+    /// How often the board has left the bus (unplugged, or resetting into another shape).
+    public private(set) var departures = 0
     private var waiters: [UUID: Waiter] = [:]
 
     private struct Waiter {
         let match: @Sendable (SlotReport) -> Bool
+        /// Only reports after more than this many departures count (nil: any).
+        let afterDepartures: Int?
         let continuation: CheckedContinuation<SlotReport?, Never>
     }
 
@@ -21,7 +25,8 @@ public actor SlotDevices {
     /// A new report from the watcher.
     public func update(_ report: SlotReport) {
         current = report
-        for (id, waiter) in waiters where waiter.match(report) {
+        if report.isGone { departures += 1 }
+        for (id, waiter) in waiters where waiter.match(report) && (waiter.afterDepartures.map { departures > $0 } ?? true) {
             waiters[id] = nil
             waiter.continuation.resume(returning: report)
         }
@@ -35,9 +40,9 @@ public actor SlotDevices {
 
     /// The current report if it matches, else the first later one that does; nil when the
     /// deadline passes or the waiting task is cancelled first.
-    public func wait(until deadline: ContinuousClock.Instant,
+    public func wait(until deadline: ContinuousClock.Instant, afterDepartures: Int? = nil,
                      for match: @escaping @Sendable (SlotReport) -> Bool) async -> SlotReport? {
-        if let current, match(current) { return current }
+        if let current, match(current), afterDepartures.map({ departures > $0 }) ?? true { return current }
         let id = UUID()
         let timer = Task { [weak self] in
             try? await Task.sleep(until: deadline, clock: .continuous)
@@ -49,7 +54,7 @@ public actor SlotDevices {
                 if Task.isCancelled || ContinuousClock.now >= deadline {
                     continuation.resume(returning: nil)
                 } else {
-                    waiters[id] = Waiter(match: match, continuation: continuation)
+                    waiters[id] = Waiter(match: match, afterDepartures: afterDepartures, continuation: continuation)
                 }
             }
         } onCancel: {
@@ -80,6 +85,11 @@ extension SlotReport {
 
     var isGone: Bool {
         if case .gone = self { return true }
+        return false
+    }
+
+    var isDownload: Bool {
+        if case .download = self { return true }
         return false
     }
 }

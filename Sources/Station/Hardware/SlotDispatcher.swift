@@ -124,6 +124,13 @@ public struct SlotDispatcher: Sendable {
             inFlight.withLock { $0.values.forEach { $0.cancel() } }
             sink.yield(.sourceEnded)
         }
+        // Cancelled (Ctrl-C): the stream stops delivering, so the boards in flight are waited
+        // for here — each records itself as interrupted before the station closes its store.
+        let remaining = inFlight.withLock { Array($0.values) }
+        for run in remaining {
+            run.cancel()
+            await run.value
+        }
         feeder.cancel()
         sink.finish()
     }
