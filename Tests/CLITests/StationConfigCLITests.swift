@@ -12,17 +12,23 @@ import Testing
             .appendingPathComponent("Peers/webhook/sink.py").path
     }
 
-    @Test func stationTomlStoreReportsAndWebhookOnBoardsDrivenLikeRealOnes() async throws {
+    /// A temporary folder with a small synthetic .soc and `main.lua` holding `app`.
+    private func line(app: String) throws -> (folder: URL, soc: String, app: String) {
         let folder = try ProvisionBinary.temporaryFolder()
-        defer { try? FileManager.default.removeItem(at: folder) }
         let soc = folder.appendingPathComponent("t.soc").path
         try #require(try ProvisionBinary.run(["sim", "make-soc", soc, "--size", "small"]).status == 0)
-        let app = folder.appendingPathComponent("main.lua").path
-        try Data("""
+        let main = folder.appendingPathComponent("main.lua").path
+        try Data(app.utf8).write(to: URL(fileURLWithPath: main))
+        return (folder, soc, main)
+    }
+
+    @Test func stationTomlStoreReportsAndWebhookOnBoardsDrivenLikeRealOnes() async throws {
+        let (folder, soc, app) = try line(app: """
             local sys = require("sys")
             sys.taskInit(function() while true do log.info("app", "alive") sys.wait(200) end end)
             sys.run()
-            """.utf8).write(to: URL(fileURLWithPath: app))
+            """)
+        defer { try? FileManager.default.removeItem(at: folder) }
 
         // The MES: a receiver on loopback that prints its port first.
         let posted = folder.appendingPathComponent("posted.jsonl").path
@@ -92,13 +98,8 @@ import Testing
     /// own log lines (`app_log`), on both simulated buses.
     @Test(arguments: ["memory", "pty"])
     func aProfileFlowThatFlashesTheAppAndJudgesItsOwnLog(bus: String) throws {
-        let folder = try ProvisionBinary.temporaryFolder()
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let soc = folder.appendingPathComponent("t.soc").path
-        try #require(try ProvisionBinary.run(["sim", "make-soc", soc, "--size", "small"]).status == 0)
         // Like the official HTTP demo: the app logs `http.get <status>`. Board 2's request times out.
-        let app = folder.appendingPathComponent("main.lua").path
-        try Data("""
+        let (folder, soc, app) = try line(app: """
             local sys = require("sys")
             sys.taskInit(function()
                 sys.wait(100)
@@ -106,7 +107,8 @@ import Testing
                 if imei:sub(-2, -2) == "2" then log.info("http.get", -8) else log.info("http.get", 200, "ok") end
             end)
             sys.run()
-            """.utf8).write(to: URL(fileURLWithPath: app))
+            """)
+        defer { try? FileManager.default.removeItem(at: folder) }
         let shipped = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("profiles/air780e.toml")
         var profile = try String(contentsOf: shipped, encoding: .utf8)
@@ -145,16 +147,12 @@ import Testing
     /// An app that resets its board during the boot check is `app_rebooted`, not a board pulled
     /// from its slot: the real-board driver sees the port drop and the board come straight back.
     @Test func anAppThatResetsItsBoardIsRebootedNotUnplugged() throws {
-        let folder = try ProvisionBinary.temporaryFolder()
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let soc = folder.appendingPathComponent("t.soc").path
-        try #require(try ProvisionBinary.run(["sim", "make-soc", soc, "--size", "small"]).status == 0)
-        let app = folder.appendingPathComponent("main.lua").path
-        try Data("""
+        let (folder, soc, app) = try line(app: """
             local sys = require("sys")
             sys.taskInit(function() sys.wait(100) rtos.reboot() end)
             sys.run()
-            """.utf8).write(to: URL(fileURLWithPath: app))
+            """)
+        defer { try? FileManager.default.removeItem(at: folder) }
         let result = try ProvisionBinary.run([
             "--soc", soc, app, "--simulate", "1", "--sim-bus", "pty",
             "--db", "sqlite:" + folder.appendingPathComponent("r.sqlite").path, "--json",

@@ -105,7 +105,14 @@ public actor ConfigfsGadgetBus: BoardBus {
             link = try FunctionFSBulkLink.open(mount: ffs.mountPoint, name: "ffs \(ffs.instance) (board side)")
             port = "\(ffs.mountPoint)/ep1+ep2"
         }
-        links = [link]
+        try await bind(gadget, serving: [link])
+        onShape(.download(port: port))
+        return link
+    }
+
+    /// Binds `gadget` to the UDC with `links` open on its functions; on failure nothing stays bound or open.
+    private func bind(_ gadget: Gadget, serving links: [any ByteLink]) async throws {
+        self.links = links
         do {
             try gadget.bind(to: configuration.udc)
         } catch {
@@ -113,8 +120,6 @@ public actor ConfigfsGadgetBus: BoardBus {
             throw error
         }
         bound = gadget
-        onShape(.download(port: port))
-        return link
     }
 
     public func presentRunningMode() async throws -> RunningPorts {
@@ -122,14 +127,7 @@ public actor ConfigfsGadgetBus: BoardBus {
         let gadget = try runningGadget ?? makeRunningGadget()
         runningGadget = gadget
         let ports = try gadget.ttys.map { try Self.openGadgetTTY($0) }
-        links = ports
-        do {
-            try gadget.bind(to: configuration.udc)
-        } catch {
-            await detachQuietly()
-            throw error
-        }
-        bound = gadget
+        try await bind(gadget, serving: ports)
         onShape(.running(socLog: gadget.ttys[0], trace: gadget.ttys[1], vuart: gadget.ttys[2]))
         return RunningPorts(socLog: ports[0], trace: ports[1], vuart: ports[2])
     }
