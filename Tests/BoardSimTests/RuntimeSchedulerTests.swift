@@ -235,3 +235,20 @@ struct RuntimeHTTPTests {
         #expect(why.contains("inside a task"))
     }
 }
+
+/// `rtos.reboot()` from a task whose timer fired after the 4G attach (nothing else pending) is a
+/// reboot, not an idle app: the reboot's stop event was still queued when the loop looked.
+@Suite struct RuntimeRebootTests {
+    @Test(arguments: [20, 150]) func aRebootFromATaskIsAReboot(waitMs: Int) async throws {
+        let app = "local sys = require(\"sys\")\nsys.taskInit(function() sys.wait(\(waitMs)) rtos.reboot() end)\nsys.run()\n"
+        let image = try ScriptImageBuilder.build(
+            inputs: [ScriptInput(path: "main.lua", name: "main.lua", bytes: Array(app.utf8))],
+            options: ScriptImageOptions(capacity: 128 * 1024))
+        var settings = RuntimeSettings(sandboxDirectory: NSTemporaryDirectory() + "reboot-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(atPath: settings.sandboxDirectory) }
+        settings.attachDelay = .milliseconds(50)
+        let files = try LuaDBReader.parse(image.bytes, file: "script.bin").files
+        let report = await LuatOSRuntime(files: files, identity: .simulated(1), settings: settings).run(for: .seconds(10))
+        #expect(report.outcome == .rebooted("rtos.reboot"), "wait \(waitMs) ms: \(report.outcome)")
+    }
+}

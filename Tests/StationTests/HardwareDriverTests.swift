@@ -172,6 +172,19 @@ import Testing
         #expect(outcome.failureClass == "app_lua_error", "\(outcome)")
     }
 
+    @Test func anAppThatResetsTheBoardFailsTheBootCheckAsRebootedNotUnplugged() async throws {
+        let rig = try await Rig.make(app: """
+            local sys = require("sys")
+            sys.taskInit(function() sys.wait(100) rtos.reboot() end)
+            sys.run()
+            """, bootWindow: .seconds(8))
+        defer { Task { await rig.close() } }
+        let (outcome, _) = try await runOne(rig, number: 6)
+        #expect(outcome.status == .fail)
+        #expect(outcome.failedStep == .bootCheck)
+        #expect(outcome.failureClass == HardwareSlotBoard.FailureClass.appRebooted, "\(outcome)")
+    }
+
     @Test func theDispatcherRunsEachSlotOnceUntilItsBoardLeaves() async throws {
         let rig = try await Rig.make()
         defer { Task { await rig.close() } }

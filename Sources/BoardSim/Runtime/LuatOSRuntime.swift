@@ -149,6 +149,7 @@ public actor LuatOSRuntime {
         let limitTask = Task { try? await Task.sleep(for: limit); if !Task.isCancelled { continuation.yield(.stop) } }
         defer { limitTask.cancel() }
         if stopRequested { return .stopped }
+        if let reason = host.rebootReason { return .rebooted(reason) }
         guard host.pendingWork else { return .idle }
 
         for await event in events {
@@ -169,6 +170,8 @@ public actor LuatOSRuntime {
             }
             dispatch(L, host)
             await flush(host)
+            // A reboot asked for by what just ran wins over going idle (its stop event is still queued).
+            if let reason = host.rebootReason { return .rebooted(reason) }
             if !host.pendingWork { return .idle }
         }
         return stopRequested ? .stopped : .idle
