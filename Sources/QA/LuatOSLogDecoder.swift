@@ -92,9 +92,14 @@ public struct LuatOSLogDecoder: Sendable {
     /// Decodes a whole capture.
     public static func decode(_ bytes: [UInt8], escaping: Escaping = .airm2m, framing: Framing = .auto) -> [LuatOSLogRecord] {
         var decoder = LuatOSLogDecoder(escaping: escaping, framing: framing)
-        var out = decoder.feed(bytes)
-        if decoder.framing == .textLines, !decoder.buffer.isEmpty { out.append(textRecord(decoder.buffer)) }
-        return out
+        return decoder.feed(bytes) + (decoder.pendingRecord().map { [$0] } ?? [])
+    }
+
+    /// The text line received so far without its line end (a capture may stop mid-line);
+    /// nil for frames, which only count once closed.
+    public func pendingRecord() -> LuatOSLogRecord? {
+        guard framing == .textLines, !buffer.isEmpty else { return nil }
+        return Self.textRecord(buffer)
     }
 
     func unescape(_ bytes: [UInt8]) -> [UInt8] {

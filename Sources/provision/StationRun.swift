@@ -292,17 +292,6 @@ struct StationRun {
     }
 }
 
-extension SlotReport {
-    /// Whether the pipeline can start on the board this report shows.
-    func isReady(for link: BoardLinkKind) -> Bool {
-        switch self {
-        case .download(let b): return link == .tty ? b.port != nil : b.usbDevnode != nil
-        case .running(let b): return b.ports[.socLog] != nil && b.ports[.vuart] != nil
-        case .gone: return false
-        }
-    }
-}
-
 /// Counts verdicts and hands out board slots up to the limit.
 final class Tally: Sendable {
     private let state: Mutex<(claimed: Int, passed: Int, failed: Int, other: Int, stopped: Bool)>

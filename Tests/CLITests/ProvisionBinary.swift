@@ -26,6 +26,26 @@ enum ProvisionBinary {
                    uniquingKeysWith: { _, last in last })
     }
 
+    /// An app that runs forever, logging: passes every boot check.
+    static let aliveApp = """
+        local sys = require("sys")
+        sys.taskInit(function() while true do log.info("app", "alive") sys.wait(200) end end)
+        sys.run()
+        """
+
+    /// What a station test needs: a fresh folder with a small synthetic `.soc` (named `socName`)
+    /// and `main.lua` holding `app`. The caller removes the folder.
+    static func stationLine(app: String = aliveApp, socName: String = "LuatOS-SoC_V1112_EC618_FULL.soc") throws
+        -> (folder: URL, soc: String, app: String) {
+        let folder = try temporaryFolder()
+        let soc = folder.appendingPathComponent(socName).path
+        let made = try run(["sim", "make-soc", soc, "--size", "small"])
+        guard made.status == 0 else { throw ChildProcess.Failure("make-soc failed: \(made.stderr)") }
+        let main = folder.appendingPathComponent("main.lua").path
+        try Data(app.utf8).write(to: URL(fileURLWithPath: main))
+        return (folder, soc, main)
+    }
+
     /// A fresh temporary folder for one test.
     static func temporaryFolder() throws -> URL {
         let url = FileManager.default.temporaryDirectory

@@ -24,17 +24,8 @@ struct ReportBrowserTests {
     }
 
     @Test func stationReportRendersInChromiumAndJUnitParses() async throws {
-        let folder = try ProvisionBinary.temporaryFolder()
+        let (folder, soc, app) = try ProvisionBinary.stationLine()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let soc = folder.appendingPathComponent("LuatOS-SoC_V1112_EC618_FULL.soc").path
-        let made = try ProvisionBinary.run(["sim", "make-soc", soc, "--size", "small"])
-        try #require(made.status == 0, "\(made.stderr)")
-        let app = folder.appendingPathComponent("main.lua").path
-        try Data("""
-            local sys = require("sys")
-            sys.taskInit(function() while true do log.info("app", "alive") sys.wait(200) end end)
-            sys.run()
-            """.utf8).write(to: URL(fileURLWithPath: app))
         let db = "sqlite:" + folder.appendingPathComponent("results.sqlite").path
         let station = try ProvisionBinary.run([
             "--soc", soc, app, "--simulate", "2", "--count", "4", "--db", db, "--batch", "browser",

@@ -5,17 +5,7 @@ import Testing
 /// exit codes, and the report made from the store.
 @Suite(.serialized) struct StationCLITests {
     private func fixture() throws -> (folder: URL, soc: String, app: String) {
-        let folder = try ProvisionBinary.temporaryFolder()
-        let soc = folder.appendingPathComponent("LuatOS-SoC_V1112_EC618_FULL.soc").path
-        let made = try ProvisionBinary.run(["sim", "make-soc", soc, "--size", "small"])
-        try #require(made.status == 0, "\(made.stderr)")
-        let app = folder.appendingPathComponent("main.lua").path
-        try Data("""
-            local sys = require("sys")
-            sys.taskInit(function() while true do log.info("app", "alive") sys.wait(200) end end)
-            sys.run()
-            """.utf8).write(to: URL(fileURLWithPath: app))
-        return (folder, soc, app)
+        try ProvisionBinary.stationLine()
     }
 
     @Test func mixedFaultsGiveTheRightVerdictsRecordsAndReport() throws {

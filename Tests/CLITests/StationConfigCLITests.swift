@@ -12,22 +12,12 @@ import Testing
             .appendingPathComponent("Peers/webhook/sink.py").path
     }
 
-    /// A temporary folder with a small synthetic .soc and `main.lua` holding `app`.
     private func line(app: String) throws -> (folder: URL, soc: String, app: String) {
-        let folder = try ProvisionBinary.temporaryFolder()
-        let soc = folder.appendingPathComponent("t.soc").path
-        try #require(try ProvisionBinary.run(["sim", "make-soc", soc, "--size", "small"]).status == 0)
-        let main = folder.appendingPathComponent("main.lua").path
-        try Data(app.utf8).write(to: URL(fileURLWithPath: main))
-        return (folder, soc, main)
+        try ProvisionBinary.stationLine(app: app, socName: "t.soc")
     }
 
     @Test func stationTomlStoreReportsAndWebhookOnBoardsDrivenLikeRealOnes() async throws {
-        let (folder, soc, app) = try line(app: """
-            local sys = require("sys")
-            sys.taskInit(function() while true do log.info("app", "alive") sys.wait(200) end end)
-            sys.run()
-            """)
+        let (folder, soc, app) = try line(app: ProvisionBinary.aliveApp)
         defer { try? FileManager.default.removeItem(at: folder) }
 
         // The MES: a receiver on loopback that prints its port first.

@@ -14,11 +14,7 @@ import Testing
     }
 
     private func line() throws -> Line {
-        let folder = try ProvisionBinary.temporaryFolder()
-        let soc = folder.appendingPathComponent("LuatOS-SoC_V1112_EC618_FULL.soc").path
-        try #require(try ProvisionBinary.run(["sim", "make-soc", soc, "--size", "small"]).status == 0)
-        let app = folder.appendingPathComponent("main.lua").path
-        try Data("log.info('app', 'up')\n".utf8).write(to: URL(fileURLWithPath: app))
+        let (folder, soc, app) = try ProvisionBinary.stationLine(app: "log.info('app', 'up')\n")
         return Line(folder: folder, soc: soc, app: app,
                     db: folder.appendingPathComponent("results.sqlite").path)
     }

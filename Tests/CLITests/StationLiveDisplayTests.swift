@@ -12,12 +12,8 @@ struct StationLiveDisplayTests {
     }
 
     @Test func oneLiveLinePerSlotWithPhaseBarElapsedAndLastResult() async throws {
-        let folder = try ProvisionBinary.temporaryFolder()
+        let (folder, soc, app) = try ProvisionBinary.stationLine(app: "log.info('app', 'up')\n", socName: "t.soc")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let soc = folder.appendingPathComponent("t.soc").path
-        try #require(try ProvisionBinary.run(["sim", "make-soc", soc, "--size", "small"]).status == 0)
-        let app = folder.appendingPathComponent("main.lua").path
-        try Data("log.info('app', 'up')\n".utf8).write(to: URL(fileURLWithPath: app))
         let session = "provision-live-\(UUID().uuidString.prefix(8))"
         let done = folder.appendingPathComponent("exit-code").path
         // The station runs in the pane; the shell keeps the pane open after it exits.

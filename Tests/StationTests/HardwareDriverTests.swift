@@ -194,7 +194,7 @@ import Testing
         let budget = Mutex(2)
         let dispatcher = SlotDispatcher(
             accepts: { $0.path.rawValue.hasPrefix("1-2.") },
-            isReady: { $0.downloadBoard != nil || $0.runningBoard != nil },
+            isReady: { $0.isReady(for: .tty) },
             claim: { budget.withLock { b in b > 0 ? { b -= 1; return true }() : false } },
             hasBudget: { budget.withLock { $0 > 0 } },
             runBoard: { devices in
@@ -229,7 +229,7 @@ import Testing
         let (events, eventSink) = AsyncStream.makeStream(of: SlotDispatcher.Event.self)
         let runs = Mutex(0)
         let dispatcher = SlotDispatcher(
-            accepts: { _ in true }, isReady: { $0.downloadBoard != nil || $0.runningBoard != nil },
+            accepts: { _ in true }, isReady: { $0.isReady(for: .tty) },
             claim: { runs.withLock { $0 < 2 } }, hasBudget: { runs.withLock { $0 < 2 } },
             swapSettle: .seconds(3), now: { clock.withLock { $0 } },
             onEvent: { eventSink.yield($0) },
@@ -261,17 +261,5 @@ import Testing
         #expect(runs.withLock { $0 } == 2)
         await floor.value   // the budget is spent and nothing is in flight
         sink.finish()
-    }
-}
-
-extension SlotReport {
-    var downloadBoard: DownloadBoard? {
-        if case .download(let b) = self { return b }
-        return nil
-    }
-
-    var runningBoard: RunningBoard? {
-        if case .running(let b) = self { return b }
-        return nil
     }
 }

@@ -125,7 +125,7 @@ public actor HardwareSlotBoard: SlotBoard {
         let end = ContinuousClock.now + line.bootCheck.window
         while ContinuousClock.now < end {
             // What the app logged comes first: a Lua error just before a reboot names the cause.
-            let records = LuatOSLogDecoder.decode(await session.socLogBytes, escaping: line.logEscaping)
+            let records = await session.socLogRecords
             if let failure = line.bootCheck.failure(in: records) { throw failure }
             if let lost = await session.lost {
                 throw await dropped("during the boot check (\(lost))", resetClass: FailureClass.appRebooted)
@@ -138,7 +138,7 @@ public actor HardwareSlotBoard: SlotBoard {
         guard let session else { throw StepFailure(failureClass: FailureClass.noRunningPorts, detail: "not running") }
         let end = ContinuousClock.now + plan.window
         while true {
-            let records = LuatOSLogDecoder.decode(await session.socLogBytes, escaping: line.logEscaping)
+            let records = await session.socLogRecords
             let verdict = AppLogVerifier.verdict(records: records, expectations: plan.expectations)
             if verdict.pass || ContinuousClock.now >= end { return QAResult(appLog: verdict.checks, passed: verdict.pass) }
             if let lost = await session.lost {
@@ -207,7 +207,7 @@ public actor HardwareSlotBoard: SlotBoard {
     private func runningSession(for board: RunningBoard) async throws -> RunningSession {
         if let session { return session }
         do {
-            let opened = try RunningSession.open(board, baud: line.runtimeBaud)
+            let opened = try RunningSession.open(board, baud: line.runtimeBaud, logEscaping: line.logEscaping)
             session = opened
             return opened
         } catch {

@@ -1,5 +1,6 @@
 import Hotplug
 import Links
+import QA
 
 /// A running board's x.2 (SoC log) and x.6 (virtual UART) ports, open and read continuously
 /// from the moment the board is seen running, so nothing it writes is lost while the pipeline
@@ -7,20 +8,23 @@ import Links
 actor RunningSession {
     let socLog: any ByteLink
     let vuart: any ByteLink
-    private(set) var socLogBytes: [UInt8] = []
     private(set) var vuartBytes: [UInt8] = []
+    /// x.2 is decoded as it arrives, so a step polling the log never decodes it twice.
+    private var logDecoder: LuatOSLogDecoder
+    private var logRecords: [LuatOSLogRecord] = []
     /// Why a port stopped (the board vanished), once it did.
     private(set) var lost: String?
     private var readers: [Task<Void, Never>] = []
     /// A read slice: how often a reader notices `close()`.
     private static let readSlice: Duration = .milliseconds(250)
 
-    init(socLog: any ByteLink, vuart: any ByteLink) {
+    init(socLog: any ByteLink, vuart: any ByteLink, logEscaping: LuatOSLogDecoder.Escaping) {
         self.socLog = socLog
         self.vuart = vuart
+        self.logDecoder = LuatOSLogDecoder(escaping: logEscaping)
     }
 
-    static func open(_ board: RunningBoard, baud: Int) throws -> RunningSession {
+    static func open(_ board: RunningBoard, baud: Int, logEscaping: LuatOSLogDecoder.Escaping) throws -> RunningSession {
         guard let logPath = board.ports[.socLog], let vuartPath = board.ports[.vuart] else {
             throw LinkError.io(link: board.slot.description, reason: "the running board has no x.2 or x.6 port")
         }
@@ -30,7 +34,7 @@ actor RunningSession {
             Task { await log.close() }
             throw error
         }
-        let session = RunningSession(socLog: log, vuart: uart)
+        let session = RunningSession(socLog: log, vuart: uart, logEscaping: logEscaping)
         Task { await session.startReading() }
         return session
     }
@@ -59,9 +63,14 @@ actor RunningSession {
 
     private func append(_ bytes: [UInt8], to port: Port) {
         switch port {
-        case .socLog: socLogBytes += bytes
+        case .socLog: logRecords += logDecoder.feed(bytes)
         case .vuart: vuartBytes += bytes
         }
+    }
+
+    /// The x.2 log records received so far, a line still arriving included.
+    var socLogRecords: [LuatOSLogRecord] {
+        logRecords + (logDecoder.pendingRecord().map { [$0] } ?? [])
     }
 
     private func portFailed(_ reason: String) {

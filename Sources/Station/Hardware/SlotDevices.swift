@@ -68,6 +68,12 @@ public actor SlotDevices {
 }
 
 extension SlotReport {
+    /// Whether the pipeline can start on the board this report shows: in download mode with
+    /// what `link` needs, or running with its x.2 and x.6 ports.
+    public func isReady(for link: BoardLinkKind) -> Bool {
+        downloadBoard(usable: link) != nil || runningBoard != nil
+    }
+
     /// A download-mode board the flasher can use over `link`.
     func downloadBoard(usable link: BoardLinkKind) -> DownloadBoard? {
         guard case .download(let board) = self else { return nil }
