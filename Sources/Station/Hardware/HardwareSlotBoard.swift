@@ -100,7 +100,7 @@ public actor HardwareSlotBoard: SlotBoard {
         let end = ContinuousClock.now + .milliseconds(line.materials.qaPlan.deadlineMs)
         var events: [QABoardEvent] = []
         while ContinuousClock.now < end {
-            events = QABoardEvent.parse(await session.vuartBytes)
+            events = await session.boardEvents
             if events.contains(where: { $0.ev == "done" && ($0.sid == nil || $0.sid == ticket.sessionID) }) { break }
             if let lost = await session.lost {
                 throw await dropped("during QA (\(lost))", resetClass: FailureClass.boardReset)

@@ -8,7 +8,9 @@ import QA
 actor RunningSession {
     let socLog: any ByteLink
     let vuart: any ByteLink
-    private(set) var vuartBytes: [UInt8] = []
+    /// x.6's QA events from complete lines, and the line still arriving.
+    private var vuartEvents: [QABoardEvent] = []
+    private var vuartPending: [UInt8] = []
     /// x.2 is decoded as it arrives, so a step polling the log never decodes it twice.
     private var logDecoder: LuatOSLogDecoder
     private var logRecords: [LuatOSLogRecord] = []
@@ -64,8 +66,18 @@ actor RunningSession {
     private func append(_ bytes: [UInt8], to port: Port) {
         switch port {
         case .socLog: logRecords += logDecoder.feed(bytes)
-        case .vuart: vuartBytes += bytes
+        case .vuart:
+            vuartPending += bytes
+            if let end = vuartPending.lastIndex(of: 0x0A) {
+                vuartEvents += QABoardEvent.parse(Array(vuartPending[...end]))
+                vuartPending.removeSubrange(...end)
+            }
         }
+    }
+
+    /// The QA events the board wrote to x.6 so far, each line parsed once.
+    var boardEvents: [QABoardEvent] {
+        vuartEvents + QABoardEvent.parse(vuartPending)
     }
 
     /// The x.2 log records received so far, a line still arriving included.
