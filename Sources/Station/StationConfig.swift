@@ -33,6 +33,28 @@ public struct StationConfig: Sendable, Equatable {
         }
 
         public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+
+        /// What `init?(_:)` accepts, for error messages.
+        public static let form = "HOST:PORT (port 0-65535; IPv6 as [ADDR]:PORT)"
+
+        /// Parses `HOST:PORT`, or `[IPv6]:PORT`.
+        public init?(_ value: String) {
+            let host: Substring, port: Substring
+            if value.hasPrefix("[") {
+                guard let close = value.range(of: "]:") else { return nil }
+                host = value[value.index(after: value.startIndex)..<close.lowerBound]
+                port = value[close.upperBound...]
+            } else {
+                guard let colon = value.lastIndex(of: ":") else { return nil }
+                host = value[..<colon]
+                port = value[value.index(after: colon)...]
+                guard !host.contains(":") else { return nil }
+            }
+            guard !host.isEmpty, !host.contains(where: \.isWhitespace),
+                  !port.isEmpty, port.count <= 5, port.allSatisfy({ ("0"..."9").contains($0) }),
+                  let number = Int(port), (0...65535).contains(number) else { return nil }
+            self.init(host: String(host), port: number)
+        }
     }
 
     /// `station.id`: the station's id in a shared results store.
@@ -249,24 +271,11 @@ private struct StationConfigReader {
         return value
     }
 
-    /// `HOST:PORT`, or `[IPv6]:PORT`.
     private func listenAddress(_ value: String) throws -> StationConfig.ListenAddress {
-        let bad = refuse("qa.listen: \"\(value)\" is not HOST:PORT (port 0-65535; IPv6 as [ADDR]:PORT)")
-        let host: Substring, port: Substring
-        if value.hasPrefix("[") {
-            guard let close = value.range(of: "]:") else { throw bad }
-            host = value[value.index(after: value.startIndex)..<close.lowerBound]
-            port = value[close.upperBound...]
-        } else {
-            guard let colon = value.lastIndex(of: ":") else { throw bad }
-            host = value[..<colon]
-            port = value[value.index(after: colon)...]
-            guard !host.contains(":") else { throw bad }
+        guard let address = StationConfig.ListenAddress(value) else {
+            throw refuse("qa.listen: \"\(value)\" is not \(StationConfig.ListenAddress.form)")
         }
-        guard !host.isEmpty, !host.contains(where: \.isWhitespace),
-              !port.isEmpty, port.count <= 5, port.allSatisfy({ ("0"..."9").contains($0) }),
-              let number = Int(port), (0...65535).contains(number) else { throw bad }
-        return StationConfig.ListenAddress(host: String(host), port: number)
+        return address
     }
 
     /// `[slots]`: path = label. toml++ keeps a table's keys sorted, not in file order, so the

@@ -165,7 +165,10 @@ struct StationCommand: AsyncParsableCommand {
         }
         let listen: StationConfig.ListenAddress
         if let qaListen {
-            listen = try StationConfig.parse("[qa]\nlisten = \"\(qaListen)\"\n", file: "--qa-listen").qaListen!
+            guard let address = StationConfig.ListenAddress(qaListen) else {
+                throw StationInputError("--qa-listen \(qaListen): not \(StationConfig.ListenAddress.form)")
+            }
+            listen = address
         } else {
             listen = config.qaListen ?? StationConfig.ListenAddress(host: "127.0.0.1", port: 0)
         }

@@ -252,9 +252,7 @@ struct StationRun {
                 await board.release()
             })
         return Task {
-            await withTaskCancellationHandler {
-                await dispatcher.run(reports)
-            } onCancel: {}
+            await dispatcher.run(reports)
             await afterwards()
         }
     }
