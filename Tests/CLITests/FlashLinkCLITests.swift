@@ -16,3 +16,17 @@ import Testing
         }
     }
 }
+
+/// `provision sim gadget` where the kernel offers no USB gadget support (this test machine, CI):
+/// a one-line reason and exit 3 — the machine, not the input.
+@Suite(.enabled(if: !FileManager.default.fileExists(atPath: "/sys/kernel/config/usb_gadget"),
+                 "this machine has USB gadget support"))
+struct SimGadgetCLITests {
+    @Test func noGadgetSupportIsAnEnvironmentError() throws {
+        for arguments in [["sim", "gadget"], ["sim", "gadget", "--udc", "dummy_udc.0"]] {
+            let result = try ProvisionBinary.run(arguments)
+            #expect(result.status == 3, "\(arguments): \(result.stderr)")
+            #expect(result.stderr.hasPrefix("provision: ") && result.stderr.split(separator: "\n").count == 1)
+        }
+    }
+}

@@ -58,6 +58,9 @@ import Testing
             ["--soc", soc, app, "--station", folder.appendingPathComponent("missing-station.toml").path],
             ["--soc", soc, app, "--sim-fault", "1=no-network"],
             ["--soc", soc, app, "--simulate", "1", "--tls-cert", soc],
+            ["--soc", soc, app, "--qa-url", "ftp://qa.example/", "--dry-run"],
+            ["--soc", soc, app, "--simulate", "1", "--report-folder", folder.appendingPathComponent("none").path],
+            ["--soc", soc, app, "--simulate", "2", "--sim-bus", "pty", "--count", "3"],
             ["--soc", soc, app, "--simulate", "1", "--tls-cert", folder.appendingPathComponent("no.pem").path,
              "--tls-key", folder.appendingPathComponent("no.key").path],
         ] {
