@@ -17,6 +17,10 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
     ],
     targets: [
         // System libraries (Debian -dev packages, found with pkg-config).
@@ -48,11 +52,18 @@ let package = Package(
             "Firmware", "Links",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
-        // A simulated EC618 board (device side of the protocol, NOR flash model).
+        // A simulated EC618 board (device side of the protocol, NOR flash model, the firmware's
+        // HTTP client and TLS verification on a network contained to this machine).
         .target(name: "BoardSim", dependencies: [
             "EC618", "LuaImage", "Links", "Firmware", "CLua", "Deflate",
             .product(name: "Crypto", package: "swift-crypto"),
-            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOTLS", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
         ]),
         // Results store (SQLite through GRDB, PostgreSQL through postgres-nio) and batch reports.
         .target(name: "Records", dependencies: [
@@ -79,11 +90,21 @@ let package = Package(
         ]),
 
         // Helpers shared by the test targets (spawning children reliably, temporary folders).
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: [
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+        ], path: "Tests/TestSupport"),
         .testTarget(name: "FirmwareTests", dependencies: ["Firmware", "TestSupport"]),
         .testTarget(name: "LuaImageTests", dependencies: ["LuaImage", "CLua", "TestSupport"]),
         .testTarget(name: "EC618Tests", dependencies: ["EC618", "Firmware", "Links"]),
-        .testTarget(name: "BoardSimTests", dependencies: ["BoardSim", "EC618", "Firmware", "LuaImage", "Links"]),
+        .testTarget(name: "BoardSimTests", dependencies: [
+            "BoardSim", "EC618", "Firmware", "LuaImage", "Links", "TestSupport",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .testTarget(name: "HotplugTests", dependencies: ["TestSupport", "Hotplug", "Links", "EC618", "BoardSim", "Firmware"]),
         .testTarget(name: "StationTests", dependencies: [
             "Station", "Records", "Firmware", "BoardSim", "Hotplug", "Links", "QA", "LuaImage", "EC618", "TestSupport",
@@ -95,6 +116,6 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         // Runs the built `provision` binary: exit codes, messages, JSON output.
-        .testTarget(name: "CLITests", dependencies: ["TestSupport", "Records", "Firmware", "LuaImage"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport", "Records", "Firmware", "LuaImage", "Deflate"]),
     ]
 )

@@ -1,3 +1,4 @@
+import BoardSim
 import Foundation
 import Hotplug
 import Records
@@ -59,6 +60,23 @@ public struct StationConfig: Sendable, Equatable {
 
     /// `station.id`: the station's id in a shared results store.
     public var stationID: String?
+    /// `simulation.hosts`: names simulated boards' apps use, mapped to addresses on this machine.
+    public var simulatedNetwork = SimulatedNetwork()
+
+    /// `NAME=HOST:PORT` mappings (`--sim-host`, `simulation.hosts`) as a simulated network; the
+    /// address must be on this machine, so no simulated board ever sends traffic elsewhere.
+    public static func simulatedNetwork(_ mappings: [String], into network: SimulatedNetwork = SimulatedNetwork())
+        throws(SimulatedNetworkError) -> SimulatedNetwork {
+        var network = network
+        for mapping in mappings {
+            let parts = mapping.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let address = ListenAddress(parts[1]) else {
+                throw SimulatedNetworkError(reason: "\"\(mapping)\" is not NAME=\(ListenAddress.form)")
+            }
+            try network.map(parts[0], to: SimulatedNetwork.Endpoint(host: address.host, port: address.port))
+        }
+        return network
+    }
     /// `station.profile`: a profile name or path.
     public var profile: String?
     /// `station.store`: `sqlite:PATH`, `postgres://…` or `postgresql://…`.
@@ -149,9 +167,10 @@ private struct StationConfigReader {
     let file: String
 
     private static let keys: [String: [String]] = [
-        "": ["station", "qa", "slots"],
+        "": ["station", "qa", "slots", "simulation"],
         "station": ["id", "profile", "store", "report_folder", "report_formats", "webhook", "link"],
         "qa": ["listen", "public_urls"],
+        "simulation": ["hosts"],
     ]
 
     func read(_ root: TOMLTable, text: String) throws -> StationConfig {
@@ -184,6 +203,13 @@ private struct StationConfigReader {
         }
         if let slots = try table(root, "slots") {
             config.slots = try slotEntries(slots, text: text)
+        }
+        if let simulation = try table(root, "simulation") {
+            try refuseUnknownKeys(simulation, section: "simulation")
+            if let hosts = try strings(simulation, "hosts", section: "simulation") {
+                do { config.simulatedNetwork = try StationConfig.simulatedNetwork(hosts) }
+                catch { throw refuse("simulation.hosts: \(error.reason)") }
+            }
         }
         return config
     }

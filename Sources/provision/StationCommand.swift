@@ -95,6 +95,12 @@ struct StationCommand: AsyncParsableCommand {
 
     enum SimTimingChoice: String, ExpressibleByArgument, CaseIterable { case fast, realistic }
 
+    @Option(name: .customLong("sim-host"), help: ArgumentHelp(
+        "Map a host name simulated boards' apps use to an address on this machine: NAME=HOST:PORT (repeatable). "
+            + "Any other name fails on a simulated board as a DNS failure does; nothing leaves this machine.",
+        valueName: "NAME=HOST:PORT"))
+    var simHosts: [String] = []
+
     @Option(name: .customLong("sim-bus"), help: "What simulated boards sit on: memory (fast), or pty (pseudo-terminals that change shape like USB devices, flashed and checked by the real-board driver; one board per slot).")
     var simBus: StationInputs.SimulatedBus = .memory
 
@@ -156,6 +162,10 @@ struct StationCommand: AsyncParsableCommand {
             throw StationInputError("--sim-bus pty holds one board per slot: --count \(count) needs --simulate \(count)")
         }
         let faults = try parseFaults()
+        if simulate == nil && !simHosts.isEmpty { throw StationInputError("--sim-host needs --simulate N") }
+        let simNetwork: SimulatedNetwork
+        do { simNetwork = try StationConfig.simulatedNetwork(simHosts, into: config.simulatedNetwork) }
+        catch { throw StationInputError("--sim-host: \(error.reason)") }
 
         var labels = config.slotLabels
         for entry in slots.flatMap({ $0.split(separator: ",").map(String.init) }) {
@@ -213,7 +223,7 @@ struct StationCommand: AsyncParsableCommand {
             qaListen: listen, qaPublicURL: publicURL, webhook: hook, reportFolder: folder,
             reportFormats: config.reportFormats, count: count, once: once,
             simulate: simulate, simFaults: faults, simTiming: simTiming == .fast ? .fast : .realistic,
-            simBus: simBus, appLog: appLog, tls: tls)
+            simBus: simBus, simNetwork: simNetwork, appLog: appLog, tls: tls)
     }
 
     private func parseFaults() throws -> [Int: Set<SimulatedBoardFault>] {

@@ -38,6 +38,8 @@ struct StationInputs: Sendable {
     let simFaults: [Int: Set<SimulatedBoardFault>]
     let simTiming: SimTiming
     let simBus: SimulatedBus
+    /// What simulated boards' host names resolve to (`--sim-host`, `simulation.hosts`).
+    let simNetwork: SimulatedNetwork
     /// The `app_log` phase's expectations, when the profile's flow has that phase.
     let appLog: AppLogPlan?
     /// The https listener's certificate (nil: a self-signed one is made when the plan has https).

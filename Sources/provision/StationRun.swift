@@ -116,7 +116,8 @@ struct StationRun {
         -> Task<Void, Never> {
         let plan = simulatedPlan(https: https != nil)
         let line = SimulatedLine(materials: inputs.materials(qaServer: qaServer, qaPlan: plan, https: https), timing: inputs.simTiming,
-                                 attachDelay: .milliseconds(200), bootCheckWindow: .milliseconds(1500))
+                                 attachDelay: .milliseconds(200), bootCheckWindow: .milliseconds(1500),
+                                 network: inputs.simNetwork)
         display.note("station \(inputs.stationID): \(simulate) simulated slot(s), batch \"\(inputs.batch)\", store \(store.label)")
         let faults = inputs.simFaults
         let once = inputs.once
@@ -189,6 +190,7 @@ struct StationRun {
             var runtime = RuntimeSettings(sandboxDirectory: sandbox + "/board-\(number)")
             runtime.attachDelay = .milliseconds(200)
             runtime.faults = faults.networkFaults
+            runtime.network = inputs.simNetwork
             var device = DeviceSideBoard.Settings(identity: .simulated(number), runtime: runtime,
                                                   scriptPartition: inputs.package.plan.scriptPartition)
             device.timing = inputs.simTiming

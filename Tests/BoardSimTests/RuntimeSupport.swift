@@ -14,6 +14,8 @@ enum RuntimeHarness {
         var s = RuntimeSettings(sandboxDirectory: sandbox())
         s.attachDelay = .milliseconds(attachMs)
         s.faults = faults
+        // The firmware waits 15 s before rebooting after a Lua error; tests need not.
+        s.exitRebootDelay = .milliseconds(100)
         return s
     }
 

@@ -37,7 +37,8 @@ public actor DeviceSideBoard {
         case flashed(programmedBytes: Int)
         case running(script: Bool)
         case resetRequested(toDownloadMode: Bool)
-        /// The script reset the board (`rtos.reboot()`, `sys.restart()`).
+        /// The script reset the board (`rtos.reboot()`, `sys.restart()`), or its Lua VM ended
+        /// on an error and the firmware rebooted it.
         case appRebooted
         /// The download session's link dropped (fault `disconnect-after`): the board is pulled.
         case unplugged
@@ -128,7 +129,10 @@ public actor DeviceSideBoard {
         let rebooted = Mutex(false)
         let booted = Task {
             let report = await runtime.run(for: limit)
-            if case .rebooted = report.outcome { rebooted.withLock { $0 = true } }
+            switch report.outcome {
+            case .rebooted, .vmExited: rebooted.withLock { $0 = true }
+            default: break
+            }
             return report
         }
         defer {

@@ -149,8 +149,9 @@ function sys.__dispatch()
                 if type(who) == "thread" then
                     resume(who, MSG, unpack(m, 2, m.n))
                 else
+                    -- A subscriber callback's error leaves sys.run() and ends the VM (sys.lua).
                     local ok, err = pcall(who, unpack(m, 2, m.n))
-                    if not ok then P.task_error(tostring(err)) end
+                    if not ok then P.vm_error(tostring(err)) return end
                 end
             end
         end
@@ -160,8 +161,9 @@ function sys.__timer(id)
     local t = timers[id]
     if not t then return end
     if t.loop then P.timer_start(id, t.loop) else timers[id] = nil end
+    -- A timer callback's error leaves sys.run() and ends the VM (sys.lua).
     local ok, err = pcall(t.fn, unpack(t.args, 1, t.args.n))
-    if not ok then P.task_error(tostring(err)) end
+    if not ok then P.vm_error(tostring(err)) end
 end
 function sys.__live()
     local n = 0

@@ -22,7 +22,11 @@ public actor LuatOSRuntime {
         case rebooted(String)
         /// No usable script in flash (the firmware logs "未找到main.lua" and idles).
         case noScript(String)
-        /// `main` failed to load or raised at top level.
+        /// The VM ended on a Lua error (in `main`, a timer or subscriber callback, or raised again
+        /// by `sys.lua` from a task) and the board rebooted `exitRebootDelay` later, as LuatOS
+        /// does (`luat/modules/luat_main.c`); the next run starts `main` again.
+        case vmExited(String)
+        /// The simulator itself could not start the script (its shim or sandbox failed).
         case mainFailed(String)
     }
 
@@ -33,8 +37,11 @@ public actor LuatOSRuntime {
         public let logLines: [String]
         /// Every byte written to `uart.VUART_0`.
         public let vuart: [UInt8]
-        /// Errors raised inside tasks and callbacks (unsupported APIs show up here by name).
+        /// Lua errors of this run: in tasks, callbacks and `main` itself.
         public let taskErrors: [String]
+        /// Every address the board connected or tried to connect to, in order (all on this
+        /// machine: `SimulatedNetwork`).
+        public var connections: [String] = []
     }
 
     public let files: [LuaDBFile]
@@ -82,14 +89,15 @@ public actor LuatOSRuntime {
         do {
             host = try RuntimeHost(settings: settings, identity: identity, luadb: luadb, events: continuation)
         } catch {
-            return Report(outcome: .mainFailed("sandbox: \(error)"), logLines: [], vuart: [], taskErrors: [])
+            return Report(outcome: .mainFailed("sandbox: \(error)"), logLines: [], vuart: [], taskErrors: [], connections: [])
         }
         let outcome = await boot(host: host, events: events, limit: limit)
         let http = host.cancelAll()
         await http.shutdown()
         continuation.finish()
         stopContinuation = nil
-        return Report(outcome: outcome, logLines: logLines, vuart: vuart, taskErrors: host.taskErrors)
+        return Report(outcome: outcome, logLines: logLines, vuart: vuart, taskErrors: host.taskErrors,
+                      connections: host.connections)
     }
 
     private func boot(host: RuntimeHost, events: AsyncStream<RuntimeEvent>, limit: Duration) async -> Outcome {
@@ -116,6 +124,10 @@ public actor LuatOSRuntime {
             await flush(host)
             return .noScript("no main.lua or main.luac in /luadb")
         }
+        if settings.attachesBeforeMain && !settings.faults.noAttach {
+            // IP_READY goes out before any task exists to hear it.
+            await attach(L, host)
+        }
         lua_getglobal(L, "package")
         lua_getfield(L, -1, "searchers")
         lua_rawgeti(L, -1, 2)
@@ -123,26 +135,17 @@ public actor LuatOSRuntime {
         shim_lua_pop(L, 2)
         LuaStack.push(L, "main")
         if let error = protectedCall(L, arguments: 1, results: 1) {
-            host.log("E/main \(error)")
-            await flush(host)
-            return .mainFailed(error)
+            host.exitVM(error)
+        } else if lua_type(L, -1) != LUA_TFUNCTION {
+            host.exitVM("cannot load /luadb/\(mainName)")
+        } else if let error = protectedCall(L, arguments: 0) {
+            host.exitVM(error)
         }
-        guard lua_type(L, -1) == LUA_TFUNCTION else {
-            let why = "cannot load /luadb/\(mainName)"
-            host.log("E/main \(why)")
-            await flush(host)
-            return .mainFailed(why)
-        }
-        if let error = protectedCall(L, arguments: 0) {
-            host.log("E/main \(error)")
-            await flush(host)
-            return .mainFailed(error)
-        }
-        dispatch(L, host)
+        if host.vmExit == nil { dispatch(L, host) }
         await flush(host)
 
         let continuation = host.events
-        if !settings.faults.noAttach {
+        if !settings.faults.noAttach && !host.attached {
             let delay = settings.attachDelay
             Task { try? await Task.sleep(for: delay); continuation.yield(.attach) }
         }
@@ -157,24 +160,42 @@ public actor LuatOSRuntime {
             case .stop:
                 if let reason = host.rebootReason { return .rebooted(reason) }
                 return stopRequested ? .stopped : .timeLimit
+            case .rebootAfterExit:
+                return .vmExited(host.vmExit ?? "Lua VM exit")
+            case .raiseTaskError(let traceback):
+                // `assert(false, traceBack)` inside sys.run(): main aborts with that message.
+                host.exitVM(traceback)
             case .attach:
-                host.attached = true
-                host.log("I/mobile net attached, IP_READY")
-                callSys(L, host, "publish") { LuaStack.push(L, "IP_READY"); LuaStack.push(L, "10.0.0.2"); lua_pushinteger(L, 1); return 3 }
+                await attach(L, host)
             case .timer(let id):
-                guard host.timers.removeValue(forKey: id) != nil else { continue }
+                guard host.timers.removeValue(forKey: id) != nil, host.vmExit == nil else { continue }
                 callSys(L, host, "__timer") { lua_pushinteger(L, lua_Integer(id)); return 1 }
             case .http(let id, let outcome):
                 host.requests.removeValue(forKey: id)
+                host.connections += outcome.connections
+                guard host.vmExit == nil else { continue }
+                for line in outcome.log { host.log(line) }
                 deliver(L, host, id: id, outcome: outcome)
             }
-            dispatch(L, host)
+            if host.vmExit == nil { dispatch(L, host) }
             await flush(host)
             // A reboot asked for by what just ran wins over going idle (its stop event is still queued).
             if let reason = host.rebootReason { return .rebooted(reason) }
             if !host.pendingWork { return .idle }
         }
         return stopRequested ? .stopped : .idle
+    }
+
+    /// The 4G link comes up: `IP_READY` is published once, to whoever listens now (LuatOS
+    /// `components/mobile/luat_lib_mobile.c`, `NETIF_LINK_ON -> IP_READY`).
+    private func attach(_ L: OpaquePointer, _ host: RuntimeHost) async {
+        host.attached = true
+        await host.link.setUp()
+        guard host.vmExit == nil else { return }
+        host.log("D/mobile NETIF_LINK_ON -> IP_READY")
+        callSys(L, host, "publish") { LuaStack.push(L, "IP_READY"); LuaStack.push(L, "10.0.0.2"); lua_pushinteger(L, 1); return 3 }
+        dispatch(L, host)
+        await flush(host)
     }
 
     /// `http.__result(id, code, headers, body)`: body is the text, or the file size for `dst`.

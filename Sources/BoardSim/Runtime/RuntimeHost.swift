@@ -7,6 +7,11 @@ enum RuntimeEvent: Sendable {
     case http(Int, RuntimeHTTPOutcome)
     case attach
     case stop
+    /// `sys.lua` raises a task's error again (`assert(false, traceback)` from a timer), which
+    /// ends `sys.run()` and so the VM.
+    case raiseTaskError(String)
+    /// The reboot delay after the VM ended has passed.
+    case rebootAfterExit
 }
 
 /// The state behind the Lua primitives: owned by one `LuatOSRuntime` and only ever touched on
@@ -21,8 +26,12 @@ final class RuntimeHost {
     let http: RuntimeHTTPClient
     let fsRoot: String
     let luadbRoot: String
+    let link = LinkState()
 
     var attached = false
+    /// The VM ended on this error; the board reboots after `exitRebootDelay`.
+    var vmExit: String?
+    private var taskErrorRaise: Task<Void, Never>?
     var nextRequest = 0
     var timers: [Int: Task<Void, Never>] = [:]
     var requests: [Int: Task<Void, Never>] = [:]
@@ -30,6 +39,8 @@ final class RuntimeHost {
     var pendingLog: [[UInt8]] = []
     var pendingVUART: [UInt8] = []
     var taskErrors: [String] = []
+    /// Every address the board's HTTP client connected (or tried to connect) to.
+    var connections: [String] = []
     var rebootReason: String?
 
     init(settings: RuntimeSettings, identity: RuntimeIdentity, luadb: [String: [UInt8]],
@@ -38,7 +49,10 @@ final class RuntimeHost {
         self.identity = identity
         self.luadb = luadb
         self.events = events
-        self.http = RuntimeHTTPClient(faults: settings.faults, maxResponseBytes: settings.maxResponseBytes)
+        let clockAtBoot = settings.clockAtBoot, boot = self.boot
+        self.http = RuntimeHTTPClient(settings: settings, link: link) {
+            clockAtBoot.addingTimeInterval(Double((ContinuousClock.now - boot).components.seconds))
+        }
         fsRoot = settings.sandboxDirectory + "/fs"
         luadbRoot = settings.sandboxDirectory + "/luadb"
         let fm = FileManager.default
@@ -56,7 +70,48 @@ final class RuntimeHost {
         return elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
     }
 
-    var pendingWork: Bool { !timers.isEmpty || !requests.isEmpty || (!attached && !settings.faults.noAttach) }
+    var pendingWork: Bool {
+        vmExit != nil || taskErrorRaise != nil || !timers.isEmpty || !requests.isEmpty
+            || (!attached && !settings.faults.noAttach)
+    }
+
+    /// An error escaped a task: `sys.lua` logs it with its traceback as `coroutine.resume` and
+    /// raises it again `taskErrorRaiseDelay` later from a timer (`sys.timerStart(assert, 500,
+    /// false, traceBack)`, LuatOS `script/corelib/sys.lua`), which ends the VM.
+    func taskFailed(_ text: String) {
+        taskErrors.append(text)
+        log("E/user.coroutine.resume" + settings.logArgumentSeparator + text)
+        guard taskErrorRaise == nil, vmExit == nil else { return }
+        let events = self.events, delay = settings.taskErrorRaiseDelay
+        taskErrorRaise = Task {
+            try? await Task.sleep(for: delay)
+            if !Task.isCancelled { events.yield(.raiseTaskError(text)) }
+        }
+    }
+
+    /// The VM ended on `error` (in `main` itself or raised again from a task): LuatOS logs it
+    /// and "Lua VM exit!! reboot in 15000ms", feeds the watchdog and reboots after
+    /// `LUAT_EXIT_REBOOT_DELAY` (`luat/modules/luat_main.c`, `luat/include/luat_ota.h`).
+    /// Nothing of the script runs any more: timers and requests die with the VM.
+    func exitVM(_ error: String) {
+        guard vmExit == nil else { return }
+        vmExit = error
+        if !taskErrors.contains(error) { taskErrors.append(error) }
+        log("E/main Luat: ")
+        log("E/main " + error)
+        let delay = settings.exitRebootDelay
+        log("E/main Lua VM exit!! reboot in \(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)ms")
+        for task in timers.values { task.cancel() }
+        for task in requests.values { task.cancel() }
+        timers = [:]
+        requests = [:]
+        taskErrorRaise?.cancel()
+        let events = self.events
+        Task {
+            try? await Task.sleep(for: delay)
+            events.yield(.rebootAfterExit)
+        }
+    }
 
     func log(_ text: String) {
         pendingLog.append(Array(text.utf8))
@@ -103,6 +158,7 @@ final class RuntimeHost {
 
     /// Cancels pending timers and requests; returns the HTTP client for the caller to shut down.
     func cancelAll() -> RuntimeHTTPClient {
+        taskErrorRaise?.cancel()
         for task in timers.values { task.cancel() }
         for task in requests.values { task.cancel() }
         timers = [:]

@@ -19,11 +19,10 @@ enum RuntimePrimitives {
             RuntimeHost.from(L).log(LuaStack.string(L, 1) ?? ""); return 0
         }
         r.add("task_error") { L in
-            let host = RuntimeHost.from(L)
-            let text = LuaStack.string(L, 1) ?? "error"
-            host.taskErrors.append(text)
-            host.log("E/user.coroutine.resume\t" + text)
-            return 0
+            RuntimeHost.from(L).taskFailed(LuaStack.string(L, 1) ?? "error"); return 0
+        }
+        r.add("vm_error") { L in
+            RuntimeHost.from(L).exitVM(LuaStack.string(L, 1) ?? "error"); return 0
         }
         r.add("timer_start") { L in
             guard let id = LuaStack.integer(L, 1), let ms = LuaStack.integer(L, 2) else { return 0 }
@@ -144,11 +143,12 @@ enum RuntimePrimitives {
                 lua_pushinteger(L, lua_Integer(id)); return 1
             }
         }
+        // `opts.timeout` in ms; 0 means no timer at all ("写0即永久等待").
         let timeoutMs = LuaStack.integer(L, 5) ?? 600_000
         let request = RuntimeHTTPRequest(
             id: id, method: LuaStack.string(L, 1) ?? "GET", url: LuaStack.string(L, 2) ?? "",
             headers: LuaStack.stringPairs(L, 3), body: lua_type(L, 4) == LUA_TSTRING ? LuaStack.bytes(L, 4) : nil,
-            timeout: timeoutMs <= 0 ? .seconds(24 * 3600) : .milliseconds(timeoutMs),
+            timeout: timeoutMs <= 0 ? nil : .milliseconds(timeoutMs),
             destination: destination, caPEM: LuaStack.string(L, 7))
         host.startRequest(request)
         lua_pushinteger(L, lua_Integer(id))

@@ -36,6 +36,21 @@ public struct NetworkFaults: Sendable, Equatable {
     public var alterRequestBodyMatching: String?
     /// Requests whose URL contains this text have one response-body byte flipped on the way in.
     public var corruptResponseBodyMatching: String?
+    /// Responses whose URL contains `marker` lose their link after `afterBytes` body bytes, on the
+    /// first `times` attempts of each request (the firmware then re-requests with `Range`).
+    public var cutResponses: ResponseCut?
+
+    public struct ResponseCut: Sendable, Equatable {
+        public var marker: String
+        public var afterBytes: Int
+        public var times: Int
+
+        public init(marker: String, afterBytes: Int, times: Int = 1) {
+            self.marker = marker
+            self.afterBytes = afterBytes
+            self.times = times
+        }
+    }
 
     public init() {}
     public static let none = NetworkFaults()
@@ -45,6 +60,21 @@ public struct NetworkFaults: Sendable, Equatable {
 public struct RuntimeSettings: Sendable {
     /// Time from boot to `IP_READY` (4G attach).
     public var attachDelay: Duration = .seconds(3)
+    /// The module attached before `main` ran: `IP_READY` was published (once, LuatOS
+    /// `components/mobile/luat_lib_mobile.c`) before any task could subscribe to it, so only
+    /// `socket.adapter()` tells the script the network is up.
+    public var attachesBeforeMain = false
+    /// What the board's names resolve to: only this machine (`--sim-host`).
+    public var network = SimulatedNetwork()
+    /// The board's wall clock at boot, before network time sets it: certificate dates are
+    /// checked against this plus the time since boot.
+    public var clockAtBoot: Date = BoardClock.beforeNetworkTime
+    /// A Lua error in a task is raised again by `sys.lua` this much later, which ends the VM
+    /// (LuatOS `script/corelib/sys.lua`).
+    public var taskErrorRaiseDelay: Duration = .milliseconds(500)
+    /// Once the VM ended on an error the firmware reboots after this delay and runs `main`
+    /// again (`LUAT_EXIT_REBOOT_DELAY`, LuatOS `luat/modules/luat_main.c`).
+    public var exitRebootDelay: Duration = .seconds(15)
     /// Folder standing in for the board's LittleFS root (`/`); created if missing.
     public var sandboxDirectory: String
     /// Separator between Lua arguments in log records: TAB up to LuatOS core 2025-07 (V1112), a
@@ -55,12 +85,22 @@ public struct RuntimeSettings: Sendable {
     /// Largest HTTP response body a request accepts before failing with -3.
     public var maxResponseBytes = 4 * 1024 * 1024
     public var faults = NetworkFaults.none
+    /// How the firmware's HTTP client behaves where LuatOS versions differ.
+    public var http = FirmwareHTTPBehaviour()
     /// Firmware version string (`rtos.version()`).
     public var firmwareVersion = "V1112"
 
     public init(sandboxDirectory: String) {
         self.sandboxDirectory = sandboxDirectory
     }
+}
+
+/// The board's clock before network time.
+public enum BoardClock {
+    /// What an EC618 board's clock reads at boot until network time arrives [S]: the vendor's
+    /// NTP guide gives the power-on timestamp 946713600 (2000-01-01 16:00 Beijing time); the
+    /// value itself comes from the closed SDK (`soc_get_utc`, luatos-soc-2022).
+    public static let beforeNetworkTime = Date(timeIntervalSince1970: 946_713_600)  // 2000-01-01T08:00:00Z
 }
 
 /// Where the runtime's USB ports go: the SoC-log port (x.2, 0x7E frames) and the user virtual

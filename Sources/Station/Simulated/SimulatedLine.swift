@@ -51,11 +51,15 @@ public struct SimulatedLine: Sendable {
     public let attachDelay: Duration
     /// How long the production app must run without a Lua error to pass the boot check.
     public let bootCheckWindow: Duration
+    /// What the boards' host names resolve to: addresses on this machine only.
+    public let network: SimulatedNetwork
 
-    public init(materials: StationMaterials, timing: SimTiming, attachDelay: Duration, bootCheckWindow: Duration) {
+    public init(materials: StationMaterials, timing: SimTiming, attachDelay: Duration, bootCheckWindow: Duration,
+                network: SimulatedNetwork = SimulatedNetwork()) {
         self.materials = materials
         self.timing = timing
         self.attachDelay = attachDelay
         self.bootCheckWindow = bootCheckWindow
+        self.network = network
     }
 }

@@ -74,7 +74,7 @@ public actor SimulatedSlotBoard: SlotBoard {
             throw StepFailure(failureClass: "app_lua_error", detail: error)
         }
         switch report.outcome {
-        case .mainFailed(let reason): throw StepFailure(failureClass: "app_lua_error", detail: reason)
+        case .mainFailed(let reason), .vmExited(let reason): throw StepFailure(failureClass: "app_lua_error", detail: reason)
         case .noScript(let reason): throw StepFailure(failureClass: "no_script", detail: reason)
         case .rebooted(let reason): throw StepFailure(failureClass: "app_rebooted", detail: reason)
         case .idle, .stopped, .timeLimit: break
@@ -139,6 +139,7 @@ public actor SimulatedSlotBoard: SlotBoard {
         defer { try? FileManager.default.removeItem(atPath: settings.sandboxDirectory) }
         settings.attachDelay = line.attachDelay
         settings.faults = faults.networkFaults
+        settings.network = line.network
         let runtime = LuatOSRuntime(files: files, identity: identity, settings: settings)
         return await runtime.run(for: limit)
     }
