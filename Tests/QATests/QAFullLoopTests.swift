@@ -43,7 +43,7 @@ struct QAFullLoopTests {
         #expect(!edited.verifySignature(stationKey: key))
     }
 
-    @Test("server unreachable: every check fails with HTTP library error -4")
+    @Test("server unreachable: every check fails with the firmware's connect-failure code (-5 by default)")
     func serverUnreachable() async throws {
         let server = QAServer(host: "127.0.0.1", port: 0)
         try await server.start()
@@ -52,8 +52,9 @@ struct QAFullLoopTests {
         let run = try await QALoop.run(server: server, plan: QALoop.fastPlan(checks: [.get, .download]),
                                        sessionURL: "http://127.0.0.1:1/qa/x")
         #expect(!run.verdict.pass)
-        #expect(run.verdict.failure == .httpLibraryError(code: -4))
-        #expect(run.verdict.checks.map(\.failure) == [.httpLibraryError(code: -4), .httpLibraryError(code: -4)])
+        let code = FirmwareHTTPBehaviour().connectFailure.rawValue
+        #expect(run.verdict.failure == .httpLibraryError(code: code))
+        #expect(run.verdict.checks.map(\.failure) == [.httpLibraryError(code: code), .httpLibraryError(code: code)])
         #expect(run.evidence.observations.isEmpty)
         #expect(run.evidence.report == nil)
     }
