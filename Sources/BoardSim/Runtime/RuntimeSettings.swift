@@ -61,6 +61,10 @@ public struct RuntimeSettings: Sendable {
     public init(sandboxDirectory: String) {
         self.sandboxDirectory = sandboxDirectory
     }
+
+    /// Which V1112 build the board runs: `.full` (the default) or `.lite`, which lacks the
+    /// manifest's `full:` modules such as `miniz` (FirmwareAPIManifest).
+    public var firmwareBuild: FirmwareBuild = .full
 }
 
 /// Where the runtime's USB ports go: the SoC-log port (x.2, 0x7E frames) and the user virtual
