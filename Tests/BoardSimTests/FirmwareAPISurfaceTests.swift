@@ -259,6 +259,7 @@ struct FirmwareAPISurfaceTests {
             c:clear(0x41); c:resize(4)
             log.info("clear", c:toStr(), c:len())
             c:free()
+            log.info("method", tostring((c:readU8())), tostring((c:readU8())))
             """)
         #expect(report.taskErrors.isEmpty, "\(report.taskErrors)")
         #expect(Self.line(report, "new") == "16\t16\t0")
@@ -268,6 +269,8 @@ struct FirmwareAPISurfaceTests {
         #expect(Self.line(report, "c") == "3\tabc")
         #expect(Self.line(report, "copy") == "abcworld\t8")
         #expect(Self.line(report, "clear") == "AAAA\t4")
+        #expect(Self.line(report, "method") == "nil\tnil")
+        #expect(report.logLines.filter { $0 == "W/sim not modelled: zbuff:readU8" }.count == 1)
     }
 
     @Test("fs and io on the board's sandbox")

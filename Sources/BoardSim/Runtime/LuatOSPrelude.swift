@@ -441,6 +441,8 @@ mobile = strict("mobile", {
         sys.timerStart(function() cellsRequested = true; sys.publish("CELL_INFO_UPDATE") end, 100)
     end,
 })
+-- luat/modules/luat_lib_rtos.c: bsp() "EC618" (luat_os_bsp in luatos-soc-2022 luat_base_ec618.c),
+-- version() LUAT_BSP_VERSION, firmware() "LuatOS-SoC_<version>_<bsp>", meminfo(kind) → total, used, max used.
 rtos = strict("rtos", {
     bsp = function() return "EC618" end,
     version = function() return P.version() end,
@@ -450,6 +452,7 @@ rtos = strict("rtos", {
     reboot = function() P.reboot("rtos.reboot") end,
     nop = function() end,
 })
+-- luat/include/luat_uart.h: uart.VUART_0 = 0x20 (the USB virtual UART, interface 6).
 uart = strict("uart", { VUART_0 = 0x20 })
 local uartHandlers = {}
 function uart.setup(id) return 0 end
@@ -462,6 +465,7 @@ end
 function uart.on(id, event, fn) uartHandlers[tostring(id) .. event] = fn end
 function uart.close(id) end
 function uart.exist(id) return id == uart.VUART_0 end
+-- luatos-soc-2022 interface/src/luat_mcu_ec618.c: ticks in milliseconds, mcu.hz() = 1000.
 mcu = strict("mcu", { ticks = function() return P.now() end, hz = function() return 1000 end })
 
 ---------------------------------------------------------------- pm, wdt, gpio, adc
@@ -806,6 +810,24 @@ function ZB:resize(n)
     if self._used > n then self._used = n end
 end
 function ZB:free() self._bytes = {}; self._len = 0; self._used = 0 end
+function ZB:set(start, v, n)
+    start = math.tointeger(start) or 0
+    n = math.tointeger(n) or (self._len - start)
+    v = (math.tointeger(v) or 0) & 0xFF
+    for i = math.max(0, start), math.min(self._len, start + n) - 1 do self._bytes[i] = v end
+end
+ZB.reSize = ZB.resize
+function ZB:isEqual(offset, other, otherOffset, n)
+    return self:query(offset or 0, n) == other:query(otherOffset or 0, n)
+end
+function ZB:toBase64() return P.b64(self:query(0, self._used), true) end
+-- The other methods of the firmware's zbuff metatable (luat/modules/luat_lib_zbuff.c) are
+-- noted no-ops, like unmodelled module members.
+for _, name in ipairs({ "pack", "unpack", "get", "readI8", "readI16", "readI32", "readI64", "readU8", "readU16",
+    "readU32", "readU64", "readF32", "readF64", "writeI8", "writeI16", "writeI32", "writeI64", "writeU8", "writeU16",
+    "writeU32", "writeU64", "writeF32", "writeF64", "setFrameBuffer", "pixel", "drawLine", "drawRect", "drawCircle" }) do
+    if ZB[name] == nil then ZB[name] = stub("zbuff:" .. name) end
+end
 zbuff = strict("zbuff", {
     SEEK_SET = 0, SEEK_CUR = 1, SEEK_END = 2,
     -- create(len, data_or_fill): a string is copied in and the cursor set after it; a number fills every byte.
@@ -822,6 +844,7 @@ zbuff = strict("zbuff", {
 })
 
 ---------------------------------------------------------------- bit
+-- lua/src/lbitlib.c (LUA_COMPAT_BITLIB, with LuatOS' bit/isset/isclear/set/clear); 32-bit results.
 bit = strict("bit", {
     bnot = function(a) return ~a & 0xFFFFFFFF end,
     band = function(a, ...) for _, b in ipairs({ ... }) do a = a & b end return a end,
