@@ -56,7 +56,8 @@ enum RuntimePrimitives {
         }
         r.add("luadb_load") { L in RuntimePrimitives.loadLuaDB(L) }
         r.add("json_encode") { L in
-            do { LuaStack.push(L, try RuntimeJSON.encode(L, 1)); return 1 }
+            let format = RuntimeJSON.floatFormat(LuaStack.string(L, 2))
+            do { LuaStack.push(L, try RuntimeJSON.encode(L, 1, floatFormat: format)); return 1 }
             catch let f as RuntimeJSON.Failure { lua_pushnil(L); LuaStack.push(L, f.reason); return 2 }
             catch { lua_pushnil(L); return 1 }
         }
@@ -94,8 +95,10 @@ enum RuntimePrimitives {
             LuaStack.push(L, (0..<n).map { _ in UInt8.random(in: 0...255) }); return 1
         }
         r.add("inflate") { L in
+            // P.inflate(data, zlibHeader, limit): nil when the output would exceed limit.
             guard let data = LuaStack.bytes(L, 1),
-                  let out = Zlib.inflate(data, windowBits: lua_toboolean(L, 2) != 0 ? 15 : -15) else { return 0 }
+                  let out = Zlib.inflate(data, windowBits: lua_toboolean(L, 2) != 0 ? 15 : -15,
+                                         limit: LuaStack.integer(L, 3) ?? (1 << 24)) else { return 0 }
             LuaStack.push(L, out); return 1
         }
         r.add("deflate") { L in
@@ -127,6 +130,7 @@ enum RuntimePrimitives {
             host.events.yield(.stop)
             return 0
         }
+        installFirmware(r)
     }
 
     /// `P.http(method, url, headers, body, timeout_ms, dst, ca)` → request id.

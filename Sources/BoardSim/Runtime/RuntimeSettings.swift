@@ -93,6 +93,10 @@ public struct RuntimeSettings: Sendable {
     public init(sandboxDirectory: String) {
         self.sandboxDirectory = sandboxDirectory
     }
+
+    /// Which V1112 build the board runs: `.full` (the default) or `.lite`, which lacks the
+    /// manifest's `full:` modules such as `miniz` (FirmwareAPIManifest).
+    public var firmwareBuild: FirmwareBuild = .full
 }
 
 /// The board's clock before network time.
