@@ -11,6 +11,10 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        // Already in the graph through swift-certificates; named here because the QA target spells
+        // an ASN.1 octet string (a certificate's iPAddress name) itself.
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.3.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
@@ -77,6 +81,8 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),
             .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
         ]),
         // The per-slot pipeline (actors), retry policy, phase timing, station events.
         .target(name: "Station", dependencies: [
@@ -114,6 +120,8 @@ let package = Package(
         .testTarget(name: "QATests", dependencies: [
             "QA", "TestSupport", "BoardSim", "EC618", "Firmware", "LuaImage", "Links",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
         ]),
         // Runs the built `provision` binary: exit codes, messages, JSON output.
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "Records", "Firmware", "LuaImage", "Deflate"]),

@@ -56,6 +56,9 @@ public struct Profile: Sendable, Equatable {
     public let qaUploadBytes: Int
     /// More URLs the QA script fetches (GET, must answer 200), beyond the station's own checks.
     public let qaExtraURLs: [String]
+    /// `[qa] unavailable_checks`: `fail` (default) or `skip`, what a check the firmware cannot
+    /// run (e.g. gzip without `miniz` on a non-_FULL build) does to the board's verdict.
+    public let qaUnavailableChecks: String
     /// `[station] flow`: the phases each board goes through, in order (default: DESIGN.md's full
     /// pipeline). A shorter flow is a profile change, not a code change.
     public let flow: [String]
@@ -76,6 +79,8 @@ public struct Profile: Sendable, Equatable {
     public static let knownQAChecks: Set<String> = [
         "get", "form_post", "multipart_upload", "download", "json_roundtrip", "gzip", "https",
     ]
+    /// Values `[qa] unavailable_checks` may take.
+    public static let knownUnavailablePolicies = ["fail", "skip"]
     /// Phases a profile must give a deadline for.
     public static let requiredPhases = [
         "enter_download_mode", "flash_full", "flash_script", "wait_running", "qa", "boot_check",
@@ -179,6 +184,10 @@ public struct Profile: Sendable, Equatable {
             }
         }
         qaExtraURLs = extra
+        qaUnavailableChecks = file.qa.unavailable_checks ?? "fail"
+        guard Self.knownUnavailablePolicies.contains(qaUnavailableChecks) else {
+            throw refuse("qa.unavailable_checks must be \"fail\" or \"skip\" (got \"\(qaUnavailableChecks)\")")
+        }
 
         let station = file.station
         flow = station?.flow ?? Self.defaultFlow
@@ -304,6 +313,7 @@ struct ProfileFile: Decodable {
         let upload_bytes: Int
         let extra_urls: [String]?
         let app_log: String?
+        let unavailable_checks: String?
     }
     let board: Board
     let usb: USB

@@ -12,6 +12,9 @@ public struct QABoardEvent: Sendable, Equatable, Codable {
     public let ok: Bool?
     public let hash: String?
     public let pass: Bool?
+    /// A check the firmware cannot run (a module it lacks), with the reason in `detail`.
+    public let unavailable: Bool?
+    public let detail: String?
 
     /// Parses the JSON lines in `bytes`; lines that are not QA events are skipped.
     public static func parse(_ bytes: [UInt8]) -> [QABoardEvent] {

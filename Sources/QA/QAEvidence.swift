@@ -17,9 +17,13 @@ public struct QAObservation: Sendable, Equatable, Codable {
     /// for pure downloads, which receive nothing).
     public let matched: Bool
     public let note: String
+    /// For an answer to a `Range` request (206), the bytes it carried; nil for a whole answer.
+    /// `servedSHA256` stays the hash of the whole content either way.
+    public let range: QAServedRange?
 
     public init(check: String, atMs: Int, method: String, path: String, status: Int, receivedBytes: Int,
-                receivedSHA256: String?, servedSHA256: String?, matched: Bool, note: String) {
+                receivedSHA256: String?, servedSHA256: String?, matched: Bool, note: String,
+                range: QAServedRange? = nil) {
         self.check = check
         self.atMs = atMs
         self.method = method
@@ -30,6 +34,7 @@ public struct QAObservation: Sendable, Equatable, Codable {
         self.servedSHA256 = servedSHA256
         self.matched = matched
         self.note = note
+        self.range = range
     }
 }
 
@@ -51,6 +56,8 @@ public struct QABoardReport: Sendable, Equatable, Codable {
         public let ok: Bool
         public let hash: String?
         public let detail: String?
+        /// The board could not run the check on its firmware (a module it lacks; `detail` names it).
+        public let unavailable: Bool?
     }
     public let sid: String
     public let imei: String

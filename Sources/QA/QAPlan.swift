@@ -13,6 +13,28 @@ public enum QACheck: String, Sendable, Codable, CaseIterable, Comparable {
     public static func < (a: QACheck, b: QACheck) -> Bool {
         allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
     }
+
+    /// The LuatOS module a check needs that a firmware build may lack, so the board may report the
+    /// check "unavailable on this firmware" instead of running it. `miniz` is `#undef`'d in the
+    /// non-_FULL V1112 build (luatos-soc-2022 project/luatos/inc/luat_conf_bsp.h); `io` is
+    /// where the download lands. Checks with none here cannot be unavailable: a board that says
+    /// so fails them.
+    public var optionalModule: String? {
+        switch self {
+        case .gzip: return "miniz"
+        case .download: return "io"
+        default: return nil
+        }
+    }
+}
+
+/// What a check the firmware cannot run (its module is missing) does to the board's verdict:
+/// profile key `[qa] unavailable_checks`.
+public enum QAUnavailablePolicy: String, Sendable, Codable, CaseIterable {
+    /// The board fails, with the missing module as the reason.
+    case fail
+    /// The check is recorded as unavailable and does not count.
+    case skip
 }
 
 /// What one board's QA run does and how long it may take.
@@ -31,11 +53,14 @@ public struct QAPlan: Sendable, Equatable, Codable {
     public var extraURLs: [String]
     /// Time from session creation to the verdict deadline.
     public var deadlineMs: Int
+    /// Whether a check the board reports unavailable on its firmware fails the board.
+    public var unavailableChecks: QAUnavailablePolicy
 
     public init(checks: [QACheck] = [.get, .formPost, .multipartUpload, .download, .jsonRoundtrip, .gzip],
                 attachBudgetMs: Int = 60_000, checkTimeoutMs: Int = 15_000, getBytes: Int = 256,
                 downloadBytes: Int = 8192, uploadBytes: Int = 4096, gzipBytes: Int = 2048,
-                bodyLimit: Int? = nil, extraURLs: [String] = [], deadlineMs: Int? = nil) {
+                bodyLimit: Int? = nil, extraURLs: [String] = [], deadlineMs: Int? = nil,
+                unavailableChecks: QAUnavailablePolicy = .fail) {
         self.checks = checks
         self.attachBudgetMs = attachBudgetMs
         self.checkTimeoutMs = checkTimeoutMs
@@ -48,13 +73,36 @@ public struct QAPlan: Sendable, Equatable, Codable {
         self.extraURLs = extraURLs
         self.deadlineMs = deadlineMs
             ?? attachBudgetMs + (checks.count + extraURLs.count + 1) * checkTimeoutMs + 5_000
+        self.unavailableChecks = unavailableChecks
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case checks, attachBudgetMs, checkTimeoutMs, getBytes, downloadBytes, uploadBytes, gzipBytes, bodyLimit
+        case extraURLs, deadlineMs, unavailableChecks
+    }
+
+    /// Decodes a plan; one from a station that predates `unavailableChecks` (a shared server's
+    /// admin API, stored evidence) gets `.fail`, the strict choice.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        checks = try c.decode([QACheck].self, forKey: .checks)
+        attachBudgetMs = try c.decode(Int.self, forKey: .attachBudgetMs)
+        checkTimeoutMs = try c.decode(Int.self, forKey: .checkTimeoutMs)
+        getBytes = try c.decode(Int.self, forKey: .getBytes)
+        downloadBytes = try c.decode(Int.self, forKey: .downloadBytes)
+        uploadBytes = try c.decode(Int.self, forKey: .uploadBytes)
+        gzipBytes = try c.decode(Int.self, forKey: .gzipBytes)
+        bodyLimit = try c.decode(Int.self, forKey: .bodyLimit)
+        extraURLs = try c.decode([String].self, forKey: .extraURLs)
+        deadlineMs = try c.decode(Int.self, forKey: .deadlineMs)
+        unavailableChecks = try c.decodeIfPresent(QAUnavailablePolicy.self, forKey: .unavailableChecks) ?? .fail
     }
 
     /// The same plan without `check` (its deadline shrinks with it).
     public func without(_ check: QACheck) -> QAPlan {
         QAPlan(checks: checks.filter { $0 != check }, attachBudgetMs: attachBudgetMs, checkTimeoutMs: checkTimeoutMs,
                getBytes: getBytes, downloadBytes: downloadBytes, uploadBytes: uploadBytes, gzipBytes: gzipBytes,
-               bodyLimit: bodyLimit, extraURLs: extraURLs)
+               bodyLimit: bodyLimit, extraURLs: extraURLs, unavailableChecks: unavailableChecks)
     }
 
     /// The plan a profile asks for (`qa.checks`, budgets, sizes).
@@ -63,6 +111,7 @@ public struct QAPlan: Sendable, Equatable, Codable {
         self.init(checks: profile.qaChecks.compactMap(QACheck.init(rawValue:)),
                   attachBudgetMs: ms(profile.qaAttachBudget), checkTimeoutMs: ms(profile.qaCheckTimeout),
                   downloadBytes: profile.qaDownloadBytes, uploadBytes: profile.qaUploadBytes,
-                  extraURLs: extraURLs ?? profile.qaExtraURLs)
+                  extraURLs: extraURLs ?? profile.qaExtraURLs,
+                  unavailableChecks: QAUnavailablePolicy(rawValue: profile.qaUnavailableChecks) ?? .fail)
     }
 }

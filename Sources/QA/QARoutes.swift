@@ -82,17 +82,51 @@ enum QARoutes {
 
     // MARK: - Endpoints
 
+    /// Answers a GET for `bytes` honouring `Range` (206 / 416 / 200 with `Accept-Ranges`), and
+    /// records it: a ranged answer is its own observation naming the bytes it carried, with
+    /// `hash` (the whole content's) as the served hash, so a board that resumed a dropped
+    /// download is judged on the whole content (see `QAJudge`).
+    private static func serveRanged(_ check: QACheck, bytes: [UInt8], hash: String, wholeNote: String,
+                                    contentType: String, extra: HTTPFields = [:], request: Request, sid: String,
+                                    _ state: QAServerState) async -> Response {
+        let asked = request.headers[values: .range]
+        var headers = extra
+        headers[.acceptRanges] = "bytes"
+        switch QAByteRange.parse(asked, total: bytes.count) {
+        case .full:
+            let note = asked.isEmpty ? wholeNote : wholeNote + " (Range \"\(asked.joined(separator: ", "))\" ignored)"
+            await state.observe(sid) {
+                QAObservation(check: check.rawValue, atMs: $0, method: "GET", path: request.uri.path, status: 200,
+                              receivedBytes: 0, receivedSHA256: nil, servedSHA256: hash, matched: true, note: note)
+            }
+            return respond(.ok, bytes, contentType: contentType, extra: headers)
+        case .partial(let part):
+            let served = QAServedRange(first: part.lowerBound, last: part.upperBound - 1, total: bytes.count)
+            headers[.contentRange] = served.contentRange
+            await state.observe(sid) {
+                QAObservation(check: check.rawValue, atMs: $0, method: "GET", path: request.uri.path, status: 206,
+                              receivedBytes: 0, receivedSHA256: nil, servedSHA256: hash, matched: true,
+                              note: "served \(served.contentRange) for Range \"\(asked[0])\"", range: served)
+            }
+            return respond(.partialContent, Array(bytes[part]), contentType: contentType, extra: headers)
+        case .unsatisfiable:
+            headers[.contentRange] = "bytes */\(bytes.count)"
+            await state.observe(sid) {
+                QAObservation(check: check.rawValue, atMs: $0, method: "GET", path: request.uri.path, status: 416,
+                              receivedBytes: 0, receivedSHA256: nil, servedSHA256: nil, matched: true,
+                              note: "Range \"\(asked[0])\" past the end of \(bytes.count) bytes")
+            }
+            return respond(.rangeNotSatisfiable, [], contentType: contentType, extra: headers)
+        }
+    }
+
     private static func serve(_ check: QACheck, label: String, count: (QAPlan) -> Int, _ request: Request,
                               _ context: BasicRequestContext, _ state: QAServerState) async throws -> Response {
         guard let (sid, ticket) = await session(request, context, state) else { return text(.notFound, "unknown session") }
         let bytes = QAContent.bytes(nonce: ticket.nonce, label: label, count: count(ticket.plan))
-        let hash = QAContent.sha256(bytes)
-        await state.observe(sid) {
-            QAObservation(check: check.rawValue, atMs: $0, method: "GET", path: request.uri.path, status: 200,
-                          receivedBytes: 0, receivedSHA256: nil, servedSHA256: hash, matched: true,
-                          note: "served \(bytes.count) nonce-derived bytes")
-        }
-        return respond(.ok, bytes, contentType: "application/octet-stream")
+        return await serveRanged(check, bytes: bytes, hash: QAContent.sha256(bytes),
+                                 wholeNote: "served \(bytes.count) nonce-derived bytes",
+                                 contentType: "application/octet-stream", request: request, sid: sid, state)
     }
 
     private static func gzip(_ request: Request, _ context: BasicRequestContext,
@@ -100,14 +134,12 @@ enum QARoutes {
         guard let (sid, ticket) = await session(request, context, state) else { return text(.notFound, "unknown session") }
         let plain = QAContent.bytes(nonce: ticket.nonce, label: QAContent.gzipLabel, count: ticket.plan.gzipBytes)
         // A gzip wrapper without a file name has a 10-byte header, which the board's script skips.
+        // Ranges count bytes of this compressed body (the representation with its content coding).
         let compressed = Zlib.deflate(plain, windowBits: Zlib.gzipWindowBits) ?? []
-        let hash = QAContent.sha256(plain)
-        await state.observe(sid) {
-            QAObservation(check: QACheck.gzip.rawValue, atMs: $0, method: "GET", path: request.uri.path, status: 200,
-                          receivedBytes: 0, receivedSHA256: nil, servedSHA256: hash, matched: true,
-                          note: "served \(plain.count) bytes gzip-compressed to \(compressed.count)")
-        }
-        return respond(.ok, compressed, contentType: "text/plain", extra: [.contentEncoding: "gzip"])
+        return await serveRanged(.gzip, bytes: compressed, hash: QAContent.sha256(plain),
+                                 wholeNote: "served \(plain.count) bytes gzip-compressed to \(compressed.count)",
+                                 contentType: "text/plain", extra: [.contentEncoding: "gzip"],
+                                 request: request, sid: sid, state)
     }
 
     private static func form(_ request: Request, _ context: BasicRequestContext,

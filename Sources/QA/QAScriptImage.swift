@@ -22,6 +22,7 @@ public enum QAScriptImage {
         lines.append("    download_bytes = \(p.downloadBytes),")
         lines.append("    upload_bytes = \(p.uploadBytes),")
         lines.append("    gzip_bytes = \(p.gzipBytes),")
+        lines.append("    unavailable_checks = \(quote(p.unavailableChecks.rawValue)),")
         lines.append("    form_text = \(quote(QAContent.formText)),")
         lines.append("    json_text = \(quote(QAContent.jsonText)),")
         if let caPEM { lines.append("    ca = \(quote(caPEM)),") }

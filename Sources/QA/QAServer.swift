@@ -162,57 +162,7 @@ public actor QAServer {
     public func closeSession(_ sessionID: String) async { await state.remove(sessionID) }
 }
 
-/// The https listener's certificate chain and private key (PEM text).
-public struct QATLSIdentity: Sendable, Equatable {
-    public let certificatePEM: String
-    public let privateKeyPEM: String
-
-    public init(certificatePEM: String, privateKeyPEM: String) {
-        self.certificatePEM = certificatePEM
-        self.privateKeyPEM = privateKeyPEM
-    }
-}
-
 public struct QAServerError: Error, CustomStringConvertible, Sendable {
     public let reason: String
     public var description: String { "QA server: \(reason)" }
-}
-
-extension QATLSIdentity {
-    /// A throw-away self-signed P-256 certificate for `host` (an IP address or name), made with the
-    /// `openssl` command-line tool. The board gets the certificate as `ca_file`, so it trusts exactly
-    /// this station. Returns nil when `openssl` is not installed.
-    public static func selfSigned(host: String, opensslPath: String = "/usr/bin/openssl") -> QATLSIdentity? {
-        guard FileManager.default.isExecutableFile(atPath: opensslPath) else { return nil }
-        let dir = NSTemporaryDirectory() + "provision-qa-tls-" + UUID().uuidString
-        guard (try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)) != nil else { return nil }
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let isIP = host.allSatisfy { $0.isNumber || $0 == "." || $0 == ":" }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: opensslPath)
-        process.arguments = ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                             "-keyout", dir + "/key.pem", "-out", dir + "/cert.pem", "-days", "7",
-                             "-subj", "/CN=provision QA station",
-                             "-addext", "subjectAltName=\(isIP ? "IP" : "DNS"):\(host)"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return nil }
-        process.waitUntilExit()
-        guard process.terminationStatus == 0,
-              let cert = try? String(contentsOfFile: dir + "/cert.pem", encoding: .utf8),
-              let key = try? String(contentsOfFile: dir + "/key.pem", encoding: .utf8) else { return nil }
-        return QATLSIdentity(certificatePEM: cert, privateKeyPEM: key)
-    }
-
-    /// Reads a certificate and key from PEM files.
-    public static func load(certificate: String, key: String) throws -> QATLSIdentity {
-        guard let cert = FileManager.default.contents(atPath: certificate) else {
-            throw QAInputError(file: certificate, reason: "cannot read the TLS certificate")
-        }
-        guard let keyData = FileManager.default.contents(atPath: key) else {
-            throw QAInputError(file: key, reason: "cannot read the TLS private key")
-        }
-        return QATLSIdentity(certificatePEM: String(decoding: cert, as: UTF8.self),
-                             privateKeyPEM: String(decoding: keyData, as: UTF8.self))
-    }
 }

@@ -11,6 +11,10 @@ public enum QAFailureClass: Sendable, Equatable, Codable, CustomStringConvertibl
     case contentMismatch
     case timeout
     case noReport
+    /// A Lua error inside the QA script's check (the script caught it and reported it).
+    case scriptError
+    /// The check needs a module this firmware build lacks, and the plan says that fails the board.
+    case unavailableOnFirmware
 
     public var description: String {
         switch self {
@@ -20,6 +24,8 @@ public enum QAFailureClass: Sendable, Equatable, Codable, CustomStringConvertibl
         case .contentMismatch: return "content mismatch"
         case .timeout: return "timeout"
         case .noReport: return "no report"
+        case .scriptError: return "QA script error"
+        case .unavailableOnFirmware: return "unavailable on this firmware"
         }
     }
 
@@ -32,6 +38,8 @@ public enum QAFailureClass: Sendable, Equatable, Codable, CustomStringConvertibl
         case .contentMismatch: return "content_mismatch"
         case .timeout: return "timeout"
         case .noReport: return "no_report"
+        case .scriptError: return "script_error"
+        case .unavailableOnFirmware: return "unavailable_on_firmware"
         }
     }
 
@@ -44,6 +52,8 @@ public enum QAFailureClass: Sendable, Equatable, Codable, CustomStringConvertibl
         case ("content_mismatch", nil): self = .contentMismatch
         case ("timeout", nil): self = .timeout
         case ("no_report", nil): self = .noReport
+        case ("script_error", nil): self = .scriptError
+        case ("unavailable_on_firmware", nil): self = .unavailableOnFirmware
         default: throw QAInputError(file: "verdict", reason: "unknown failure class \"\(code)\"")
         }
     }
@@ -68,6 +78,30 @@ public struct QACheckVerdict: Sendable, Equatable, Codable {
     /// When the server saw the request, ms since the session started.
     public let serverAtMs: Int?
     public let detail: String
+    /// True when the board could not run the check on its firmware and the plan let it not count
+    /// (`pass` is then true); nil otherwise, so verdicts without it encode as before.
+    public let unavailable: Bool?
+
+    public init(check: String, pass: Bool, failure: QAFailureClass?, boardMs: Int?, serverAtMs: Int?, detail: String,
+                unavailable: Bool? = nil) {
+        self.check = check
+        self.pass = pass
+        self.failure = failure
+        self.boardMs = boardMs
+        self.serverAtMs = serverAtMs
+        self.detail = detail
+        self.unavailable = unavailable
+    }
+}
+
+/// Codes the QA script reports for a check that did not get as far as an HTTP status, beside the
+/// firmware's own negative `http.request` codes (which stay small: -1 … -8,
+/// components/network/libhttp/luat_http_client.c). Mirrored in `profiles/air780e/qa/main.lua`.
+public enum QAScriptCode {
+    /// A Lua error inside the check; the report's detail is the error message.
+    public static let scriptError = -100
+    /// The firmware lacks the module the check needs; the report marks it `unavailable`.
+    public static let unavailable = -101
 }
 
 /// A board's signed-off verdict: PASS only if server evidence, the board's report and both
@@ -147,17 +181,32 @@ public enum QAJudge {
         var checks: [QACheckVerdict] = []
         let names = plan.checks.map(\.rawValue) + plan.extraURLs.indices.map { "extra_\($0 + 1)" }
         for name in names {
-            let observation = evidence.observations.last { $0.check == name }
+            let all = evidence.observations.filter { $0.check == name }
+            // A download (GET) the board resumed with `Range` after a drop has several answers; the
+            // last one that carried content speaks for the check (its served hash is the whole
+            // content's), and together they must have carried every byte. Anything else (POSTs)
+            // is judged on its last request, as before.
+            let served = all.filter { $0.method == "GET" && ($0.status == 200 || $0.status == 206) }
+            let observation = all.last?.method == "GET" ? (served.last ?? all.last) : all.last
             let boardCheck = report?.checks.last { $0.name == name }
             let boardEvent = boardEvents.last { $0.ev == "check" && $0.name == name }
             func fail(_ failure: QAFailureClass, _ detail: String) -> QACheckVerdict {
                 QACheckVerdict(check: name, pass: false, failure: failure, boardMs: boardCheck?.ms ?? boardEvent?.ms,
                                serverAtMs: observation?.atMs, detail: detail)
             }
+            // The board could not run the check on its firmware: the plan's policy decides.
+            if (report == nil || reportInTime),
+               (boardCheck?.unavailable ?? (report == nil ? boardEvent?.unavailable : nil)) == true {
+                checks.append(unavailable(name, plan: plan, said: boardCheck?.detail ?? boardEvent?.detail,
+                                          boardMs: boardCheck?.ms ?? boardEvent?.ms))
+                continue
+            }
             guard let report else {
                 // No report: classify from what the board said on its VUART, if anything.
                 if attachFailed { checks.append(fail(.noNetworkAttach, "the board never attached")); continue }
-                if let code = boardEvent?.code, code < 0 {
+                if boardEvent?.code == QAScriptCode.scriptError {
+                    checks.append(fail(.scriptError, "QA script error: \(boardEvent?.detail ?? "no message")"))
+                } else if let code = boardEvent?.code, code < 0 {
                     checks.append(fail(code == -8 ? .timeout : .httpLibraryError(code: code), "board logged code \(code)"))
                 } else if let code = boardEvent?.code, code != 200 {
                     checks.append(fail(.wrongStatus(code: code), "board logged status \(code)"))
@@ -173,6 +222,10 @@ public enum QAJudge {
                 continue
             }
             guard let boardCheck else { checks.append(fail(.noReport, "check missing from the report")); continue }
+            if boardCheck.code == QAScriptCode.scriptError {
+                checks.append(fail(.scriptError, "QA script error: \(boardCheck.detail ?? "no message")"))
+                continue
+            }
             if boardCheck.code < 0 {
                 checks.append(fail(boardCheck.code == -8 ? .timeout : .httpLibraryError(code: boardCheck.code),
                                    "board reported code \(boardCheck.code)"))
@@ -200,6 +253,10 @@ public enum QAJudge {
                 checks.append(fail(.contentMismatch, "server: \(observation.note)"))
                 continue
             }
+            if let gap = coverageGap(served) {
+                checks.append(fail(.contentMismatch, "server: \(gap)"))
+                continue
+            }
             if let expected = evidence.expected[name] {
                 // Hash checks: the board's hash must equal the nonce-derived content's.
                 guard let hash = boardCheck.hash, hash.lowercased() == expected else {
@@ -224,8 +281,10 @@ public enum QAJudge {
                 checks.append(fail(.contentMismatch, "board found the content wrong: \(boardCheck.detail ?? "")"))
                 continue
             }
+            let resumed = served.count > 1
+                ? "; \(served.count) answers, \(served.filter { $0.range != nil }.count) of them ranged (resumed download)" : ""
             checks.append(QACheckVerdict(check: name, pass: true, failure: nil, boardMs: boardCheck.ms,
-                                         serverAtMs: observation.atMs, detail: observation.note))
+                                         serverAtMs: observation.atMs, detail: observation.note + resumed))
         }
 
         var failure: QAFailureClass?
@@ -245,5 +304,41 @@ public enum QAJudge {
         return QAVerdict(sessionID: evidence.sessionID, boardID: evidence.boardID, pass: failure == nil,
                          failure: failure, checks: checks, imei: report?.imei, iccid: report?.iccid, csq: report?.csq,
                          firmware: report?.fw, reportAtMs: evidence.reportAtMs, deadlineMs: plan.deadlineMs, notes: notes)
+    }
+
+    /// The verdict on a check the board said it cannot run on its firmware. Only checks whose
+    /// module a build may lack (`QACheck.optionalModule`) can be unavailable; for those the plan's
+    /// `unavailableChecks` decides between failing the board and not counting the check.
+    static func unavailable(_ name: String, plan: QAPlan, said: String?, boardMs: Int?) -> QACheckVerdict {
+        let reason = said ?? "unavailable on this firmware"
+        guard let module = QACheck(rawValue: name)?.optionalModule else {
+            return QACheckVerdict(check: name, pass: false, failure: .unavailableOnFirmware, boardMs: boardMs, serverAtMs: nil,
+                                  detail: "board says \"\(reason)\", but \(name) needs no module a firmware may lack")
+        }
+        switch plan.unavailableChecks {
+        case .fail:
+            return QACheckVerdict(check: name, pass: false, failure: .unavailableOnFirmware, boardMs: boardMs, serverAtMs: nil,
+                                  detail: "\(reason) (needs \(module)); qa.unavailable_checks = \"fail\" fails the board")
+        case .skip:
+            return QACheckVerdict(check: name, pass: true, failure: nil, boardMs: boardMs, serverAtMs: nil,
+                                  detail: "\(reason) (needs \(module)); not counted: qa.unavailable_checks = \"skip\"",
+                                  unavailable: true)
+        }
+    }
+
+    /// Why the answers in `served` (200/206, in order) did not carry every byte, or nil when they
+    /// did: a whole answer does; ranged answers must join up from byte 0 to the end.
+    static func coverageGap(_ served: [QAObservation]) -> String? {
+        if served.isEmpty || served.contains(where: { $0.range == nil }) { return nil }
+        let ranges = served.compactMap(\.range).sorted { $0.first < $1.first }
+        let total = ranges[0].total
+        var next = 0
+        for r in ranges {
+            guard r.total == total else { return "ranged answers disagree on the size (\(total) and \(r.total) bytes)" }
+            if r.first > next { return "bytes \(next)-\(r.first - 1) of \(total) were never served" }
+            // Evidence can arrive decoded from outside (admin API): no overflow on a huge `last`.
+            next = max(next, r.last == .max ? .max : r.last + 1)
+        }
+        return next >= total ? nil : "bytes \(next)-\(total - 1) of \(total) were never served"
     }
 }

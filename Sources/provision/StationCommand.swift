@@ -57,7 +57,7 @@ struct StationCommand: AsyncParsableCommand {
     @Option(name: .customLong("qa-url"), help: "URL the boards reach the QA server at (required when it listens on a wildcard address).")
     var qaURL: String?
 
-    @Option(name: .customLong("tls-cert"), help: "Station certificate (PEM) for the https check (default: a fresh self-signed one via openssl).")
+    @Option(name: .customLong("tls-cert"), help: "Station certificate (PEM) for the https check (default: a fresh self-signed one made at start).")
     var tlsCert: String?
 
     @Option(name: .customLong("tls-key"), help: "Private key (PEM) of --tls-cert.")

@@ -56,7 +56,7 @@ struct StationInputs: Sendable {
     }
 
     /// The https check's listener: the certificate and where boards reach it, or why there is none.
-    func httpsListener() -> (identity: QATLSIdentity, port: Int, publicURL: String?)? {
+    func httpsListener() throws -> (identity: QATLSIdentity, port: Int, publicURL: String?)? {
         let host = qaPublicURL.flatMap { URLComponents(string: $0)?.host } ?? qaListen.host
         var port = 0
         var publicURL: String?
@@ -66,8 +66,7 @@ struct StationInputs: Sendable {
             port = qaListen.port + 1
             publicURL = "https://\(host.contains(":") ? "[\(host)]" : host):\(port)"
         }
-        guard let identity = tls ?? QATLSIdentity.selfSigned(host: host) else { return nil }
-        return (identity, port, publicURL)
+        return (try tls ?? QATLSIdentity.selfSigned(host: host), port, publicURL)
     }
 
     var flow: [StationStep] { profile.flow.compactMap(StationStep.init(rawValue:)) }

@@ -32,10 +32,10 @@ struct StationRun {
         // The https check needs a certificate the QA image can trust and a listener boards reach.
         var https: (identity: QATLSIdentity, port: Int, publicURL: String?)?
         if QAPlan(profile: inputs.profile).checks.contains(.https) {
-            https = inputs.httpsListener()
+            https = try inputs.httpsListener()
             if https == nil {
-                display.note("https check skipped: no certificate (openssl missing?) or, with --qa-url, "
-                             + "no fixed --qa-listen port to put the https listener next to")
+                display.note("https check skipped: with --qa-url, there is no fixed --qa-listen port "
+                             + "to put the https listener next to")
             }
         }
         let qaServer = QAServer(host: inputs.qaListen.host, port: inputs.qaListen.port, publicURL: inputs.qaPublicURL,

@@ -49,7 +49,7 @@ struct Verify: AsyncParsableCommand {
     @Option(name: .customLong("attach-ms"), help: "Simulated 4G attach time in milliseconds.")
     var attachMs = 1500
 
-    @Option(name: .customLong("tls-cert"), help: "Station certificate (PEM) for the https check (default: a fresh self-signed one via openssl).")
+    @Option(name: .customLong("tls-cert"), help: "Station certificate (PEM) for the https check (default: a fresh self-signed one made at start).")
     var tlsCert: String?
 
     @Option(name: .customLong("tls-key"), help: "Private key (PEM) of --tls-cert.")
@@ -111,18 +111,14 @@ struct Verify: AsyncParsableCommand {
         var expectations: [AppLogExpectation]?
         if let appLog { expectations = try AppLogVerifier.load(appLog) }
 
-        var plan = QAPlan(profile: boardProfile)
-        var notes: [String] = []
+        let plan = QAPlan(profile: boardProfile)
+        let notes: [String] = []
         var identity: QATLSIdentity?
         if plan.checks.contains(.https) {
             switch (tlsCert, tlsKey) {
             case (let cert?, let key?): identity = try QATLSIdentity.load(certificate: cert, key: key)
-            case (nil, nil): identity = QATLSIdentity.selfSigned(host: "127.0.0.1")
+            case (nil, nil): identity = try QATLSIdentity.selfSigned(host: "127.0.0.1")
             default: throw VerifyInputError(message: "--tls-cert and --tls-key go together")
-            }
-            if identity == nil {
-                plan.checks.removeAll { $0 == .https }
-                notes.append("https check skipped: no --tls-cert given and openssl is not installed")
             }
         }
         let server = QAServer(host: "127.0.0.1", port: 0, tls: identity)

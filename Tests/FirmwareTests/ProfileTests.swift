@@ -41,7 +41,18 @@ import Testing
         ("[board]", "[board", "TOML syntax error at line"),
         ("download_bytes = 65536", "download_bytes = 0", "qa.download_bytes must be positive"),
         ("extra_urls = []", "extra_urls = [\"ftp://x/y\"]", "qa.extra_urls: \"ftp://x/y\" is not an http(s) URL"),
+        ("unavailable_checks = \"fail\"", "unavailable_checks = \"ignore\"", "qa.unavailable_checks must be \"fail\" or \"skip\" (got \"ignore\")"),
+        ("unavailable_checks = \"fail\"", "unavailable_checks = 1", "qa.unavailable_checks"),
     ]
+
+    @Test func unavailableChecksPolicyIsReadAndDefaultsToFail() throws {
+        #expect(try Profile(toml: Self.shipped, source: "p.toml").qaUnavailableChecks == "fail")
+        let skip = Self.shipped.replacingOccurrences(of: "unavailable_checks = \"fail\"", with: "unavailable_checks = \"skip\"")
+        #expect(try Profile(toml: skip, source: "p.toml").qaUnavailableChecks == "skip")
+        let absent = Self.shipped.replacingOccurrences(of: "unavailable_checks = \"fail\"\n", with: "")
+        #expect(!absent.contains("unavailable_checks ="))
+        #expect(try Profile(toml: absent, source: "p.toml").qaUnavailableChecks == "fail")
+    }
 
     @Test(arguments: breakages)
     func brokenProfileIsRefusedNamingTheProblem(change: (String, String, String)) throws {

@@ -2,32 +2,16 @@ import BoardSim
 import Foundation
 import LuaImage
 import QA
-import TestSupport
 import Testing
 
-/// A throw-away self-signed certificate for 127.0.0.1, made with the `openssl` CLI.
+/// A throw-away station certificate for 127.0.0.1, made as the station makes its own.
 enum TestCertificate {
-    static var opensslAvailable: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl") }
-
-    static func make() throws -> QATLSIdentity {
-        let dir = NSTemporaryDirectory() + "qa-cert-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let openssl = try ChildProcess.run("/usr/bin/openssl", [
-            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-            "-keyout", dir + "/key.pem", "-out", dir + "/cert.pem", "-days", "1",
-            "-subj", "/CN=provision QA station", "-addext", "subjectAltName=IP:127.0.0.1",
-        ])
-        guard openssl.status == 0 else { throw ChildProcess.Failure("openssl failed: \(openssl.stderr)") }
-        let cert = try String(contentsOfFile: dir + "/cert.pem", encoding: .utf8)
-        let key = try String(contentsOfFile: dir + "/key.pem", encoding: .utf8)
-        return QATLSIdentity(certificatePEM: cert, privateKeyPEM: key)
-    }
+    static func make() throws -> QATLSIdentity { try QATLSIdentity.selfSigned(host: "127.0.0.1") }
 }
 
 @Suite("QA https check (station certificate given to the board as ca_file)")
 struct QAHTTPSTests {
-    @Test("the board fetches over https trusting the station certificate; the server records it", .enabled(if: TestCertificate.opensslAvailable))
+    @Test("the board fetches over https trusting the station certificate; the server records it")
     func httpsPasses() async throws {
         let identity = try TestCertificate.make()
         let server = QAServer(host: "127.0.0.1", port: 0, tls: identity)
@@ -49,7 +33,7 @@ struct QAHTTPSTests {
         #expect(evidence.observations.contains { $0.check == "https" && $0.matched })
     }
 
-    @Test("a board given another certificate cannot complete the https check", .enabled(if: TestCertificate.opensslAvailable))
+    @Test("a board given another certificate cannot complete the https check")
     func wrongCertificateFails() async throws {
         let identity = try TestCertificate.make()
         let stranger = try TestCertificate.make()

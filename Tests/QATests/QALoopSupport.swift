@@ -38,7 +38,7 @@ enum QALoop {
     }
 
     static func run(server: QAServer, plan: QAPlan = fastPlan(), board: Int = 1, faults: NetworkFaults = .none,
-                    attachMs: Int = 5, sessionURL: String? = nil) async throws -> Run {
+                    attachMs: Int = 5, sessionURL: String? = nil, scriptFolder: String = QALoop.scriptFolder) async throws -> Run {
         var ticket = await server.createSession(boardID: "sim-\(board)", plan: plan)
         if let sessionURL { ticket = ticket.withSessionURL(sessionURL) }
         let image = try QAScriptImage.build(ticket: ticket, scriptFolder: scriptFolder,

@@ -31,4 +31,21 @@ import Testing
         #expect(plan.checks.contains(.get))
         #expect(QAPlan(profile: profile, extraURLs: []).extraURLs.isEmpty)
     }
+
+    @Test func theUnavailableChecksPolicyReachesThePlanTheScriptAndSurvivesJSON() async throws {
+        #expect(QAPlan(profile: try Profile(toml: Self.shipped, source: "p.toml")).unavailableChecks == .fail)
+        let text = Self.shipped.replacingOccurrences(of: "unavailable_checks = \"fail\"", with: "unavailable_checks = \"skip\"")
+        let plan = QAPlan(profile: try Profile(toml: text, source: "p.toml"))
+        #expect(plan.unavailableChecks == .skip)
+        #expect(plan.without(.https).unavailableChecks == .skip)
+        let decoded = try JSONDecoder().decode(QAPlan.self, from: JSONEncoder().encode(plan))
+        #expect(decoded == plan)
+        // A plan from a station that predates the key (admin API) is strict.
+        var object = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(plan)) as? [String: Any])
+        object["unavailableChecks"] = nil
+        let old = try JSONDecoder().decode(QAPlan.self, from: JSONSerialization.data(withJSONObject: object))
+        #expect(old.unavailableChecks == .fail)
+        let ticket = await QAServer().createSession(boardID: "b", plan: plan)
+        #expect(QAScriptImage.configLua(ticket: ticket).contains("unavailable_checks = \"skip\","))
+    }
 }

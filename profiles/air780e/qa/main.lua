@@ -1,7 +1,7 @@
 -- provision QA script for Air780E (EC618, LuatOS V1112).
 -- Built per board by `provision` into a LuaDB image together with a generated qa_config.lua
 -- (session URL, nonce, key, plan). Uses only the V1112 API: sys, sysplus, http, json, crypto,
--- io, mobile, rtos, mcu, uart, miniz, log.
+-- io, mobile, rtos, mcu, uart, miniz (when the build has it), socket.adapter (when present), log.
 -- Numbers on the board are 32-bit: hashes are compared as hex strings, never as numbers.
 PROJECT = "provision_qa"
 VERSION = "1.0.0"
@@ -11,6 +11,18 @@ require("sysplus")
 local cfg = require("qa_config")
 
 local REPORT_SEQ = 1
+
+-- Codes for a check that got no HTTP status, beside the firmware's own negative http.request
+-- codes; mirrored in Sources/QA/QAVerdict.swift (QAScriptCode).
+local CODE_SCRIPT_ERROR = -100
+local CODE_UNAVAILABLE = -101
+
+-- Modules a check needs that a firmware build may lack: miniz is #undef'd in the non-_FULL V1112
+-- build (luatos-soc-2022 project/luatos/inc/luat_conf_bsp.h). Mirrored in QACheck.optionalModule.
+local NEEDS = { gzip = "miniz", download = "io" }
+
+-- Longest error text carried in a report or an x.6 line.
+local DETAIL_MAX = 200
 
 -- One JSON line per event on the user virtual UART (USB interface 6).
 local function emit(t)
@@ -145,12 +157,60 @@ function checks.gzip()
     return code, same(hash, crypto.sha256(content("gzip", cfg.gzip_bytes))), hash
 end
 
+------------------------------------------------------------------ running checks safely
+-- sys.lua turns an error escaping a task into a reboot 15 s later, and main.lua runs again
+-- (openLuat/LuatOS script/corelib/sys.lua, luat/modules/luat_main.c): an error here would
+-- reboot-loop the board. So every check runs under pcall and an error is a failed check.
+local function short(text)
+    text = tostring(text)
+    if #text > DETAIL_MAX then text = text:sub(1, DETAIL_MAX) end
+    return text
+end
+
+-- Returns code, ok, hash, detail, unavailable.
+local function run_check(name)
+    local module = NEEDS[name]
+    if module and _G[module] == nil then
+        return CODE_UNAVAILABLE, false, nil, "unavailable on this firmware: " .. module, true
+    end
+    local fn = checks[name]
+    if not fn then return -1, false, nil, "unknown check" end
+    local fine, code, ok, hash, detail = pcall(fn)
+    if not fine then
+        log.error("qa." .. name, "script error", code)
+        return CODE_SCRIPT_ERROR, false, nil, short(code)
+    end
+    local n = math.tointeger(code)
+    if not n then
+        return CODE_SCRIPT_ERROR, false, nil, "check returned code " .. tostring(code)
+    end
+    return n, ok, hash, detail and short(detail) or nil
+end
+
+-- Calls f, giving nil instead of an error.
+local function safe(f, ...)
+    if type(f) ~= "function" then return nil end
+    local fine, value = pcall(f, ...)
+    if fine then return value end
+    return nil
+end
+
+-- Whether a network adapter is already up. IP_READY is published once; a task that subscribes
+-- after it fired would wait its whole budget, so ask socket.adapter() first
+-- (components/network/adapter/luat_lib_socket.c: true when an adapter is IP READY). Guarded
+-- (and under pcall) for firmware or simulators without it.
+local function adapter_ready()
+    if not (socket and socket.adapter) then return false end
+    local fine, ready = pcall(socket.adapter)
+    return fine and ready == true
+end
+
 ------------------------------------------------------------------ main task
-sys.taskInit(function()
+local function qa_task()
     uart.setup(uart.VUART_0, 115200, 8, 1)
-    emit({ ev = "boot", fw = rtos.version(), bsp = rtos.bsp() })
+    emit({ ev = "boot", fw = safe(rtos.version), bsp = safe(rtos.bsp) })
     local t0 = now()
-    local attached = sys.waitUntil("IP_READY", cfg.attach_budget_ms)
+    local attached = adapter_ready() or sys.waitUntil("IP_READY", cfg.attach_budget_ms)
     local attach_ms = elapsed(t0)
     emit({ ev = "attach", ok = attached and true or false, ms = attach_ms })
     if not attached then
@@ -161,49 +221,68 @@ sys.taskInit(function()
 
     local results, all_ok, download_hash = {}, true, nil
     for _, name in ipairs(cfg.checks) do
-        local fn = checks[name]
         local started = now()
-        local code, ok, hash, detail
-        if fn then
-            code, ok, hash, detail = fn()
-        else
-            code, ok, detail = -1, false, "unknown check"
-        end
+        local code, ok, hash, detail, unavailable = run_check(name)
         local ms = elapsed(started)
         ok = ok and true or false
-        all_ok = all_ok and ok
+        -- The plan says whether a check this firmware cannot run fails the board.
+        if not (unavailable and cfg.unavailable_checks == "skip") then all_ok = all_ok and ok end
         if name == "download" then download_hash = hash end
-        results[#results + 1] = { name = name, code = code, ms = ms, ok = ok, hash = hash, detail = detail }
-        emit({ ev = "check", name = name, code = code, ms = ms, ok = ok, hash = hash })
-        log.info("qa." .. name, code, ms, ok)
+        results[#results + 1] = { name = name, code = code, ms = ms, ok = ok, hash = hash, detail = detail,
+            unavailable = unavailable }
+        emit({ ev = "check", name = name, code = code, ms = ms, ok = ok, hash = hash, detail = detail,
+            unavailable = unavailable })
+        log.info("qa." .. name, code, ms, ok, detail)
         sys.wait(50)
     end
     for i, url in ipairs(cfg.extra_urls or {}) do
         local started = now()
-        local code = request("GET", url)
+        local fine, code = pcall(request, "GET", url)
+        local detail = url
+        if not fine then
+            detail = short(code)
+            code = CODE_SCRIPT_ERROR
+        elseif not math.tointeger(code) then
+            detail = "no status for " .. url
+            code = CODE_SCRIPT_ERROR
+        else
+            code = math.tointeger(code)
+        end
         local name = "extra_" .. i
-        results[#results + 1] = { name = name, code = code, ms = elapsed(started), ok = code == 200, detail = url }
-        emit({ ev = "check", name = name, code = code, ms = elapsed(started), ok = code == 200 })
+        results[#results + 1] = { name = name, code = code, ms = elapsed(started), ok = code == 200, detail = detail }
+        emit({ ev = "check", name = name, code = code, ms = elapsed(started), ok = code == 200, detail = detail })
         all_ok = all_ok and code == 200
     end
 
     local report = {
-        sid = cfg.sid, seq = REPORT_SEQ, imei = mobile.imei(), iccid = mobile.iccid(), csq = mobile.csq(),
-        fw = rtos.version(), attach_ms = attach_ms, checks = results, download_sha256 = download_hash,
+        sid = cfg.sid, seq = REPORT_SEQ, imei = safe(mobile.imei), iccid = safe(mobile.iccid), csq = safe(mobile.csq),
+        fw = safe(rtos.version), attach_ms = attach_ms, checks = results, download_sha256 = download_hash,
     }
     local body = json.encode(report)
     local signature = crypto.hmac_sha256(body, cfg.key)
     local headers = { ["Content-Type"] = "application/json", ["X-QA-Signature"] = signature }
-    local code = request("POST", cfg.url .. "/report", headers, body)
-    if code < 0 then
+    local fine, code = pcall(request, "POST", cfg.url .. "/report", headers, body)
+    code = fine and math.tointeger(code) or nil
+    if not code or code < 0 then
         -- One retry on a library error; if the first copy did arrive, the server refuses the
         -- second as a replay and keeps the first.
         sys.wait(500)
-        code = request("POST", cfg.url .. "/report", headers, body)
+        fine, code = pcall(request, "POST", cfg.url .. "/report", headers, body)
+        code = fine and math.tointeger(code) or CODE_SCRIPT_ERROR
     end
     emit({ ev = "report", code = code })
     emit({ ev = "done", pass = all_ok and code == 200 })
     log.info("qa", "done", all_ok and code == 200)
+end
+
+sys.taskInit(function()
+    -- Last line of defence: whatever escapes (a broken report, a UART that will not open) is
+    -- logged and reported as a failed run, never re-raised into sys.lua's reboot.
+    local fine, err = pcall(qa_task)
+    if not fine then
+        log.error("qa", "script error", err)
+        pcall(emit, { ev = "done", pass = false, detail = short(err) })
+    end
 end)
 
 sys.run()
