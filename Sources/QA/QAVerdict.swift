@@ -188,6 +188,10 @@ public enum QAJudge {
             // is judged on its last request, as before.
             let served = all.filter { $0.method == "GET" && ($0.status == 200 || $0.status == 206) }
             let observation = all.last?.method == "GET" ? (served.last ?? all.last) : all.last
+            // A resumed download ends in 206: the firmware reports the status line of its last
+            // answer (LuatOS components/network/libhttp/luat_http_client.c parses each
+            // re-request's answer anew). The server must have served that 206 itself.
+            let resumedStatus = served.contains { $0.status == 206 } ? 206 : 200
             let boardCheck = report?.checks.last { $0.name == name }
             let boardEvent = boardEvents.last { $0.ev == "check" && $0.name == name }
             func fail(_ failure: QAFailureClass, _ detail: String) -> QACheckVerdict {
@@ -208,7 +212,7 @@ public enum QAJudge {
                     checks.append(fail(.scriptError, "QA script error: \(boardEvent?.detail ?? "no message")"))
                 } else if let code = boardEvent?.code, code < 0 {
                     checks.append(fail(code == -8 ? .timeout : .httpLibraryError(code: code), "board logged code \(code)"))
-                } else if let code = boardEvent?.code, code != 200 {
+                } else if let code = boardEvent?.code, code != 200, code != resumedStatus {
                     checks.append(fail(.wrongStatus(code: code), "board logged status \(code)"))
                 } else if elapsedMs < plan.deadlineMs {
                     checks.append(fail(.noReport, "no report yet"))
@@ -231,7 +235,7 @@ public enum QAJudge {
                                    "board reported code \(boardCheck.code)"))
                 continue
             }
-            if boardCheck.code != 200 {
+            if boardCheck.code != 200 && boardCheck.code != resumedStatus {
                 checks.append(fail(.wrongStatus(code: boardCheck.code), "board reported status \(boardCheck.code)"))
                 continue
             }

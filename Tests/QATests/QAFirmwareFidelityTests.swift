@@ -1,0 +1,51 @@
+import BoardSim
+import Foundation
+import QA
+import Testing
+
+/// The QA flow against a simulated board that behaves as the V1112 firmware does: a download
+/// the 4G link drops is re-requested with `Range` and must still pass; a link that keeps
+/// dropping fails with the firmware's code; `IP_READY` before the script runs is not waited for.
+@Suite("QA flow on firmware-faithful boards")
+struct QAFirmwareFidelityTests {
+    @Test("a download dropped mid-body is resumed with Range: the server served every byte and the board passes")
+    func resumedDownloadPasses() async throws {
+        let server = QAServer(host: "127.0.0.1", port: 0)
+        try await server.start()
+        defer { Task { await server.stop() } }
+        var faults = NetworkFaults()
+        faults.cutResponses = .init(marker: "/download", afterBytes: 3_000, times: 2)
+        let run = try await QALoop.run(server: server, plan: QALoop.fastPlan(checks: [.get, .download]), faults: faults)
+        #expect(run.verdict.pass, "\(run.verdict)")
+        let ranges = run.evidence.observations.filter { $0.check == "download" }.map(\.status)
+        #expect(ranges == [200, 206, 206], "\(run.evidence.observations)")
+        #expect(run.report.logLines.contains("I/http re-request 2 with Range: bytes=6000-"), "\(run.report.logLines)")
+    }
+
+    @Test("a link that drops more often than the firmware re-requests fails the download with its code, never as a content mismatch")
+    func droppedTooOftenFailsWithTheCode() async throws {
+        let server = QAServer(host: "127.0.0.1", port: 0)
+        try await server.start()
+        defer { Task { await server.stop() } }
+        var faults = NetworkFaults()
+        faults.cutResponses = .init(marker: "/download", afterBytes: 1_000, times: 10)
+        let run = try await QALoop.run(server: server, plan: QALoop.fastPlan(checks: [.get, .download]), faults: faults)
+        #expect(!run.verdict.pass)
+        let download = run.verdict.checks.first { $0.check == "download" }
+        #expect(download?.failure == .httpLibraryError(code: LuatOSHTTPError.close.rawValue), "\(run.verdict)")
+        #expect(run.verdict.checks.first { $0.check == "get" }?.pass == true)
+    }
+
+    @Test("the board attached before main ran (IP_READY already gone) or after: the QA script passes both ways", arguments: [false, true])
+    func bothAttachOrders(beforeMain: Bool) async throws {
+        let server = QAServer(host: "127.0.0.1", port: 0)
+        try await server.start()
+        defer { Task { await server.stop() } }
+        let plan = QALoop.fastPlan(checks: [.get])
+        let run = try await QALoop.run(server: server, plan: plan, attachMs: 50, attachesBeforeMain: beforeMain)
+        #expect(run.verdict.pass, "before main: \(beforeMain): \(run.verdict)")
+        // Waiting for an IP_READY that already fired would have cost the whole attach budget.
+        let attach = QABoardEvent.parse(run.report.vuart).first { $0.ev == "attach" }
+        #expect((attach?.ms ?? .max) < plan.attachBudgetMs, "\(String(describing: attach))")
+    }
+}
