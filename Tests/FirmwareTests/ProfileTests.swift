@@ -21,6 +21,17 @@ import Testing
         #expect(Set(p.phaseDeadlines.keys).isSuperset(of: Profile.requiredPhases))
         #expect(p.qaChecks.first == "get")
         #expect(p.qaExtraURLs.isEmpty)
+        #expect(p.acceptsSinglePortRunningID == false)
+    }
+
+    @Test func singlePortRunningIDIsReadAndOptional() throws {
+        let line = "accept_single_port_running_id = false"
+        #expect(Self.shipped.contains(line))
+        let on = try Profile(toml: Self.shipped.replacingOccurrences(of: line, with: "accept_single_port_running_id = true"),
+                             source: "on.toml")
+        #expect(on.acceptsSinglePortRunningID)
+        let absent = try Profile(toml: Self.shipped.replacingOccurrences(of: line, with: ""), source: "absent.toml")
+        #expect(absent.acceptsSinglePortRunningID == false)
     }
 
     @Test func profileIsFoundByName() throws {
@@ -41,6 +52,11 @@ import Testing
         ("[board]", "[board", "TOML syntax error at line"),
         ("download_bytes = 65536", "download_bytes = 0", "qa.download_bytes must be positive"),
         ("extra_urls = []", "extra_urls = [\"ftp://x/y\"]", "qa.extra_urls: \"ftp://x/y\" is not an http(s) URL"),
+        ("accept_single_port_running_id = false", "accept_single_port_running_id = 1",
+         "usb.download.accept_single_port_running_id"),
+        ("accept_single_port_running_id = false", "accept_single_port_running_id = \"yes\"",
+         "usb.download.accept_single_port_running_id"),
+        ("accept_single_port_running_id = false", "accept_single_port_running_ids = true", "unknown key"),
     ]
 
     @Test(arguments: breakages)
