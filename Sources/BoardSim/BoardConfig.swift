@@ -7,10 +7,19 @@ public struct BoardConfig: Sendable, Equatable {
     public var agentPacketSize = 0x4000
     /// GET_VERSION answer (the real ROM's, from the capture; reused for the AgentBoot).
     public var versionAnswer: [UInt8] = [0x00, 0x00, 0x00, 0x02, 0x01, 0x00, 0x00, 0x00, 0x02, 0x26, 0x21, 0x20]
-    /// AgentBoot bodies the ROM accepts, by SHA-256 hex. `nil`: any body whose header is
-    /// self-consistent (header hash over the header, body size and body hash over the body) —
-    /// what the real ROM is believed to check (spec §10 item 10).
+    /// AgentBoot bodies the ROM accepts, by SHA-256 hex. `nil`: any body whose size matches its
+    /// header (and, with `checksBodyHash`, whose SHA-256 does too).
     public var acceptedAgentBoots: Set<String>?
+    /// Whether the ROM and the AgentBoot refuse an image header whose header hash (bytes
+    /// 32..<64) is not the SHA-256 of spec §4.4. Unknown real behaviour (spec §10 item 10: beanio
+    /// hashes only the first 32 header bytes and is said to work); off by default, on = strict.
+    /// The other header fields (size, version, identifier, image count, ids) are always checked.
+    public var checksHeaderHash = false
+    /// Whether the ROM compares an AgentBoot body, and GET_BURN_STATUS a burnt image, with the
+    /// header's body hash (bytes 96..<128). Unknown real behaviour (spec §10 item 10; hash type
+    /// 0xEE means "no hash"); off by default, on = strict. The size is always checked, and a
+    /// damaged frame is caught by its checksum or CRC (spec §3.3) either way.
+    public var checksBodyHash = false
     /// Copies of a sync word one echo answers (spec §2.3: every host sends 2 per round).
     public var syncWordsPerBurst = 2
     /// Silence after which a sync burst ends and a resynchronising board listens again.

@@ -131,7 +131,7 @@ struct BoardCore: Sendable {
             transfer = Transfer()
             if romExpect == .imgh {
                 do {
-                    let header = try ImageHeader.decode(received)
+                    let header = try ImageHeader.decode(received, checkingHeaderHash: config.checksHeaderHash)
                     guard header.bodyID == .agbt else { return nak(request, "ROM: header announces \(header.bodyID), not AGBT") }
                     agentHeader = header
                     romExpect = .agbt
@@ -140,9 +140,11 @@ struct BoardCore: Sendable {
                     return nak(request, "ROM: \(error)")
                 }
             }
-            guard let header = agentHeader, header.matches(body: received) else {
+            guard let header = agentHeader, header.matches(body: received, checkingHash: config.checksBodyHash) else {
                 romExpect = .imgh
-                return nak(request, "ROM: AgentBoot body does not match its header (size or SHA-256)")
+                return nak(request, config.checksBodyHash
+                           ? "ROM: AgentBoot body does not match its header (size or SHA-256)"
+                           : "ROM: AgentBoot body does not match its header size")
             }
             if let accepted = config.acceptedAgentBoots, !accepted.contains(SHA256Hex.of(received)) {
                 romExpect = .imgh
@@ -187,7 +189,7 @@ struct BoardCore: Sendable {
         defer { burn = current }
         guard let header = current.header else {
             do {
-                let header = try ImageHeader.decode(received)
+                let header = try ImageHeader.decode(received, checkingHeaderHash: config.checksHeaderHash)
                 guard header.bodyID == current.id else {
                     return nak(request, "AgentBoot: header announces \(header.bodyID) after BURN_ONE(\(current.id))")
                 }
@@ -260,14 +262,21 @@ struct BoardCore: Sendable {
             burnStatusQueries += 1
             defer { burn = nil }
             var ok = false
+            var why = "image not complete"
             if let b = burn, let h = b.header, b.failure == nil, b.committed == Int(h.imageSize) {
-                let chip = b.storage == .apFlash ? ap : cp
-                if let written = try? chip.read(b.rawOffset..<(b.rawOffset + b.committed)) {
-                    ok = Array(SHA256.hash(data: written)) == h.bodyHash
+                if config.checksBodyHash {
+                    // Strict mode: what is in the flash now must hash to the header's body hash.
+                    let chip = b.storage == .apFlash ? ap : cp
+                    if let written = try? chip.read(b.rawOffset..<(b.rawOffset + b.committed)) {
+                        ok = Array(SHA256.hash(data: written)) == h.bodyHash
+                    }
+                    if !ok { why = "image SHA-256 does not match the header's body hash" }
+                } else {
+                    ok = true
                 }
             }
-            if faults.burnStatusFailure == burnStatusQueries { ok = false }
-            if !ok { refusals.append("GET_BURN_STATUS: image not complete or not as announced") }
+            if faults.burnStatusFailure == burnStatusQueries { ok = false; why = "fault: burn-status \(burnStatusQueries)" }
+            if !ok { refusals.append("GET_BURN_STATUS: \(why)") }
             return ack(request, ok ? ProtocolConstants.burnStatusOK : [1, 0, 0, 0])
         case .sysReset:
             stage = .reset

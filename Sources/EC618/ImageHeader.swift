@@ -77,10 +77,13 @@ public struct ImageHeader: Sendable, Equatable {
         return out
     }
 
-    /// Device side: parses a received header, refusing anything a strict ROM/AgentBoot would:
-    /// wrong size, version, identifier, image count, unknown body id, or a header hash that does
-    /// not match the header's own bytes.
-    public static func decode(_ bytes: [UInt8]) throws(HeaderError) -> ImageHeader {
+    /// Device side: parses a received header, refusing wrong size, version, identifier, image
+    /// count or unknown body id, and — when `checkingHeaderHash` — a header hash (bytes 32..<64)
+    /// that is not the §4.4 SHA-256 of the header's own bytes. Whether the real ROM/AgentBoot
+    /// checks that hash is unknown (spec §10 item 10: beanio hashes only the first 32 header
+    /// bytes and is said to work), so a device model may skip it; the other fields are always
+    /// checked because every tool writes them the same way (§4.1).
+    public static func decode(_ bytes: [UInt8], checkingHeaderHash: Bool = true) throws(HeaderError) -> ImageHeader {
         guard bytes.count == size else { throw .wrongSize(bytes.count) }
         guard LE.u32(bytes, at: 0) == versionValue else { throw .field("version", LE.u32(bytes, at: 0)) }
         guard LE.u32(bytes, at: 4) == ImageIdentifier.imgh.rawValue else { throw .field("identifier", LE.u32(bytes, at: 4)) }
@@ -88,9 +91,11 @@ public struct ImageHeader: Sendable, Equatable {
         guard let body = ImageIdentifier(rawValue: LE.u32(bytes, at: 64)), body != .imgh else {
             throw .field("body id", LE.u32(bytes, at: 64))
         }
-        var zeroed = bytes
-        zeroed.replaceSubrange(32..<64, with: [UInt8](repeating: 0, count: 32))
-        guard Array(SHA256.hash(data: zeroed)) == Array(bytes[32..<64]) else { throw .headerHashMismatch }
+        if checkingHeaderHash {
+            var zeroed = bytes
+            zeroed.replaceSubrange(32..<64, with: [UInt8](repeating: 0, count: 32))
+            guard Array(SHA256.hash(data: zeroed)) == Array(bytes[32..<64]) else { throw .headerHashMismatch }
+        }
         var header = ImageHeader(bodyID: body, burnAddress: LE.u32(bytes, at: 68), image: [],
                                  baudControl: LE.u16(bytes, at: 22), controlWord: LE.u32(bytes, at: 24),
                                  loadLocation: LE.u32(bytes, at: 72))
@@ -100,9 +105,11 @@ public struct ImageHeader: Sendable, Equatable {
         return header
     }
 
-    /// Whether `body` is the image this header announces (size and SHA-256).
-    public func matches(body: [UInt8]) -> Bool {
-        body.count == Int(imageSize) && Array(SHA256.hash(data: body)) == bodyHash
+    /// Whether `body` is the image this header announces: its size and, when `checkingHash`,
+    /// its SHA-256 (bytes 96..<128; whether a real device compares it is unknown, spec §10
+    /// item 10).
+    public func matches(body: [UInt8], checkingHash: Bool = true) -> Bool {
+        body.count == Int(imageSize) && (!checkingHash || Array(SHA256.hash(data: body)) == bodyHash)
     }
 }
 

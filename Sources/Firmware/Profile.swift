@@ -38,6 +38,11 @@ public struct Profile: Sendable, Equatable {
     public let description: String
     public let chip: String
     public let downloadMode: USBIdentity
+    /// `[usb.download] accept_single_port_running_id`: whether a device with the running ID but
+    /// one CDC port and none of the running interfaces is download mode (one third-party script
+    /// for a later chip treats it so, spec ec618 §10 item 2). Default false: every EC618 source
+    /// uses `17D1:0001`, so such a device is reported as an unknown shape.
+    public let acceptsSinglePortRunningID: Bool
     public let runningMode: USBIdentity
     public let runningInterfaces: RunningInterfaces
     public let downloadBaud: Int
@@ -122,7 +127,8 @@ public struct Profile: Sendable, Equatable {
         guard chip.lowercased() == EC618FlashMap.chipType else {
             throw refuse("board.chip is \"\(chip)\"; this tool supports \(EC618FlashMap.chipType) only")
         }
-        downloadMode = try identity(file.usb.download, "usb.download")
+        downloadMode = try identity(file.usb.download.asIdentity, "usb.download")
+        acceptsSinglePortRunningID = file.usb.download.accept_single_port_running_id ?? false
         runningMode = try identity(file.usb.running.asIdentity, "usb.running")
         let ifs = file.usb.running.interfaces
         guard Set([ifs.soc_log, ifs.trace, ifs.vuart]).count == 3,
@@ -291,12 +297,16 @@ struct ProfileFile: Decodable {
     struct Board: Decodable { let name: String; let description: String?; let chip: String }
     struct USB: Decodable {
         struct Identity: Decodable { let vendor_id: Int; let product_id: Int }
+        struct Download: Decodable {
+            let vendor_id: Int; let product_id: Int
+            let accept_single_port_running_id: Bool?
+        }
         struct Running: Decodable {
             let vendor_id: Int; let product_id: Int
             let interfaces: Interfaces
         }
         struct Interfaces: Decodable { let soc_log: Int; let trace: Int; let vuart: Int }
-        let download: Identity
+        let download: Download
         let running: Running
     }
     struct Serial: Decodable { let download_baud: Int; let runtime_baud: Int; let agentboot_baud: Int }
@@ -326,6 +336,10 @@ struct ProfileFile: Decodable {
         let flow: [String]?; let boot_check_ms: Int?; let log_escaping: String?; let app_log_ms: Int?
     }
     let station: Station?
+}
+
+extension ProfileFile.USB.Download {
+    var asIdentity: ProfileFile.USB.Identity { .init(vendor_id: vendor_id, product_id: product_id) }
 }
 
 extension ProfileFile.USB.Running {

@@ -52,11 +52,18 @@ public struct BoardUSBIdentity: Sendable, Equatable {
     public var running: USBID
     /// Running-mode interface number (the CDC comm interface) → role.
     public var runningRoles: [Int: PortRole]
+    /// Whether a device with the running ID but a single tty and none of the running roles'
+    /// interfaces is download mode (one third-party script for a later chip treats it so, spec
+    /// ec618 §10 item 2) rather than an unknown shape. Profile key
+    /// `[usb.download] accept_single_port_running_id`.
+    public var singlePortRunningIsDownload: Bool
 
-    public init(download: USBID, running: USBID, runningRoles: [Int: PortRole]) {
+    public init(download: USBID, running: USBID, runningRoles: [Int: PortRole],
+                singlePortRunningIsDownload: Bool = false) {
         self.download = download
         self.running = running
         self.runningRoles = runningRoles
+        self.singlePortRunningIsDownload = singlePortRunningIsDownload
     }
 
     /// Air780E / EC618 LuatOS: `17D1:0001` download, `19D1:0001` running with x.2/x.4/x.6
@@ -97,6 +104,7 @@ extension BoardUSBIdentity {
             running: USBID(vendor: profile.runningMode.vendorID, product: profile.runningMode.productID),
             runningRoles: [profile.runningInterfaces.socLog: .socLog,
                            profile.runningInterfaces.trace: .trace,
-                           profile.runningInterfaces.vuart: .vuart])
+                           profile.runningInterfaces.vuart: .vuart],
+            singlePortRunningIsDownload: profile.acceptsSinglePortRunningID)
     }
 }

@@ -17,10 +17,14 @@ public struct USBDevice: Sendable, Equatable {
     public let id: USBID
     /// The usbfs node, e.g. `/dev/bus/usb/001/005` (what libusb opens).
     public let devnode: String?
+    /// Interfaces of the active configuration (sysfs `bNumInterfaces`); nil until the device is
+    /// configured — the kernel's `add` comes before that, its `bind` after.
+    public let interfaceCount: Int?
 
-    public init(path: PhysicalPath, id: USBID, devnode: String?) {
+    public init(path: PhysicalPath, id: USBID, devnode: String?, interfaceCount: Int? = nil) {
         self.path = path
         self.id = id
         self.devnode = devnode
+        self.interfaceCount = interfaceCount
     }
 }

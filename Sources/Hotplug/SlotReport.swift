@@ -22,22 +22,47 @@ public enum SlotReport: Sendable, Equatable {
     case running(RunningBoard)
     /// The slot is empty (unplugged, or resetting into its other shape).
     case gone(Slot)
+    /// A device with one of the board's IDs whose interface layout is neither shape (e.g. a
+    /// single-port `19D1:0001`, spec ec618 §10 item 2): nothing is started on it.
+    case unknownShape(UnknownShapeBoard)
 
     public var slot: Slot {
         switch self {
         case .download(let b): return b.slot
         case .running(let b): return b.slot
         case .gone(let s): return s
+        case .unknownShape(let b): return b.slot
         }
     }
 
-    /// `download`, `running` or `gone`.
+    /// `download`, `running`, `gone` or `unknown`.
     public var kind: String {
         switch self {
         case .download: return "download"
         case .running: return "running"
         case .gone: return "gone"
+        case .unknownShape: return "unknown"
         }
+    }
+}
+
+/// A device that carries a board's USB ID but not its layout: what was seen, and a message for
+/// the operator saying what was expected instead.
+public struct UnknownShapeBoard: Sendable, Equatable {
+    public let slot: Slot
+    public let id: USBID
+    public let usbDevnode: String?
+    /// The ttys seen below the device, sorted.
+    public let ports: [String]
+    /// One line: the path, the ID, the interfaces seen and what was expected.
+    public let message: String
+
+    public init(slot: Slot, id: USBID, usbDevnode: String?, ports: [String], message: String) {
+        self.slot = slot
+        self.id = id
+        self.usbDevnode = usbDevnode
+        self.ports = ports
+        self.message = message
     }
 }
 

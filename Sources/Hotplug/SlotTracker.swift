@@ -9,6 +9,15 @@
 ///   mode with a tty for every role. If the deadline (`debounce` after the USB device appeared)
 ///   passes first, it is reported as it is, marked incomplete; a later completion is reported
 ///   again.
+/// - A device with the running ID whose ttys are all off the running roles' interfaces is not
+///   a half-enumerated running board: download mode is one CDC port under `17D1:0001` on every
+///   EC618 source, but one third-party script for a later chip treats a single-port
+///   `19D1:0001` as download mode (spec ec618 §10 item 2). Once its layout is settled — at the
+///   deadline, or as soon as its tty is there if the device has room for one CDC port only
+///   (`interfaceCount` ≤ 2) — it is reported as an unknown shape, or as download mode when
+///   the identity says so (single tty only). Not earlier: a build without RNDIS shifts the
+///   running ports down by two (luatos-formats §5.2), so a first tty on interface 0 alone
+///   proves nothing.
 /// - ttys may arrive before their USB device (udev does not promise the order); they are kept
 ///   by path until the device appears or is removed.
 /// - A removal, or the same path coming back in another shape, reports the slot `gone` (only
@@ -61,7 +70,11 @@ public struct SlotTracker: Sendable {
             }
             if let known = boards[device.path] {
                 if known.mode == mode && known.device.devnode == device.devnode {
-                    return []  // seen twice: enumeration raced the monitor
+                    // Seen twice: enumeration raced the monitor, or the kernel's `bind` after
+                    // `add` — which may now know the interface count, and so settle the layout.
+                    guard known.device.interfaceCount == nil, device.interfaceCount != nil else { return [] }
+                    boards[device.path]?.device = device
+                    return evaluate(device.path, at: now)
                 }
                 // Came back in another shape without a removal in between: the ttys seen
                 // so far were the old shape's.
@@ -114,15 +127,44 @@ public struct SlotTracker: Sendable {
                 }
             }
             let complete = Set(identity.runningRoles.values).isSubset(of: ports.keys)
-            guard complete || overdue else { return [] }
-            report = .running(RunningBoard(slot: slot, usbDevnode: board.device.devnode,
-                                           ports: ports, complete: complete))
+            let settled = overdue || (board.device.interfaceCount.map { $0 <= Self.oneCDCPortInterfaces } ?? false)
+            if ports.isEmpty && !seen.isEmpty && settled {
+                report = notRunning(board, slot: slot, seen: seen)
+            } else {
+                guard complete || overdue else { return [] }
+                report = .running(RunningBoard(slot: slot, usbDevnode: board.device.devnode,
+                                               ports: ports, complete: complete))
+            }
         }
         guard report != board.reported else { return [] }
         // Once reported, only a change that completes the board is worth another line.
         if board.reported != nil && !report.isComplete { return [] }
         boards[path]?.reported = report
         return [report]
+    }
+
+    /// Interfaces of a device with a single CDC-ACM function (comm + data, spec ec618 §1.1 [I]).
+    static let oneCDCPortInterfaces = 2
+
+    /// A running-ID device whose ttys are all off the running roles' interfaces: download mode if
+    /// the identity accepts a single port so, else an unknown shape with a message naming the
+    /// path, the ID, what was seen and what was expected.
+    private func notRunning(_ board: Board, slot: Slot, seen: [String: Int?]) -> SlotReport {
+        if seen.count == 1, identity.singlePortRunningIsDownload {
+            return .download(DownloadBoard(slot: slot, usbDevnode: board.device.devnode, port: seen.keys.first))
+        }
+        let ttys = seen.keys.sorted().map { "\($0) on interface \(seen[$0].flatMap { $0 }.map(String.init) ?? "?")" }
+        let roles = identity.runningRoles.keys.sorted().map(String.init).joined(separator: "/")
+        var message = "\(board.device.path): \(board.device.id) has \(ttys.count == 1 ? "one tty" : "\(ttys.count) ttys") "
+            + "(\(ttys.joined(separator: ", "))"
+            + (board.device.interfaceCount.map { "; \($0) USB interface\($0 == 1 ? "" : "s")" } ?? "")
+            + ") and none on interfaces \(roles): expected running mode (\(identity.running), ttys on interfaces "
+            + "\(roles)) or download mode (\(identity.download), one tty); unknown shape, not used"
+        if seen.count == 1 {
+            message += " (a profile with [usb.download] accept_single_port_running_id = true takes it as download mode)"
+        }
+        return .unknownShape(UnknownShapeBoard(slot: slot, id: board.device.id, usbDevnode: board.device.devnode,
+                                               ports: seen.keys.sorted(), message: message))
     }
 }
 
@@ -132,7 +174,8 @@ extension SlotReport {
         switch self {
         case .download(let b): return b.complete
         case .running(let b): return b.complete
-        case .gone: return true
+        // Nothing more is awaited for it: the shape is decided, only not usable.
+        case .gone, .unknownShape: return true
         }
     }
 }

@@ -15,7 +15,10 @@ enum UDevTranslation {
                 return .usbRemoved(path: path)
             case "add", "change", "bind":
                 guard let id = usbID(of: device) else { return nil }
-                return .usbAdded(USBDevice(path: path, id: id, devnode: device.devnode))
+                // sysfs prints it as "%2d"; empty while the device has no active configuration.
+                let interfaces = device.attribute("bNumInterfaces")
+                    .flatMap { Int($0.filter { !$0.isWhitespace }) }
+                return .usbAdded(USBDevice(path: path, id: id, devnode: device.devnode, interfaceCount: interfaces))
             default:
                 return nil
             }

@@ -84,6 +84,7 @@ struct Doctor: AsyncParsableCommand {
             case .download(let b): nodes = [b.usbDevnode, b.port].compactMap { $0 }
             case .running(let b): nodes = [b.usbDevnode].compactMap { $0 } + b.ports.values.sorted()
             case .gone: break
+            case .unknownShape(let b): return DoctorCheck(.warn, "board \(report.slot.label) (\(report.kind))", b.message)
             }
             let denied = nodes.filter { access($0, R_OK | W_OK) != 0 }
             let name = "board \(report.slot.label) (\(report.kind))"

@@ -43,11 +43,16 @@ struct SimBoard: AsyncParsableCommand {
     var record: String?
 
     @Option(name: .customLong("accept-agentboot"),
-            help: "Accept only AgentBoots with this SHA-256 (repeatable). Default: any self-consistent one.")
+            help: "Accept only AgentBoots with this SHA-256 (repeatable). Default: any whose size matches its header.")
     var acceptAgentBoot: [String] = []
 
     @Option(help: "Packet size the AgentBoot offers (bytes).")
     var agentPacket = 0x4000
+
+    // Whether a real ROM/AgentBoot checks either hash is unknown (spec §10 item 10), so the
+    // board accepts any by default; this makes it refuse what the §4.4 rules would.
+    @Flag(help: "Refuse image headers whose header hash, and images whose body hash, do not match (default: not checked).")
+    var strictHashes = false
 
     enum TimingChoice: String, ExpressibleByArgument, CaseIterable {
         case fast, realistic
@@ -69,6 +74,8 @@ struct SimBoard: AsyncParsableCommand {
         }
         var config = BoardConfig()
         config.agentPacketSize = agentPacket
+        config.checksHeaderHash = strictHashes
+        config.checksBodyHash = strictHashes
         if !acceptAgentBoot.isEmpty { config.acceptedAgentBoots = Set(acceptAgentBoot.map { $0.lowercased() }) }
         let board = SimulatedBoard(config: config, timing: timing.model, faults: faultPlan)
         await board.setRecordsTranscript(record != nil)

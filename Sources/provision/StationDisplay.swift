@@ -48,6 +48,27 @@ final class StationDisplay: Sendable {
         }
     }
 
+    /// Something about one slot that is not a run (e.g. a device of unknown shape in it): a note,
+    /// and on a terminal the slot's own line says so until a run starts there. In JSON mode it
+    /// goes to stderr, so stdout stays one station event per line.
+    func slotNote(path: String, label: String, step: String, _ text: String) {
+        switch mode {
+        case .json: FileHandle.standardError.write(Data("provision: \(label): \(text)\n".utf8))
+        case .plain: note("\(label): \(text)")
+        case .live:
+            state.withLock { s in
+                if s.lines[path] == nil {
+                    s.order.append(path)
+                    s.lines[path] = SlotLine(label: label)
+                }
+                s.lines[path]?.step = step
+                s.lines[path]?.done = 0
+                s.lines[path]?.total = 0
+            }
+            note("\(label): \(text)")
+        }
+    }
+
     private static func redraw(_ lines: [SlotLine], now: Date) -> String {
         lines.map { "\u{1B}[2K" + liveText($0, now: now) + "\n" }.joined()
     }

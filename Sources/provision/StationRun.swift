@@ -238,6 +238,8 @@ struct StationRun {
                 case .started, .left: break
                 case .finished(let slot): display.note("\(slot.label): done; swap the board")
                 case .held(let slot): display.note("\(slot.label): the finished board is back (reset?); remove it to start the next")
+                case .unknownShape(let slot, let message):
+                    display.slotNote(path: slot.path.rawValue, label: slot.label, step: "unknown shape", message)
                 }
             },
             runBoard: { devices in

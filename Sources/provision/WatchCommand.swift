@@ -16,7 +16,7 @@ struct Watch: AsyncParsableCommand {
             Runs until Ctrl-C unless --count or --for is given.
             """)
 
-    @Flag(help: "One JSON object per line: event (appeared/gone), slot, path, mode (download/running/gone), complete, usb, ports by role.")
+    @Flag(help: "One JSON object per line: event (appeared/gone), slot, path, mode (download/running/unknown/gone), complete, usb, ports by role, message (unknown shape).")
     var json = false
 
     @Option(name: .customLong("label"), help: ArgumentHelp("Name a slot: PATH=LABEL (repeatable).", valueName: "1-1.3=A1"))
@@ -111,6 +111,8 @@ enum SlotReportText {
             return "\(head) running  \(ports.joined(separator: " "))" + (board.complete ? "" : " (incomplete)")
         case .gone:
             return "\(head) gone"
+        case .unknownShape(let board):
+            return "\(head) unknown  \(board.message)"
         }
     }
 }
@@ -125,6 +127,8 @@ enum SlotReportJSON {
         let complete: Bool
         let usb: String?
         let ports: [String: String]
+        /// Why the device is not used (unknown shape only).
+        let message: String?
     }
 
     static func line(_ report: SlotReport) -> String {
@@ -132,14 +136,20 @@ enum SlotReportJSON {
         switch report {
         case .download(let b):
             value = Line(event: "appeared", slot: b.slot.label, path: b.slot.path.rawValue, mode: "download",
-                         complete: b.complete, usb: b.usbDevnode, ports: b.port.map { ["download": $0] } ?? [:])
+                         complete: b.complete, usb: b.usbDevnode, ports: b.port.map { ["download": $0] } ?? [:],
+                         message: nil)
         case .running(let b):
             value = Line(event: "appeared", slot: b.slot.label, path: b.slot.path.rawValue, mode: "running",
                          complete: b.complete, usb: b.usbDevnode,
-                         ports: Dictionary(uniqueKeysWithValues: b.ports.map { ($0.key.rawValue, $0.value) }))
+                         ports: Dictionary(uniqueKeysWithValues: b.ports.map { ($0.key.rawValue, $0.value) }),
+                         message: nil)
         case .gone(let slot):
             value = Line(event: "gone", slot: slot.label, path: slot.path.rawValue, mode: "gone", complete: true,
-                         usb: nil, ports: [:])
+                         usb: nil, ports: [:], message: nil)
+        case .unknownShape(let b):
+            // Its ttys have no role; they are named in the message.
+            value = Line(event: "appeared", slot: b.slot.label, path: b.slot.path.rawValue, mode: "unknown",
+                         complete: true, usb: b.usbDevnode, ports: [:], message: b.message)
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

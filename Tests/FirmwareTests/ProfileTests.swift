@@ -21,6 +21,17 @@ import Testing
         #expect(Set(p.phaseDeadlines.keys).isSuperset(of: Profile.requiredPhases))
         #expect(p.qaChecks.first == "get")
         #expect(p.qaExtraURLs.isEmpty)
+        #expect(p.acceptsSinglePortRunningID == false)
+    }
+
+    @Test func singlePortRunningIDIsReadAndOptional() throws {
+        let line = "accept_single_port_running_id = false"
+        #expect(Self.shipped.contains(line))
+        let on = try Profile(toml: Self.shipped.replacingOccurrences(of: line, with: "accept_single_port_running_id = true"),
+                             source: "on.toml")
+        #expect(on.acceptsSinglePortRunningID)
+        let absent = try Profile(toml: Self.shipped.replacingOccurrences(of: line, with: ""), source: "absent.toml")
+        #expect(absent.acceptsSinglePortRunningID == false)
     }
 
     @Test func profileIsFoundByName() throws {
@@ -43,6 +54,11 @@ import Testing
         ("extra_urls = []", "extra_urls = [\"ftp://x/y\"]", "qa.extra_urls: \"ftp://x/y\" is not an http(s) URL"),
         ("unavailable_checks = \"fail\"", "unavailable_checks = \"ignore\"", "qa.unavailable_checks must be \"fail\" or \"skip\" (got \"ignore\")"),
         ("unavailable_checks = \"fail\"", "unavailable_checks = 1", "qa.unavailable_checks"),
+        ("accept_single_port_running_id = false", "accept_single_port_running_id = 1",
+         "usb.download.accept_single_port_running_id"),
+        ("accept_single_port_running_id = false", "accept_single_port_running_id = \"yes\"",
+         "usb.download.accept_single_port_running_id"),
+        ("accept_single_port_running_id = false", "accept_single_port_running_ids = true", "unknown key"),
     ]
 
     @Test func unavailableChecksPolicyIsReadAndDefaultsToFail() throws {

@@ -135,6 +135,99 @@ import Testing
         #expect(t.handle(.usbRemoved(path: a), at: t0).isEmpty)
     }
 
+    // MARK: Shapes by layout (spec ec618 §10 item 2): a single-port device with the running ID.
+
+    func tracker(acceptingSinglePort: Bool, debounce: Duration = .seconds(2)) -> SlotTracker {
+        var identity = BoardUSBIdentity.air780e
+        identity.singlePortRunningIsDownload = acceptingSinglePort
+        return SlotTracker(identity: identity, labels: SlotLabels([a: "A1"]), debounce: debounce)
+    }
+
+    @Test func singlePortRunningIDIsAnUnknownShapeAtTheDeadlineNamingWhatWasSeen() throws {
+        var t = tracker(acceptingSinglePort: false)
+        #expect(t.handle(usb(a, running, 8), at: t0).isEmpty)
+        // Not decided on the tty alone: without its interface count it may be a running board's first port.
+        #expect(t.handle(.ttyAdded(path: a, interface: 0, devnode: "/dev/ttyACM0"), at: t0).isEmpty)
+        #expect(t.expire(at: t0 + .milliseconds(1999)).isEmpty)
+        let reports = t.expire(at: t0 + .seconds(2))
+        guard case .unknownShape(let odd)? = reports.first, reports.count == 1 else {
+            Issue.record("not an unknown shape: \(reports)"); return
+        }
+        #expect(odd.slot == Slot(path: a, label: "A1"))
+        #expect(odd.id == running)
+        #expect(odd.usbDevnode == "/dev/bus/usb/001/8")
+        #expect(odd.ports == ["/dev/ttyACM0"])
+        for part in ["1-1.3", "19d1:0001", "/dev/ttyACM0 on interface 0", "interfaces 2/4/6", "17d1:0001",
+                     "unknown shape", "accept_single_port_running_id"] {
+            #expect(odd.message.contains(part), "\(part) missing from: \(odd.message)")
+        }
+        #expect(t.nextDeadline == nil, "not left waiting as an incomplete running board")
+        #expect(t.expire(at: t0 + .seconds(9)).isEmpty, "reported once")
+        #expect(t.handle(.usbRemoved(path: a), at: t0 + .seconds(10)) == [.gone(Slot(path: a, label: "A1"))])
+    }
+
+    @Test func singlePortRunningIDIsDownloadModeWhenTheProfileSaysSo() {
+        var t = tracker(acceptingSinglePort: true)
+        _ = t.handle(usb(a, running, 8), at: t0)
+        _ = t.handle(.ttyAdded(path: a, interface: 0, devnode: "/dev/ttyACM0"), at: t0)
+        #expect(t.expire(at: t0 + .seconds(2))
+                == [.download(DownloadBoard(slot: Slot(path: a, label: "A1"), usbDevnode: "/dev/bus/usb/001/8",
+                                            port: "/dev/ttyACM0"))])
+    }
+
+    @Test func aKnownInterfaceCountSettlesTheLayoutWithoutWaiting() {
+        // The kernel's `bind` brings bNumInterfaces after `add`: 2 interfaces hold one CDC port only.
+        var t = tracker(acceptingSinglePort: true)
+        _ = t.handle(usb(a, running, 8), at: t0)
+        #expect(t.handle(.ttyAdded(path: a, interface: 0, devnode: "/dev/ttyACM0"), at: t0).isEmpty)
+        let bound = DeviceEvent.usbAdded(USBDevice(path: a, id: running, devnode: "/dev/bus/usb/001/8", interfaceCount: 2))
+        #expect(t.handle(bound, at: t0 + .milliseconds(5)).map(\.kind) == ["download"])
+        // And without the profile key, an unknown shape at once; its message counts the interfaces.
+        var strict = tracker(acceptingSinglePort: false)
+        _ = strict.handle(bound, at: t0)
+        let r = strict.handle(.ttyAdded(path: a, interface: 0, devnode: "/dev/ttyACM0"), at: t0)
+        guard case .unknownShape(let odd)? = r.first else { Issue.record("not an unknown shape: \(r)"); return }
+        #expect(odd.message.contains("2 USB interfaces"))
+    }
+
+    @Test func theProfileKeyDoesNotTakeSeveralPortsOffTheRunningInterfaces() {
+        var t = tracker(acceptingSinglePort: true)
+        _ = t.handle(usb(a, running, 8), at: t0)
+        _ = t.handle(.ttyAdded(path: a, interface: 0, devnode: "/dev/ttyACM0"), at: t0)
+        _ = t.handle(.ttyAdded(path: a, interface: 8, devnode: "/dev/ttyACM1"), at: t0)
+        #expect(t.expire(at: t0 + .seconds(2)).map(\.kind) == ["unknown"])
+    }
+
+    @Test(arguments: [false, true])
+    func aNormalRunningBoardIsUnaffectedByTheLayoutRule(acceptingSinglePort: Bool) throws {
+        var t = tracker(acceptingSinglePort: acceptingSinglePort)
+        let bound = DeviceEvent.usbAdded(USBDevice(path: a, id: running, devnode: "/dev/bus/usb/001/7", interfaceCount: 8))
+        _ = t.handle(bound, at: t0)
+        #expect(t.handle(.ttyAdded(path: a, interface: 2, devnode: "/dev/ttyACM0"), at: t0).isEmpty)
+        #expect(t.handle(.ttyAdded(path: a, interface: 4, devnode: "/dev/ttyACM1"), at: t0).isEmpty)
+        let r = t.handle(.ttyAdded(path: a, interface: 6, devnode: "/dev/ttyACM2"), at: t0)
+        guard case .running(let board)? = r.first else { Issue.record("not running: \(r)"); return }
+        #expect(board.complete)
+        // A slow one with only x.2 at the deadline is still an incomplete running board.
+        var slow = tracker(acceptingSinglePort: acceptingSinglePort)
+        _ = slow.handle(usb(b, running, 9), at: t0)
+        _ = slow.handle(.ttyAdded(path: b, interface: 2, devnode: "/dev/ttyACM3"), at: t0)
+        guard case .running(let partial)? = slow.expire(at: t0 + .seconds(2)).first else {
+            Issue.record("not running"); return
+        }
+        #expect(!partial.complete && partial.ports == [.socLog: "/dev/ttyACM3"])
+    }
+
+    @Test(arguments: [false, true])
+    func aDownloadModeBoardIsUnaffectedByTheLayoutRule(acceptingSinglePort: Bool) {
+        var t = tracker(acceptingSinglePort: acceptingSinglePort)
+        let bound = DeviceEvent.usbAdded(USBDevice(path: a, id: download, devnode: "/dev/bus/usb/001/5", interfaceCount: 2))
+        #expect(t.handle(bound, at: t0).isEmpty)
+        #expect(t.handle(.ttyAdded(path: a, interface: 0, devnode: "/dev/ttyACM0"), at: t0)
+                == [.download(DownloadBoard(slot: Slot(path: a, label: "A1"), usbDevnode: "/dev/bus/usb/001/5",
+                                            port: "/dev/ttyACM0"))])
+    }
+
     @Test func dataInterfaceNumbersAlsoMapToRoles() {
         #expect(BoardUSBIdentity.air780e.runningRole(interface: 3) == .socLog)
         #expect(BoardUSBIdentity.air780e.runningRole(interface: 7) == .vuart)

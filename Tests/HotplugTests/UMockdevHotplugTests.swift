@@ -117,6 +117,31 @@ extension UMockdevTests {
         #expect(only?.slot.label == "A2", "the adapters made no report: \(String(describing: only))")
     }
 
+    @Test(arguments: [false, true])
+    func singlePortRunningIDIsSettledByItsInterfaceCount(acceptingSinglePort: Bool) async throws {
+        let tb = try UMockdevTestbed()
+        defer { tb.close() }
+        var identity = BoardUSBIdentity.air780e
+        identity.singlePortRunningIsDownload = acceptingSinglePort
+        // A deadline far beyond log.next's: the report must come from sysfs bNumInterfaces (2),
+        // not from the debounce.
+        let settings = WatchSettings(identity: identity, labels: labels, debounce: .seconds(60))
+        let log = ReportLog()
+        await log.start(try SlotWatcher.reports(settings))
+        defer { Task { await log.stop() } }
+        let ports = UMockdevTestbed.fields(try tb.send("board 1-1.3 single-running"))
+        let report = await log.next()
+        if acceptingSinglePort {
+            guard case .download(let board)? = report else { Issue.record("not download: \(String(describing: report))"); return }
+            #expect(board.port == ports["tty0"])
+        } else {
+            guard case .unknownShape(let odd)? = report else { Issue.record("not unknown: \(String(describing: report))"); return }
+            #expect(odd.slot.label == "A1")
+            #expect(odd.message.contains("1-1.3") && odd.message.contains("19d1:0001")
+                    && odd.message.contains("\(ports["tty0"]!) on interface 0") && odd.message.contains("2 USB interfaces"))
+        }
+    }
+
     @Test func presentListsBoardsWithoutWaiting() async throws {
         let tb = try UMockdevTestbed()
         defer { tb.close() }

@@ -69,6 +69,27 @@ extension UMockdevTests {
         #expect(process.terminationStatus == 0, "--count 3 ends the watch by itself")
     }
 
+    @Test func watchPrintsADeviceOfUnknownShapeWithItsMessage() throws {
+        let tb = try UMockdevTestbed()
+        defer { tb.close() }
+        let ports = UMockdevTestbed.fields(try tb.send("board 1-1.3 single-running"))
+        let (json, jsonOut) = try Self.start(["watch", "--json", "--count", "1"], testbed: tb)
+        var buffer: [UInt8] = []
+        let line = try Self.object(Self.nextLine(jsonOut.fileHandleForReading, &buffer))
+        #expect(line["mode"] as? String == "unknown")
+        #expect(line["path"] as? String == "1-1.3")
+        let message = try #require(line["message"] as? String)
+        #expect(message.contains("19d1:0001") && message.contains("\(ports["tty0"]!) on interface 0"))
+        json.waitUntilExit()
+
+        let (plain, plainOut) = try Self.start(["watch", "--count", "1"], testbed: tb)
+        buffer = []
+        let text = try #require(Self.nextLine(plainOut.fileHandleForReading, &buffer))
+        #expect(text.hasPrefix("1-1.3") && text.contains("unknown") && text.contains(message))
+        plain.waitUntilExit()
+        #expect(plain.terminationStatus == 0)
+    }
+
     @Test func watchForSecondsEndsByItself() throws {
         let tb = try UMockdevTestbed()
         defer { tb.close() }

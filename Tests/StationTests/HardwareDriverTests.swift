@@ -262,4 +262,27 @@ import Testing
         await floor.value   // the budget is spent and nothing is in flight
         sink.finish()
     }
+
+    @Test func aDeviceOfUnknownShapeIsShownAndNotRun() async throws {
+        let slot = Slot(path: PhysicalPath("1-3.2")!, label: "C2")
+        let (reports, sink) = AsyncStream.makeStream(of: SlotReport.self)
+        let events = Mutex<[SlotDispatcher.Event]>([])
+        let runs = Mutex(0)
+        let dispatcher = SlotDispatcher(
+            accepts: { _ in true }, isReady: { $0.isReady(for: .tty) },
+            claim: { runs.withLock { $0 < 2 } }, hasBudget: { runs.withLock { $0 < 2 } },
+            onEvent: { event in events.withLock { $0.append(event) } },
+            runBoard: { _ in runs.withLock { $0 += 1 } })
+        let odd = UnknownShapeBoard(slot: slot, id: USBID(vendor: 0x19D1, product: 1), usbDevnode: "/dev/bus/usb/001/9",
+                                    ports: ["/dev/ttyACM0"], message: "1-3.2: 19d1:0001 has one tty …")
+        #expect(!SlotReport.unknownShape(odd).isReady(for: .tty) && !SlotReport.unknownShape(odd).isReady(for: .usb))
+        // Then a real board replaces it: only that one runs.
+        sink.yield(.unknownShape(odd))
+        sink.yield(.gone(slot))
+        sink.yield(.download(DownloadBoard(slot: slot, usbDevnode: nil, port: "/dev/ttyACM1")))
+        sink.finish()
+        await dispatcher.run(reports)   // ends once the reports end and nothing is in flight
+        #expect(events.withLock { $0 } == [.unknownShape(slot, message: odd.message), .started(slot), .finished(slot)])
+        #expect(runs.withLock { $0 } == 1)
+    }
 }

@@ -69,7 +69,7 @@ public actor SlotDevices {
 
 extension SlotReport {
     /// Whether the pipeline can start on the board this report shows: in download mode with
-    /// what `link` needs, or running with its x.2 and x.6 ports.
+    /// what `link` needs, or running with its x.2 and x.6 ports (never an unknown shape).
     public func isReady(for link: BoardLinkKind) -> Bool {
         downloadBoard(usable: link) != nil || runningBoard != nil
     }

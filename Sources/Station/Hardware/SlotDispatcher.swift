@@ -34,6 +34,9 @@ public struct SlotDispatcher: Sendable {
         /// A board is in a slot whose finished board was not swapped (it is back too soon, or
         /// never left): nothing starts until it is removed.
         case held(Slot)
+        /// A device with a board's ID but neither of its shapes is in the slot (the watcher's
+        /// message says what was seen and expected): nothing starts on it.
+        case unknownShape(Slot, message: String)
     }
 
     /// A reset re-enumerates in about a second (kernel tier, hil-check); an operator's swap
@@ -87,6 +90,7 @@ public struct SlotDispatcher: Sendable {
                     let devices = slots[slot.path] ?? SlotDevices(slot: slot)
                     slots[slot.path] = devices
                     await devices.update(report)
+                    if case .unknownShape(let board) = report { onEvent(.unknownShape(slot, message: board.message)) }
                     if let waiting = awaitingRemoval[slot.path] {
                         if report.isGone {
                             awaitingRemoval[slot.path] = .some(now())

@@ -5,7 +5,8 @@ Run under LD_PRELOAD=libumockdev-preload.so.0 with Debian's /usr/bin/python3 (it
 Prints `root <dir>` once the testbed exists, then obeys one command per stdin line and answers
 each with one line, `ok ...` or `err <reason>`:
 
-  board PATH MODE [ttys=I,J,..] [pump=echo|fd:PATH]   add a board (MODE download|running)
+  board PATH MODE [ttys=I,J,..] [pump=echo|fd:PATH]   add a board (MODE download|running|single-running:
+                                                       the running ID with download mode's one CDC port)
   tty PATH IFACE                                       add a late tty on interface IFACE
   remove PATH                                          unplug cleanly (ttys, interfaces, device)
   unplug PATH                                          usbfs starts failing with ENODEV, then remove
@@ -34,7 +35,7 @@ import gi
 gi.require_version('UMockdev', '1.0')
 from gi.repository import UMockdev, GLib  # noqa: E402
 
-BOARD_IDS = {'download': (0x17d1, 0x0001), 'running': (0x19d1, 0x0001)}
+BOARD_IDS = {'download': (0x17d1, 0x0001), 'running': (0x19d1, 0x0001), 'single-running': (0x19d1, 0x0001)}
 PCI = '/devices/pci0000:00/0000:00:14.0'
 
 # linux/usbdevice_fs.h request codes on x86_64 (checked against the header).
@@ -73,7 +74,7 @@ ACM_COMM, CDC_DATA = (2, 2, 1), (0x0a, 0, 0)
 
 def board_descriptors(mode):
     vid, pid = BOARD_IDS[mode]
-    if mode == 'download':
+    if mode in ('download', 'single-running'):
         # One CDC-ACM function: comm interface 0, data interface 1.
         ifs = [interface(0, ACM_COMM, [(0x83, INTR, 8)]),
                interface(1, CDC_DATA, [(0x01, BULK, 512), (0x81, BULK, 512)])]
@@ -269,6 +270,8 @@ class Station:
         }, {
             'idVendor': '%04x' % vid, 'idProduct': '%04x' % pid, 'busnum': str(bus),
             'devnum': str(devnum), 'speed': '480', 'bConfigurationValue': '1', 'devpath': name.split('-')[-1],
+            # As the kernel prints it ("%2d"): the configuration descriptor's bNumInterfaces.
+            'bNumInterfaces': '%2d' % descriptors[18 + 4],
         }, node, {'descriptors': descriptors})
         self.devices[name] = syspath
         self.usbnodes[name] = '/dev/' + node
@@ -313,7 +316,7 @@ class Station:
         vid, pid = BOARD_IDS[mode]
         _, usbnode = self.usb_device(name, vid, pid, board_descriptors(mode), pump)
         words = ['usb=' + usbnode]
-        if mode == 'download':
+        if mode in ('download', 'single-running'):
             self.add_interface(name, 0, ACM_COMM)
             self.add_interface(name, 1, CDC_DATA)
             ttys = [int(x) for x in opts['ttys'].split(',')] if 'ttys' in opts else [0]
