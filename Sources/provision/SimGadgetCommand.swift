@@ -110,6 +110,7 @@ struct SimGadget: AsyncParsableCommand {
 
         var runtime = RuntimeSettings(sandboxDirectory: sandboxPath)
         runtime.attachDelay = .milliseconds(attachMilliseconds ?? (timing == .fast ? 200 : 3000))
+        runtime.firmwareBuild = FirmwareBuild(scriptRegionBytes: partition.capacity)
         var settings = DeviceSideBoard.Settings(identity: .simulated(boardNumber), runtime: runtime, scriptPartition: partition)
         settings.timing = timing.model
         settings.faults = faultPlan

@@ -191,6 +191,7 @@ struct StationRun {
             runtime.attachDelay = .milliseconds(200)
             runtime.faults = faults.networkFaults
             runtime.network = inputs.simNetwork
+            runtime.firmwareBuild = FirmwareBuild(scriptRegionBytes: inputs.package.plan.scriptPartition.capacity)
             var device = DeviceSideBoard.Settings(identity: .simulated(number), runtime: runtime,
                                                   scriptPartition: inputs.package.plan.scriptPartition)
             device.timing = inputs.simTiming

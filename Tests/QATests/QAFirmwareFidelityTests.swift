@@ -48,4 +48,22 @@ struct QAFirmwareFidelityTests {
         let attach = QABoardEvent.parse(run.report.vuart).first { $0.ev == "attach" }
         #expect((attach?.ms ?? .max) < plan.attachBudgetMs, "\(String(describing: attach))")
     }
+
+    @Test("on a non-_FULL firmware (no miniz) the gzip check is unavailable: the profile's policy decides", arguments: [QAUnavailablePolicy.fail, .skip])
+    func liteFirmwareHasNoMiniz(policy: QAUnavailablePolicy) async throws {
+        let server = QAServer(host: "127.0.0.1", port: 0)
+        try await server.start()
+        defer { Task { await server.stop() } }
+        var plan = QALoop.fastPlan(checks: [.get, .gzip])
+        plan.unavailableChecks = policy
+        let run = try await QALoop.run(server: server, plan: plan, firmwareBuild: .lite)
+        #expect(run.report.taskErrors.isEmpty, "no reboot loop: \(run.report.taskErrors)")
+        let gzip = run.verdict.checks.first { $0.check == "gzip" }
+        #expect(gzip?.unavailable == true, "\(run.verdict)")
+        #expect(run.verdict.pass == (policy == .skip), "\(run.verdict)")
+        if policy == .fail { #expect(gzip?.failure == .unavailableOnFirmware) }
+        // The lite build's script region is what tells the station which build a .soc holds.
+        #expect(FirmwareBuild(scriptRegionBytes: 448 * 1024) == .lite)
+        #expect(FirmwareBuild(scriptRegionBytes: 128 * 1024) == .full)
+    }
 }

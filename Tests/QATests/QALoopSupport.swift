@@ -38,7 +38,8 @@ enum QALoop {
     }
 
     static func run(server: QAServer, plan: QAPlan = fastPlan(), board: Int = 1, faults: NetworkFaults = .none,
-                    attachMs: Int = 5, attachesBeforeMain: Bool = false, sessionURL: String? = nil,
+                    attachMs: Int = 5, attachesBeforeMain: Bool = false, firmwareBuild: FirmwareBuild = .full,
+                    sessionURL: String? = nil,
                     scriptFolder: String = QALoop.scriptFolder) async throws -> Run {
         var ticket = await server.createSession(boardID: "sim-\(board)", plan: plan)
         if let sessionURL { ticket = ticket.withSessionURL(sessionURL) }
@@ -49,6 +50,7 @@ enum QALoop {
         settings.attachDelay = .milliseconds(attachMs)
         settings.faults = faults
         settings.attachesBeforeMain = attachesBeforeMain
+        settings.firmwareBuild = firmwareBuild
         let runtime = LuatOSRuntime(files: files, identity: .simulated(board), settings: settings)
         let report = await runtime.run(for: .seconds(30))
         let events = QABoardEvent.parse(report.vuart)

@@ -1,3 +1,4 @@
+import BoardSim
 import Foundation
 import Hotplug
 import Records
@@ -77,6 +78,16 @@ import Testing
         #expect(config.slots.map(\.label) == ["Z", "Y"])
     }
 
+    @Test func simulatedHostsMapNamesToThisMachine() throws {
+        let config = try StationConfig.parse("""
+            [simulation]
+            hosts = ["httpbin.air32.cn=127.0.0.1:8080", "www.air32.cn=[::1]:8443"]
+            """, file: "s.toml")
+        #expect(config.simulatedNetwork.route(host: "httpbin.air32.cn", port: 80) == .connect(.init(host: "127.0.0.1", port: 8080)))
+        #expect(config.simulatedNetwork.route(host: "www.air32.cn", port: 443) == .connect(.init(host: "::1", port: 8443)))
+        #expect(config.simulatedNetwork.route(host: "other.example", port: 80) == .unknownName)
+    }
+
     /// Each bad file, and words its error must contain (always the key), besides the file name.
     static let invalid: [(toml: String, mentions: [String])] = [
         ("[station]\ncolour = \"red\"\n", ["unknown key station.colour"]),
@@ -105,6 +116,10 @@ import Testing
         ("[slots]\n\"1-1.1\" = \"A1\"\n\"1-1.2\" = \"A1\"\n", ["slots.\"1-1.2\"", "\"A1\"", "already used by \"1-1.1\""]),
         ("[slots]\n\"1-1.1\" = 3\n", ["slots.\"1-1.1\"", "expected a label string"]),
         ("[slots]\n1-1.1 = \"A1\"\n", ["slots.1-1", "quote a USB path"]),
+        ("[simulation]\nhost = [\"a=127.0.0.1:80\"]\n", ["unknown key simulation.host"]),
+        ("[simulation]\nhosts = [\"qa.example=10.0.0.1:80\"]\n", ["simulation.hosts", "only reach this machine"]),
+        ("[simulation]\nhosts = [\"qa.example\"]\n", ["simulation.hosts", "NAME=HOST:PORT"]),
+        ("[simulation]\nhosts = \"a=127.0.0.1:80\"\n", ["simulation.hosts", "expected an array"]),
         ("[station\nid = \"x\"\n", ["TOML syntax error at line 1"]),
         ("[station]\nid = \"a\"\nid = \"b\"\n", ["TOML syntax error at line 3"]),
     ]

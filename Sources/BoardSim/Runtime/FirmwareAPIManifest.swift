@@ -8,6 +8,16 @@ public enum FirmwareBuild: String, Sendable, Equatable, CaseIterable {
     case full
     /// `LuatOS-SoC_V1112_EC618.soc`: the manifest without its `full:` lines.
     case lite
+
+    /// The build a `.soc` holds, told by its script region: the _FULL build keeps 128 KiB for
+    /// scripts, the lite (`LUAT_EC618_LITE_MODE`) and TTS builds 448 or 64 KiB
+    /// (`info.json` `rom.fs.script.size`, spec luatos-formats §1.6.1, from luatos-soc-2022
+    /// `xmake.lua`).
+    public init(scriptRegionBytes: Int) {
+        self = scriptRegionBytes == Self.fullScriptRegionBytes ? .full : .lite
+    }
+
+    public static let fullScriptRegionBytes = 128 * 1024
 }
 
 /// The built-in Lua modules of the EC618 V1112 firmware, as data: module and member names

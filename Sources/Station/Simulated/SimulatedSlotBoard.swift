@@ -140,6 +140,7 @@ public actor SimulatedSlotBoard: SlotBoard {
         settings.attachDelay = line.attachDelay
         settings.faults = faults.networkFaults
         settings.network = line.network
+        settings.firmwareBuild = FirmwareBuild(scriptRegionBytes: line.materials.package.plan.scriptPartition.capacity)
         let runtime = LuatOSRuntime(files: files, identity: identity, settings: settings)
         return await runtime.run(for: limit)
     }

@@ -259,6 +259,9 @@ struct FirmwareHTTPClient: Sendable {
         var tls: (NIOSSLContext, BoardTLSVerifier?)?
         if url.secure {
             var configuration = TLSConfiguration.makeClientConfiguration()
+            // The board has no system trust store: only the CA the script passes counts (and the
+            // host's own store may not exist at all, as in the kernel tier's guest).
+            configuration.trustRoots = .certificates([])
             let verifier: BoardTLSVerifier?
             if let caPEM = url.caPEM {
                 // With a CA the board verifies; our callback replaces BoringSSL's whole check.
