@@ -322,7 +322,8 @@ public enum QAJudge {
         switch plan.unavailableChecks {
         case .fail:
             return QACheckVerdict(check: name, pass: false, failure: .unavailableOnFirmware, boardMs: boardMs, serverAtMs: nil,
-                                  detail: "\(reason) (needs \(module)); qa.unavailable_checks = \"fail\" fails the board")
+                                  detail: "\(reason) (needs \(module)); qa.unavailable_checks = \"fail\" fails the board",
+                                  unavailable: true)
         case .skip:
             return QACheckVerdict(check: name, pass: true, failure: nil, boardMs: boardMs, serverAtMs: nil,
                                   detail: "\(reason) (needs \(module)); not counted: qa.unavailable_checks = \"skip\"",
