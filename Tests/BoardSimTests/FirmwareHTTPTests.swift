@@ -1,6 +1,9 @@
 import BoardSim
 import Crypto
+import Firmware
 import Foundation
+import Links
+import LuaImage
 import TestSupport
 import Testing
 
@@ -285,5 +288,70 @@ struct FirmwareErrorTests {
         #expect(early.logLines.contains("I/user.ip\tfalse"), "\(early.logLines)")
         let late = await RuntimeHarness.run(app)
         #expect(late.logLines.contains("I/user.ip\ttrue"), "\(late.logLines)")
+    }
+}
+
+@Suite("Firmware errors on a whole board: the board leaves the bus and runs main again")
+struct DeviceSideRebootTests {
+    /// Collects what the board and its bus did, in order.
+    final class Trail: Sendable {
+        private let events = Shared<[String]>([])
+        func add(_ event: String) { events.withLock { $0.append(event) } }
+        var all: [String] { events.withLock { $0 } }
+    }
+
+    @Test("a Lua error in a task: x.2 shows the VM exit, the board re-enumerates and main runs again")
+    func luaErrorRebootsTheBoard() async throws {
+        let app = """
+            local sys = require("sys")
+            sys.taskInit(function() log.info("app", "start") sys.wait(20) error("boom") end)
+            sys.run()
+            """
+        let image = try ScriptImageBuilder.build(
+            inputs: [ScriptInput(path: "main.lua", name: "main.lua", bytes: Array(app.utf8))],
+            options: ScriptImageOptions(capacity: 64 * 1024))
+        let partition = ScriptPartition(flashOffset: 0x2C_C000, capacity: 64 * 1024)
+        var ap = [UInt8](repeating: 0xFF, count: 4 * 1024 * 1024)
+        ap.replaceSubrange(Int(partition.flashOffset)..<(Int(partition.flashOffset) + image.bytes.count), with: image.bytes)
+
+        let trail = Trail()
+        let logs = Shared<[UInt8]>([])
+        let bus = PseudoTerminalBus { shape in
+            switch shape {
+            case .running(let socLog, _, _):
+                trail.add("running")
+                // The host side reads x.2 as a station would.
+                Task {
+                    guard let port = try? SerialLink.open(path: socLog, baud: 921_600) else { return }
+                    while let bytes = try? await port.read(maxCount: 4096, deadline: .now + .seconds(5)) {
+                        logs.withLock { $0 += bytes }
+                    }
+                }
+            case .detached: trail.add("detached")
+            case .download: trail.add("download")
+            }
+        }
+        var runtime = RuntimeSettings(sandboxDirectory: RuntimeHarness.sandbox())
+        runtime.attachDelay = .milliseconds(20)
+        runtime.exitRebootDelay = .milliseconds(300)
+        var settings = DeviceSideBoard.Settings(identity: .simulated(3), runtime: runtime, scriptPartition: partition)
+        settings.flash = SimulatedBoard.FlashContents(ap: ap, cp: [])
+        settings.resetGap = .milliseconds(50)
+        let board = DeviceSideBoard(bus: bus, settings: settings) { event in trail.add("\(event)") }
+        let life = Task { await board.run(from: .running) }
+        // Two boots and the reboot between them; bounded so a board that never reboots fails.
+        let deadline = ContinuousClock.now + .seconds(20)
+        while trail.all.filter({ $0 == "running" }).count < 2 && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        life.cancel()
+        await life.value
+        let events = trail.all
+        let first = try #require(events.firstIndex(of: "running"))
+        #expect(events[first...].contains("appRebooted"), "\(events)")
+        #expect(events.filter { $0 == "running" }.count >= 2, "\(events)")
+        let text = String(decoding: logs.withLock { $0 }, as: UTF8.self)
+        #expect(text.contains("Lua VM exit!! reboot in 300ms"), "\(text.suffix(500))")
+        #expect(text.components(separatedBy: "I/user.app").count - 1 >= 2, "main ran again: \(text.suffix(800))")
     }
 }

@@ -23,6 +23,9 @@ public actor DeviceSideBoard {
         public var resetGap: Duration = .milliseconds(300)
         /// Upper bound on one running session (a real board runs until it is unplugged).
         public var runLimit: Duration = .seconds(24 * 3600)
+        /// What the board's flash held when it arrived (a board flashed earlier, e.g. for a
+        /// re-flash or a test that starts it running); nil: never flashed.
+        public var flash: SimulatedBoard.FlashContents?
 
         public init(identity: RuntimeIdentity, runtime: RuntimeSettings, scriptPartition: ScriptPartition) {
             self.identity = identity
@@ -60,6 +63,7 @@ public actor DeviceSideBoard {
         self.bus = bus
         self.settings = settings
         self.onEvent = onEvent
+        self.flash = settings.flash
     }
 
     /// Runs the board's life from `mode` until the task is cancelled or a fault pulls it.
