@@ -274,7 +274,8 @@ struct StationRun {
         let profilePlan = QAPlan(profile: inputs.profile)
         return QAPlan(checks: profilePlan.checks.filter { https || $0 != .https },
                       attachBudgetMs: Self.simulatedAttachBudgetMs, checkTimeoutMs: Self.simulatedCheckTimeoutMs,
-                      downloadBytes: profilePlan.downloadBytes, uploadBytes: profilePlan.uploadBytes)
+                      downloadBytes: profilePlan.downloadBytes, uploadBytes: profilePlan.uploadBytes,
+                      unavailableChecks: profilePlan.unavailableChecks)
     }
 
     // MARK: - After the run

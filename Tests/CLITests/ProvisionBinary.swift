@@ -46,6 +46,27 @@ enum ProvisionBinary {
         return (folder, soc, main)
     }
 
+    /// The shipped air780e profile with the flow that flashes the app only and signs the board off
+    /// by its own log (`app_log`), a window of `appLogMs`, and `expectations` (JSON text) beside
+    /// it in `folder`; returns the profile's path.
+    static func appLogProfile(in folder: URL, expectations: String, appLogMs: Int) throws -> String {
+        let shipped = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("profiles/air780e.toml")
+        var profile = try String(contentsOf: shipped, encoding: .utf8)
+        guard let start = profile.range(of: "\nflow = ["),
+              let end = profile.range(of: "]", range: start.upperBound..<profile.endIndex) else {
+            throw ChildProcess.Failure("profiles/air780e.toml has no flow = [...]")
+        }
+        profile.replaceSubrange(start.lowerBound..<end.upperBound,
+                                with: "\n" + #"flow = ["enter_download_mode", "flash_script", "wait_running", "app_log"]"#)
+        profile = profile.replacingOccurrences(of: "app_log_ms = 60000", with: "app_log_ms = \(appLogMs)")
+        profile = profile.replacingOccurrences(of: #"app_log = "air780e/qa/app-log.json""#, with: #"app_log = "app-log.json""#)
+        let path = folder.appendingPathComponent("app-log-flow.toml").path
+        try Data(profile.utf8).write(to: URL(fileURLWithPath: path))
+        try Data(expectations.utf8).write(to: folder.appendingPathComponent("app-log.json"))
+        return path
+    }
+
     /// A fresh temporary folder for one test.
     static func temporaryFolder() throws -> URL {
         let url = FileManager.default.temporaryDirectory

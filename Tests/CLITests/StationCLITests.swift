@@ -15,6 +15,7 @@ import Testing
         let result = try ProvisionBinary.run([
             "--soc", soc, app, "--simulate", "4", "--count", "6", "--db", db, "--batch", "t1", "--json",
             "--sim-fault", "2=corrupt-download", "--sim-fault", "3=no-network", "--sim-fault", "4=nak-block",
+            "--sim-fault", "1=drop-mid-download",
         ])
         #expect(result.status == 1, "a failed board makes exit code 1: \(result.stderr)")
         let events = result.stdout.split(separator: "\n").compactMap {
@@ -27,7 +28,8 @@ import Testing
         let failures = verdicts.filter { $0["status"] as? String == "fail" }
             .compactMap { $0["failure_class"] as? String }.sorted()
         #expect(failures == ["content_mismatch", "no_network_attach"])
-        // Board 4 NAKed a block; the flasher's retry recovered and it passed.
+        // Board 4 NAKed a block; the flasher's retry recovered and it passed. Board 1's 4G link
+        // dropped twice mid-download; the firmware's Range re-requests recovered and it passed.
         #expect(verdicts.filter { $0["status"] as? String == "pass" }.count == 4)
 
         let csvPath = folder.appendingPathComponent("report.csv").path

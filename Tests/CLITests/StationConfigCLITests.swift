@@ -99,19 +99,8 @@ import Testing
             sys.run()
             """)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let shipped = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("profiles/air780e.toml")
-        var profile = try String(contentsOf: shipped, encoding: .utf8)
-        let start = try #require(profile.range(of: "\nflow = ["))
-        let end = try #require(profile.range(of: "]", range: start.upperBound..<profile.endIndex))
-        profile.replaceSubrange(start.lowerBound..<end.upperBound,
-                                with: "\n" + #"flow = ["enter_download_mode", "flash_script", "wait_running", "app_log"]"#)
-        profile = profile.replacingOccurrences(of: "app_log_ms = 60000", with: "app_log_ms = 3000")
-        profile = profile.replacingOccurrences(of: #"app_log = "air780e/qa/app-log.json""#, with: #"app_log = "app-log.json""#)
-        let profilePath = folder.appendingPathComponent("short.toml").path
-        try Data(profile.utf8).write(to: URL(fileURLWithPath: profilePath))
-        try Data(#"[{"tag": "http.get", "expect_code": 200}]"#.utf8)
-            .write(to: folder.appendingPathComponent("app-log.json"))
+        let profilePath = try ProvisionBinary.appLogProfile(in: folder, expectations: #"[{"tag": "http.get", "expect_code": 200}]"#,
+                                                            appLogMs: 3000)
 
         let db = folder.appendingPathComponent("r.sqlite").path
         let result = try ProvisionBinary.run([

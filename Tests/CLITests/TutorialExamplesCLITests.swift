@@ -40,19 +40,10 @@ import Testing
     }
 
     /// A profile whose flow flashes the app and judges it by its log, with `example`'s expectations.
-    static func profile(for example: String, in folder: URL) throws -> String {
-        var profile = try String(contentsOf: repository.appendingPathComponent("profiles/air780e.toml"), encoding: .utf8)
-        let start = try #require(profile.range(of: "\nflow = ["))
-        let end = try #require(profile.range(of: "]", range: start.upperBound..<profile.endIndex))
-        profile.replaceSubrange(start.lowerBound..<end.upperBound,
-                                with: "\n" + #"flow = ["enter_download_mode", "flash_script", "wait_running", "app_log"]"#)
-        profile = profile.replacingOccurrences(of: "app_log_ms = 60000", with: "app_log_ms = 20000")
-        profile = profile.replacingOccurrences(of: #"app_log = "air780e/qa/app-log.json""#, with: #"app_log = "app-log.json""#)
-        try FileManager.default.copyItem(at: repository.appendingPathComponent("examples/tutorial/\(example)/app-log.json"),
-                                         to: folder.appendingPathComponent("app-log.json"))
-        let path = folder.appendingPathComponent("tutorial.toml").path
-        try Data(profile.utf8).write(to: URL(fileURLWithPath: path))
-        return path
+    static func profile(for example: String, in folder: URL, appLogMs: Int = 20000) throws -> String {
+        let expectations = try String(contentsOf: repository.appendingPathComponent("examples/tutorial/\(example)/app-log.json"),
+                                      encoding: .utf8)
+        return try ProvisionBinary.appLogProfile(in: folder, expectations: expectations, appLogMs: appLogMs)
     }
 
     @Test(arguments: ["get", "post-form", "upload", "download", "gzip"])
@@ -81,9 +72,7 @@ import Testing
     @Test func withoutItsHostMappedTheExampleFailsItsOwnLogCheck() throws {
         let (folder, soc, _) = try ProvisionBinary.stationLine(app: "log.info('unused')\n")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let profile = try Self.profile(for: "post-form", in: folder)
-        let text = try String(contentsOfFile: profile, encoding: .utf8).replacingOccurrences(of: "app_log_ms = 20000", with: "app_log_ms = 3000")
-        try Data(text.utf8).write(to: URL(fileURLWithPath: profile))
+        let profile = try Self.profile(for: "post-form", in: folder, appLogMs: 3000)
         let app = Self.repository.appendingPathComponent("examples/tutorial/post-form/main.lua").path
         let result = try ProvisionBinary.run(["--soc", soc, app, "--profile", profile, "--simulate", "1", "--count", "1",
                                               "--db", "sqlite:" + folder.appendingPathComponent("r.sqlite").path, "--json"])

@@ -20,6 +20,9 @@ public enum SimulatedBoardFault: String, Sendable, CaseIterable {
     case unplugMidFlash = "unplug-mid-flash"
     /// The AgentBoot NAKs one data block once; the flasher's retry recovers.
     case nakBlock = "nak-block"
+    /// The 4G link drops twice in the middle of the QA download; the firmware re-requests the
+    /// rest with `Range` and the board still passes.
+    case dropMidDownload = "drop-mid-download"
 }
 
 extension Set where Element == SimulatedBoardFault {
@@ -38,6 +41,7 @@ extension Set where Element == SimulatedBoardFault {
         if contains(.slowNetwork) { faults.extraLatency = .milliseconds(400) }
         if contains(.corruptUpload) { faults.alterRequestBodyMatching = "/upload" }
         if contains(.corruptDownload) { faults.corruptResponseBodyMatching = "/download" }
+        if contains(.dropMidDownload) { faults.cutResponses = .init(marker: "/download", afterBytes: 2_000, times: 2) }
         return faults
     }
 }
