@@ -1,4 +1,5 @@
 import Foundation
+import MultipartKit
 
 /// Request-body parsing for the QA endpoints. Written to be strict: anything odd is a mismatch,
 /// never a crash, and an uploaded file name is only ever recorded as text, never used as a path.
@@ -48,34 +49,31 @@ enum QAHTTPParsing {
         return nil
     }
 
-    /// The parts of a multipart body, or nil when it is not well formed.
+    /// Longest boundary RFC 2046 allows; a longer (or empty) one is not a multipart body.
+    static let maxBoundaryLength = 70
+
+    /// The parts of a multipart body, or nil when it is not well formed. Parsed by vapor's
+    /// MultipartKit state machine in one pass (linear in the body; the hand-written search it
+    /// replaces was quadratic on bodies full of boundary-like bytes).
     static func multipart(_ body: [UInt8], boundary: String) -> [Part]? {
-        let delimiter = Array("--\(boundary)".utf8)
-        var positions: [Int] = []
-        var i = 0
-        while let found = find(delimiter, in: body, from: i) {
-            positions.append(found)
-            i = found + delimiter.count
-        }
-        guard positions.count >= 2 else { return nil }
+        guard !boundary.isEmpty, boundary.utf8.count <= maxBoundaryLength else { return nil }
+        let parser = MultipartParser(boundary: boundary)
         var parts: [Part] = []
-        for (start, end) in zip(positions, positions.dropFirst()) {
-            var from = start + delimiter.count
-            guard from + 2 <= body.count, body[from] == 0x0D, body[from + 1] == 0x0A else { return nil }
-            from += 2
-            guard let headerEnd = find(Array("\r\n\r\n".utf8), in: body, from: from), headerEnd < end else { return nil }
-            let headers = String(decoding: body[from..<headerEnd], as: UTF8.self)
-            // The content ends at the CRLF that precedes the next delimiter.
-            let contentEnd = end - 2
-            guard contentEnd >= headerEnd + 4, body[contentEnd] == 0x0D, body[contentEnd + 1] == 0x0A else { return nil }
-            var name: String?, filename: String?
-            for line in headers.components(separatedBy: "\r\n") where line.lowercased().hasPrefix("content-disposition:") {
-                name = parameter("name", in: line)
-                filename = parameter("filename", in: line)
-            }
-            parts.append(Part(name: name, filename: filename, content: Array(body[(headerEnd + 4)..<contentEnd])))
+        var disposition: String?
+        var content = ByteBuffer()
+        parser.onHeader = { name, value in
+            if name.lowercased() == "content-disposition" { disposition = "content-disposition: " + value }
         }
-        return parts
+        parser.onBody = { chunk in content.writeBuffer(&chunk) }
+        parser.onPartComplete = {
+            parts.append(Part(name: disposition.flatMap { parameter("name", in: $0) },
+                              filename: disposition.flatMap { parameter("filename", in: $0) },
+                              content: Array(content.readableBytesView)))
+            disposition = nil
+            content.clear()
+        }
+        do { try parser.execute(body) } catch { return nil }
+        return parts.isEmpty ? nil : parts
     }
 
     private static func parameter(_ key: String, in line: String) -> String? {
@@ -84,17 +82,6 @@ enum QAHTTPParsing {
             if kv.count == 2, kv[0].lowercased() == key {
                 return kv[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))
             }
-        }
-        return nil
-    }
-
-    static func find(_ needle: [UInt8], in haystack: [UInt8], from: Int) -> Int? {
-        guard !needle.isEmpty, haystack.count >= needle.count, from <= haystack.count - needle.count else { return nil }
-        var i = from
-        let first = needle[0]
-        while i <= haystack.count - needle.count {
-            if haystack[i] == first, Array(haystack[i..<i + needle.count]) == needle { return i }
-            i += 1
         }
         return nil
     }
