@@ -74,20 +74,21 @@ public struct InfoJSON: Sendable, Equatable {
             useDebug: try fields.optionalBool("script.use-debug") ?? true)
 
         let scriptAddress = try fields.hex("download.script_addr")
-        let scriptKiB = try fields.int("rom.fs.script.size")
-        guard scriptKiB > 0, scriptKiB * 1024 <= EC618FlashMap.apFlashSize else {
-            throw FirmwareError(file: file, reason: "rom.fs.script.size is \(scriptKiB) KiB; out of range")
+        guard let scriptBytes = try fields.optionalKiB("rom.fs.script.size", allowsZero: false) else {
+            throw fields.missing("rom.fs.script.size")
         }
-        guard Int(scriptAddress) + scriptKiB * 1024 <= EC618FlashMap.apFlashSize else {
+        // Both terms are bounded (a UInt32 and at most the 4 MiB flash), so the sum cannot overflow.
+        guard Int(scriptAddress) + scriptBytes <= EC618FlashMap.apFlashSize else {
             throw FirmwareError(file: file, reason: String(format:
-                "script partition 0x%X + %d KiB runs past the end of the 4 MiB AP flash", scriptAddress, scriptKiB))
+                "script partition 0x%X + %d KiB runs past the end of the 4 MiB AP flash", scriptAddress,
+                scriptBytes / 1024))
         }
-        scriptPartition = ScriptPartition(flashOffset: scriptAddress, capacity: scriptKiB * 1024)
+        scriptPartition = ScriptPartition(flashOffset: scriptAddress, capacity: scriptBytes)
 
         bootloaderAddress = try fields.optionalHex("download.bl_addr")
         coreAddress = try fields.optionalHex("download.core_addr")
         fileSystemAddress = try fields.optionalHex("download.fs_addr")
-        fileSystemSize = try fields.optionalInt("fs.total_len").map { $0 * 1024 }
+        fileSystemSize = try fields.optionalKiB("fs.total_len", allowsZero: true)
         fotaFullAddress = try fields.optionalHex("fota.full_addr")
         forceBaud = try fields.optionalInt("download.force_br")
         self.raw = raw
@@ -152,6 +153,20 @@ struct FieldReader {
             return v
         default: throw wrongType(path, "a whole number")
         }
+    }
+
+    /// A size in KiB (`rom.fs.script.size`, `fs.total_len`), returned in bytes. The value comes
+    /// from the package, so it is range-checked before it is scaled and the scaling itself is
+    /// checked: a size past the EC618's AP flash (the largest region any of them describes) is
+    /// refused naming the field, never multiplied into an overflow.
+    func optionalKiB(_ path: String, allowsZero: Bool) throws -> Int? {
+        guard let kib = try optionalInt(path) else { return nil }
+        let (bytes, overflow) = kib.multipliedReportingOverflow(by: 1024)
+        guard kib >= (allowsZero ? 0 : 1), !overflow, bytes <= EC618FlashMap.apFlashSize else {
+            throw FirmwareError(file: file, reason: "\(path) is \(kib) KiB; out of range "
+                                + "(\(allowsZero ? 0 : 1)–\(EC618FlashMap.apFlashSize / 1024) KiB, the EC618's AP flash)")
+        }
+        return bytes
     }
 
     /// A hex address such as `2CC000`, `0x2CC000` or `002CC000` (a JSON number is taken as is).

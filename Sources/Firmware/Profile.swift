@@ -101,6 +101,26 @@ public struct Profile: Sendable, Equatable {
     ]
     public static let knownLogEscapings: Set<String> = ["airm2m", "ectool", "hdlc"]
 
+    /// The range every number of a profile must fall in, by kind. Generous for any real line, yet
+    /// small enough that the station's sums and unit conversions of them (deadlines, the QA
+    /// plan's budget) cannot overflow: a value near Int64.max used to crash the station at start
+    /// or mid-board.
+    public enum Bounds {
+        /// Durations in milliseconds (`*_ms`): 1 ms to 24 h.
+        public static let milliseconds = 1...86_400_000
+        /// Pauses in milliseconds (`boot_entry.steps[].wait_ms`): none to 24 h.
+        public static let pauseMilliseconds = 0...86_400_000
+        /// Phase deadlines in seconds (`phases.*`): 1 s to 24 h.
+        public static let phaseSeconds = 1...86_400
+        /// Bytes a QA check moves (`qa.download_bytes`, `qa.upload_bytes`): 1 B to 16 MiB, four
+        /// times the board's whole AP flash.
+        public static let qaBytes = 1...16 * 1024 * 1024
+        /// Retry counts (`retries.*`).
+        public static let retries = 0...10
+        /// Baud rates (`serial.*`): up to 100 Mbaud, far above any EC618 UART or USB-CDC setting.
+        public static let baud = 1...100_000_000
+    }
+
     /// Parses profile text. `source` names it in errors.
     public init(toml text: String, source: String) throws {
         let file: ProfileFile
@@ -116,9 +136,14 @@ public struct Profile: Sendable, Equatable {
             }
             return USBIdentity(vendorID: UInt16(i.vendor_id), productID: UInt16(i.product_id))
         }
-        func positive(_ value: Int, _ key: String) throws -> Int {
-            guard value > 0 else { throw refuse("\(key) must be positive (got \(value))") }
+        func bounded(_ value: Int, _ key: String, _ range: ClosedRange<Int>, _ unit: String) throws -> Int {
+            guard range.contains(value) else {
+                throw refuse("\(key) must be \(range.lowerBound)–\(range.upperBound) \(unit) (got \(value))")
+            }
             return value
+        }
+        func milliseconds(_ value: Int, _ key: String) throws -> Duration {
+            .milliseconds(try bounded(value, key, Bounds.milliseconds, "ms"))
         }
 
         name = file.board.name
@@ -136,9 +161,9 @@ public struct Profile: Sendable, Equatable {
             throw refuse("usb.running.interfaces: soc_log, trace and vuart must be distinct interface numbers 0–31")
         }
         runningInterfaces = RunningInterfaces(socLog: ifs.soc_log, trace: ifs.trace, vuart: ifs.vuart)
-        downloadBaud = try positive(file.serial.download_baud, "serial.download_baud")
-        runtimeBaud = try positive(file.serial.runtime_baud, "serial.runtime_baud")
-        agentBootBaud = try positive(file.serial.agentboot_baud, "serial.agentboot_baud")
+        downloadBaud = try bounded(file.serial.download_baud, "serial.download_baud", Bounds.baud, "baud")
+        runtimeBaud = try bounded(file.serial.runtime_baud, "serial.runtime_baud", Bounds.baud, "baud")
+        agentBootBaud = try bounded(file.serial.agentboot_baud, "serial.agentboot_baud", Bounds.baud, "baud")
 
         guard !file.boot_entry.steps.isEmpty else { throw refuse("boot_entry.steps is empty") }
         bootEntrySteps = try file.boot_entry.steps.enumerated().map { index, step in
@@ -152,22 +177,22 @@ public struct Profile: Sendable, Equatable {
             default: throw refuse("\(key) needs exactly one of send or send_hex")
             }
             guard !bytes.isEmpty else { throw refuse("\(key) sends nothing") }
-            guard step.wait_ms >= 0 else { throw refuse("\(key).wait_ms must not be negative") }
-            return BootEntryStep(bytes: bytes, waitAfter: .milliseconds(step.wait_ms))
+            let wait = try bounded(step.wait_ms, "\(key).wait_ms", Bounds.pauseMilliseconds, "ms")
+            return BootEntryStep(bytes: bytes, waitAfter: .milliseconds(wait))
         }
-        downloadModeDeadline = .milliseconds(try positive(file.boot_entry.download_mode_deadline_ms,
-                                                          "boot_entry.download_mode_deadline_ms"))
+        downloadModeDeadline = try milliseconds(file.boot_entry.download_mode_deadline_ms,
+                                                "boot_entry.download_mode_deadline_ms")
 
         for phase in Self.requiredPhases where file.phases[phase] == nil {
             throw refuse("phases.\(phase) is missing (deadline in seconds)")
         }
         var deadlines: [String: Duration] = [:]
         for (phase, seconds) in file.phases {
-            deadlines[phase] = .seconds(try positive(seconds, "phases.\(phase)"))
+            deadlines[phase] = .seconds(try bounded(seconds, "phases.\(phase)", Bounds.phaseSeconds, "s"))
         }
         phaseDeadlines = deadlines
-        for (key, count) in file.retries where count < 0 || count > 10 {
-            throw refuse("retries.\(key) must be 0–10 (got \(count))")
+        for (key, count) in file.retries.sorted(by: { $0.key < $1.key }) {
+            _ = try bounded(count, "retries.\(key)", Bounds.retries, "tries")
         }
         retries = file.retries
 
@@ -178,10 +203,10 @@ public struct Profile: Sendable, Equatable {
         }
         guard Set(file.qa.checks).count == file.qa.checks.count else { throw refuse("qa.checks lists a check twice") }
         qaChecks = file.qa.checks
-        qaAttachBudget = .milliseconds(try positive(file.qa.attach_budget_ms, "qa.attach_budget_ms"))
-        qaCheckTimeout = .milliseconds(try positive(file.qa.check_timeout_ms, "qa.check_timeout_ms"))
-        qaDownloadBytes = try positive(file.qa.download_bytes, "qa.download_bytes")
-        qaUploadBytes = try positive(file.qa.upload_bytes, "qa.upload_bytes")
+        qaAttachBudget = try milliseconds(file.qa.attach_budget_ms, "qa.attach_budget_ms")
+        qaCheckTimeout = try milliseconds(file.qa.check_timeout_ms, "qa.check_timeout_ms")
+        qaDownloadBytes = try bounded(file.qa.download_bytes, "qa.download_bytes", Bounds.qaBytes, "bytes")
+        qaUploadBytes = try bounded(file.qa.upload_bytes, "qa.upload_bytes", Bounds.qaBytes, "bytes")
         let extra = file.qa.extra_urls ?? []
         for url in extra {
             guard let parts = URLComponents(string: url), ["http", "https"].contains(parts.scheme ?? ""),
@@ -208,8 +233,8 @@ public struct Profile: Sendable, Equatable {
         if flow.contains("app_log") && appLogPath == nil {
             throw refuse("station.flow has app_log but qa.app_log names no expectations file")
         }
-        appLogWindow = .milliseconds(try positive(station?.app_log_ms ?? 60_000, "station.app_log_ms"))
-        bootCheckWindow = .milliseconds(try positive(station?.boot_check_ms ?? 5000, "station.boot_check_ms"))
+        appLogWindow = try milliseconds(station?.app_log_ms ?? 60_000, "station.app_log_ms")
+        bootCheckWindow = try milliseconds(station?.boot_check_ms ?? 5000, "station.boot_check_ms")
         logEscaping = station?.log_escaping ?? "airm2m"
         guard Self.knownLogEscapings.contains(logEscaping) else {
             throw refuse("station.log_escaping must be one of " + Self.knownLogEscapings.sorted().joined(separator: ", "))

@@ -34,11 +34,7 @@ public struct SocPackage: Sendable {
     /// Opens a package already in memory; `path` names it in messages.
     public init(bytes: [UInt8], path: String, agentBootPath: String? = nil) throws {
         self.path = path
-        // Only these members matter to a flasher; the rest are listed, not kept.
-        let contents = try ArchiveReader.read(bytes, file: path) { name in
-            name == "info.json" || name.hasSuffix(".binpkg") || name.hasSuffix("script.bin")
-                || name == AgentBoot.socMemberName
-        }
+        let contents = try ArchiveReader.read(bytes, file: path, want: Self.isNeededMember)
         format = contents.format
         members = contents.listing
         func member(_ name: String) -> ArchiveMember? { contents.members.first { $0.name == name } }
@@ -86,6 +82,13 @@ public struct SocPackage: Sendable {
         fileNameVersion = version
         fileNameVariant = variant
         self.warnings = warnings
+    }
+
+    /// Whether a member matters to a flasher. Only these are unpacked; the rest (ELF, map, RF
+    /// tables, headers) are listed with their declared size, never read into memory.
+    public static func isNeededMember(_ name: String) -> Bool {
+        name == "info.json" || name.hasSuffix(".binpkg") || name.hasSuffix("script.bin")
+            || name == AgentBoot.socMemberName
     }
 
     /// The AgentBoot, or the error that says where users have one.

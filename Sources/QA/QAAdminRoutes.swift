@@ -37,7 +37,11 @@ enum QAAdminRoutes {
                   let new = try? JSONDecoder().decode(NewSession.self, from: Data(body.readableBytesView)) else {
                 return reply(.badRequest, ["error": "expected {\"board_id\": …, \"plan\": …}"])
             }
-            return reply(.ok, await createSession(new.boardID, new.plan ?? QAPlan()))
+            let plan = new.plan ?? QAPlan()
+            // Checked here, before a session exists: an unauthenticated board request for it must
+            // never meet a size the content routes cannot serve.
+            do { try plan.validate() } catch { return reply(.badRequest, ["error": "\(error)"]) }
+            return reply(.ok, await createSession(new.boardID, plan))
         }
         // The station certificate, which a remote station builds into each board's image as ca_file.
         router.get("/admin/ca.pem") { request, _ in

@@ -98,6 +98,44 @@ public struct QAPlan: Sendable, Equatable, Codable {
         unavailableChecks = try c.decodeIfPresent(QAUnavailablePolicy.self, forKey: .unavailableChecks) ?? .fail
     }
 
+    /// The range each number of a plan must fall in. A plan reaches a shared server from the
+    /// network (the admin API), and its sizes decide what the server allocates when any client,
+    /// authenticated or not, asks for that session's content: negative or huge values used to
+    /// crash the server. The bounds match a profile's (`Profile.Bounds`).
+    public enum Bounds {
+        /// `attachBudgetMs`, `checkTimeoutMs`: 1 ms to 24 h.
+        public static let budgetMs = Profile.Bounds.milliseconds
+        /// `deadlineMs`: the sum of the budgets above for every check, so up to 30 days.
+        public static let deadlineMs = 1...30 * 86_400_000
+        /// `getBytes`, `downloadBytes`, `uploadBytes`, `gzipBytes`: 1 B to 16 MiB.
+        public static let contentBytes = Profile.Bounds.qaBytes
+        /// `bodyLimit`: up to the largest upload plus room for its multipart framing.
+        public static let bodyLimit = 1...(Profile.Bounds.qaBytes.upperBound + 64 * 1024)
+        /// `extraURLs`: how many, and how long each.
+        public static let extraURLCount = 0...64
+        public static let extraURLLength = 1...2048
+    }
+
+    /// Checks every number against `Bounds`; the first one out of range is named with the reason.
+    /// The admin API answers 400 with it; the station refuses its profile's plan at start.
+    public func validate() throws(QAPlanError) {
+        func check(_ value: Int, _ key: String, _ range: ClosedRange<Int>) throws(QAPlanError) {
+            guard range.contains(value) else {
+                throw QAPlanError(reason: "\(key) must be \(range.lowerBound)–\(range.upperBound) (got \(value))")
+            }
+        }
+        try check(attachBudgetMs, "attachBudgetMs", Bounds.budgetMs)
+        try check(checkTimeoutMs, "checkTimeoutMs", Bounds.budgetMs)
+        try check(deadlineMs, "deadlineMs", Bounds.deadlineMs)
+        try check(getBytes, "getBytes", Bounds.contentBytes)
+        try check(downloadBytes, "downloadBytes", Bounds.contentBytes)
+        try check(uploadBytes, "uploadBytes", Bounds.contentBytes)
+        try check(gzipBytes, "gzipBytes", Bounds.contentBytes)
+        try check(bodyLimit, "bodyLimit", Bounds.bodyLimit)
+        try check(extraURLs.count, "the number of extraURLs", Bounds.extraURLCount)
+        for url in extraURLs { try check(url.utf8.count, "the length of an extraURLs entry", Bounds.extraURLLength) }
+    }
+
     /// The same plan without `check` (its deadline shrinks with it).
     public func without(_ check: QACheck) -> QAPlan {
         QAPlan(checks: checks.filter { $0 != check }, attachBudgetMs: attachBudgetMs, checkTimeoutMs: checkTimeoutMs,
@@ -114,4 +152,11 @@ public struct QAPlan: Sendable, Equatable, Codable {
                   extraURLs: extraURLs ?? profile.qaExtraURLs,
                   unavailableChecks: QAUnavailablePolicy(rawValue: profile.qaUnavailableChecks) ?? .fail)
     }
+}
+
+/// A QA plan with a number out of its bounds (`QAPlan.Bounds`), named with the reason.
+public struct QAPlanError: Error, Equatable, Sendable, CustomStringConvertible {
+    public let reason: String
+    public init(reason: String) { self.reason = reason }
+    public var description: String { "QA plan: \(reason)" }
 }

@@ -29,10 +29,14 @@ public protocol ResultsStore: Sendable {
 public struct RecordsError: Error, Equatable, Sendable, CustomStringConvertible {
     public let store: String
     public let reason: String
+    /// The store opened but holds something this tool cannot read (a value of the wrong type):
+    /// bad input, not an unready machine.
+    public let isInputError: Bool
 
-    public init(store: String, reason: String) {
+    public init(store: String, reason: String, isInputError: Bool = false) {
         self.store = store
         self.reason = reason
+        self.isInputError = isInputError
     }
 
     public var description: String { "\(store): \(reason)" }

@@ -43,8 +43,9 @@ func fail(_ error: Error) -> ExitCode {
     case let e as SlotLabelError:
         message = e.description; code = ProvisionExit.inputError
     case let e as RecordsError:
-        // The store could not be opened or written: the machine/setup, not the board.
-        message = e.description; code = ProvisionExit.environmentError
+        // The store could not be opened or written: the machine/setup, not the board; a value in
+        // it that cannot be read is bad input.
+        message = e.description; code = e.isInputError ? ProvisionExit.inputError : ProvisionExit.environmentError
     case let e as CustomStringConvertible:
         message = e.description; code = ProvisionExit.boardFailed
     default:

@@ -22,6 +22,13 @@ struct StationRun {
     static let simulatedCheckTimeoutMs = 5_000
 
     func run() async throws -> (passed: Int, failed: Int, other: Int) {
+        // The profile's QA plan is held to the bounds a shared server holds a posted plan to,
+        // before the store or any board is touched.
+        do {
+            try QAPlan(profile: inputs.profile).validate()
+        } catch {
+            throw QAInputError(file: inputs.profile.source, reason: "\(error)")
+        }
         // The store first: runs this station left undecided are marked interrupted.
         let store = try await StoreURL.open(inputs.storeURL)
         let interrupted = try await store.markInterruptedRuns(stationID: inputs.stationID, at: Date())

@@ -1,3 +1,4 @@
+import Firmware
 import Foundation
 import Testing
 
@@ -97,6 +98,18 @@ import Testing
         try expectInputError(["sim", "make-soc", target.path, "--size", "small"], mentioning: target.path,
                              "cannot write")
         #expect(!FileManager.default.fileExists(atPath: target.path))
+    }
+
+    /// A KiB size that overflows when scaled used to crash `inspect` with a backtrace.
+    @Test func inspectRefusesAnInfoJSONSizeThatOverflows() throws {
+        let folder = try ProvisionBinary.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let generator = SyntheticSoc()
+        let info = generator.infoJSON().replacingOccurrences(of: "\"total_len\": 288",
+                                                             with: "\"total_len\": \"9223372036854775807\"")
+        let soc = folder.appendingPathComponent("overflow.soc")
+        try Data(try ArchiveWriter.write(generator.members(infoJSON: info), format: .sevenZip)).write(to: soc)
+        try expectInputError(["inspect", soc.path], mentioning: "\(soc.path):info.json", "fs.total_len")
     }
 
     @Test func makeSocZipAndPkgmodeVariantsInspect() throws {

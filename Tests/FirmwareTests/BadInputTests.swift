@@ -63,6 +63,34 @@ import Testing
         #expect(e.reason == "missing field rom.fs.script.size")
     }
 
+    /// Sizes in `info.json` are KiB, scaled by 1024: a numeric string near Int.max used to
+    /// overflow that multiplication and crash every command that opens the package.
+    @Test(arguments: [
+        ("\"size\": 128,", "\"size\": \"9223372036854775807\",", "rom.fs.script.size"),
+        ("\"size\": 128,", "\"size\": \"9007199254740992\",", "rom.fs.script.size"),
+        ("\"size\": 128,", "\"size\": 4097,", "rom.fs.script.size"),
+        ("\"size\": 128,", "\"size\": -1,", "rom.fs.script.size"),
+        ("\"total_len\": 288", "\"total_len\": \"9223372036854775807\"", "fs.total_len"),
+        ("\"total_len\": 288", "\"total_len\": 4097", "fs.total_len"),
+        ("\"total_len\": 288", "\"total_len\": \"-9223372036854775808\"", "fs.total_len"),
+    ])
+    func infoJSONSizeOutOfRangeIsRefusedNamingTheField(change: (String, String, String)) throws {
+        let (from, to, field) = change
+        let original = SyntheticSoc().infoJSON()
+        #expect(original.contains(from))
+        let text = original.replacingOccurrences(of: from, with: to)
+        let e = try refusal(try Fixtures.archive(Fixtures.members(replacing: "info.json", with: Array(text.utf8))))
+        #expect(e.file == "bad.soc:info.json")
+        #expect(e.reason.hasPrefix("\(field) is "), "\(e.reason)")
+        #expect(e.reason.contains("out of range"))
+    }
+
+    @Test func infoJSONSizesUpToTheWholeFlashAreAccepted() throws {
+        let text = SyntheticSoc().infoJSON().replacingOccurrences(of: "\"total_len\": 288", with: "\"total_len\": \"4096\"")
+        let info = try InfoJSON(bytes: Array(text.utf8), file: "info.json")
+        #expect(info.fileSystemSize == EC618FlashMap.apFlashSize)
+    }
+
     private func binpkgRefusal(_ binpkg: [UInt8]) throws -> FirmwareError {
         try refusal(try Fixtures.archive(Fixtures.members(replacing: "luatos.binpkg", with: binpkg)))
     }

@@ -50,7 +50,7 @@ import Testing
         ("[retries]", "[retries]\nflsh = 1\n[extra]\nx = 1", "unknown key"),
         ("chip = \"ec618\"", "chip = \"ec718\"", "ec718"),
         ("[board]", "[board", "TOML syntax error at line"),
-        ("download_bytes = 65536", "download_bytes = 0", "qa.download_bytes must be positive"),
+        ("download_bytes = 65536", "download_bytes = 0", "qa.download_bytes must be 1–16777216 bytes (got 0)"),
         ("extra_urls = []", "extra_urls = [\"ftp://x/y\"]", "qa.extra_urls: \"ftp://x/y\" is not an http(s) URL"),
         ("unavailable_checks = \"fail\"", "unavailable_checks = \"ignore\"", "qa.unavailable_checks must be \"fail\" or \"skip\" (got \"ignore\")"),
         ("unavailable_checks = \"fail\"", "unavailable_checks = 1", "qa.unavailable_checks"),
@@ -60,6 +60,51 @@ import Testing
          "usb.download.accept_single_port_running_id"),
         ("accept_single_port_running_id = false", "accept_single_port_running_ids = true", "unknown key"),
     ]
+
+    /// Every number is bounded by a named range and refused naming its key: values near Int64.max
+    /// used to overflow at start (`phases.*` to nanoseconds) or mid-board (the QA plan's deadline
+    /// sum), leaving a `running` row behind.
+    static let outOfBounds: [(String, String, String)] = {
+        let huge = "9223372036854775807"
+        return [
+            ("qa = 200\n", "qa = \(huge)\n", "phases.qa must be 1–86400 s (got \(huge))"),
+            ("flash_full = 240", "flash_full = 86401", "phases.flash_full must be 1–86400 s"),
+            ("attach_budget_ms = 60000", "attach_budget_ms = \(huge)", "qa.attach_budget_ms must be 1–86400000 ms"),
+            ("check_timeout_ms = 15000", "check_timeout_ms = \(huge)", "qa.check_timeout_ms must be 1–86400000 ms"),
+            ("check_timeout_ms = 15000", "check_timeout_ms = -15000", "qa.check_timeout_ms must be 1–86400000 ms"),
+            ("upload_bytes = 16384", "upload_bytes = \(huge)", "qa.upload_bytes must be 1–16777216 bytes"),
+            ("download_bytes = 65536", "download_bytes = 200000000", "qa.download_bytes must be 1–16777216 bytes"),
+            ("boot_check_ms = 5000", "boot_check_ms = \(huge)", "station.boot_check_ms must be 1–86400000 ms"),
+            ("app_log_ms = 60000", "app_log_ms = \(huge)", "station.app_log_ms must be 1–86400000 ms"),
+            ("download_mode_deadline_ms = 15000", "download_mode_deadline_ms = \(huge)",
+             "boot_entry.download_mode_deadline_ms must be 1–86400000 ms"),
+            ("wait_ms = 800", "wait_ms = \(huge)", "boot_entry.steps[1].wait_ms must be 0–86400000 ms"),
+            ("wait_ms = 800", "wait_ms = -1", "boot_entry.steps[1].wait_ms must be 0–86400000 ms"),
+            ("flash = 1", "flash = \(huge)", "retries.flash must be 0–10 tries"),
+            ("runtime_baud = 921600", "runtime_baud = \(huge)", "serial.runtime_baud must be 1–100000000 baud"),
+        ]
+    }()
+
+    @Test(arguments: outOfBounds)
+    func numberOutOfItsBoundsIsRefusedNamingTheKey(change: (String, String, String)) throws {
+        let (from, to, expected) = change
+        #expect(Self.shipped.contains(from))
+        let text = Self.shipped.replacingOccurrences(of: from, with: to)
+        let e = try #require(throws: FirmwareError.self) { try Profile(toml: text, source: "huge.toml") }
+        #expect(e.file == "huge.toml")
+        #expect(e.reason.contains(expected), "\(e.reason)")
+    }
+
+    @Test func theBoundsThemselvesAreAccepted() throws {
+        let text = Self.shipped
+            .replacingOccurrences(of: "qa = 200\n", with: "qa = 86400\n")
+            .replacingOccurrences(of: "attach_budget_ms = 60000", with: "attach_budget_ms = 86400000")
+            .replacingOccurrences(of: "upload_bytes = 16384", with: "upload_bytes = 16777216")
+        let p = try Profile(toml: text, source: "edge.toml")
+        #expect(p.phaseDeadlines["qa"] == .seconds(86_400))
+        #expect(p.qaAttachBudget == .milliseconds(86_400_000))
+        #expect(p.qaUploadBytes == 16 * 1024 * 1024)
+    }
 
     @Test func unavailableChecksPolicyIsReadAndDefaultsToFail() throws {
         #expect(try Profile(toml: Self.shipped, source: "p.toml").qaUnavailableChecks == "fail")

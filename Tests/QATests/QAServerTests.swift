@@ -186,6 +186,49 @@ struct QAAdminTests {
         #expect(noCA == 404)
     }
 
+    /// A posted plan with a negative or huge size used to be accepted, and the server then died
+    /// when any client (no token needed) fetched that session's content.
+    @Test("a plan out of bounds is refused with 400 naming the field; the server keeps serving",
+          arguments: [
+              (#""getBytes":-1"#, "getBytes must be 1–16777216 (got -1)"),
+              (#""gzipBytes":9223372036854775807"#, "gzipBytes must be 1–16777216"),
+              (#""bodyLimit":-5"#, "bodyLimit must be 1–"),
+              (#""downloadBytes":4294967296"#, "downloadBytes must be 1–16777216"),
+              (#""uploadBytes":0"#, "uploadBytes must be 1–16777216"),
+              (#""deadlineMs":-1"#, "deadlineMs must be 1–"),
+              (#""checkTimeoutMs":9223372036854775807"#, "checkTimeoutMs must be 1–86400000"),
+          ])
+    func planOutOfBoundsIsRefused(change: (String, String)) async throws {
+        let (field, reason) = change
+        let server = QAServer(host: "127.0.0.1", port: 0, adminToken: "s3cret")
+        let port = try await server.start()
+        defer { Task { await server.stop() } }
+        let base = "http://127.0.0.1:\(port)"
+        let good = try JSONEncoder().encode(QAPlan())
+        var plan = try #require(try JSONSerialization.jsonObject(with: good) as? [String: Any])
+        let (key, value) = try #require(try JSONSerialization.jsonObject(with: Data("{\(field)}".utf8)) as? [String: Any]).first!
+        plan[key] = value
+        let body = try JSONSerialization.data(withJSONObject: ["board_id": "b1", "plan": plan])
+        let (status, answer) = try await Self.call("POST", base + "/admin/sessions", token: "s3cret", body: Array(body))
+        #expect(status == 400)
+        let error = try #require(try JSONSerialization.jsonObject(with: Data(answer)) as? [String: String])["error"]
+        #expect(error?.contains(reason) == true, "\(error ?? "")")
+        #expect(error?.hasPrefix("QA plan: ") == true)
+
+        // The server is alive, and a valid plan still opens a session whose content is served.
+        let (ok, ticketBody) = try await Self.call("POST", base + "/admin/sessions", token: "s3cret",
+                                                   body: Array(#"{"board_id":"b2"}"#.utf8))
+        #expect(ok == 200)
+        let ticket = try JSONDecoder().decode(QASessionTicket.self, from: Data(ticketBody))
+        #expect(try await QAServerTests.get(base + "/qa/\(ticket.sessionID)/get").0 == 200)
+    }
+
+    @Test func theDefaultAndTheShippedPlansAreWithinBounds() throws {
+        try QAPlan().validate()
+        try QAPlan(checks: QACheck.allCases, attachBudgetMs: 86_400_000, checkTimeoutMs: 86_400_000,
+                   uploadBytes: 16 * 1024 * 1024).validate()
+    }
+
     @Test("without an admin token the admin API does not exist")
     func disabledWithoutToken() async throws {
         let server = QAServer(host: "127.0.0.1", port: 0)

@@ -99,6 +99,38 @@ import Testing
         await writer.close()
     }
 
+    /// A store edited by hand or by another tool may hold a REAL (or text) where an integer
+    /// belongs; converting 1e300 to Int64 used to trap and crash `provision report`.
+    @Test(arguments: [
+        ("UPDATE runs SET started_at = 1.5 WHERE id = 'run-3'", "column started_at holds the REAL 1.5"),
+        ("UPDATE runs SET finished_at = 1e300 WHERE id = 'run-2'", "column finished_at holds the REAL 1e+300"),
+        ("UPDATE checks SET code = 200.25", "column code holds the REAL 200.25"),
+        ("UPDATE checks SET duration_ms = 'slow'", "column duration_ms holds the text \"slow\""),
+    ])
+    func aValueThatIsNotAWholeNumberInAnIntegerColumnIsRefusedNamingIt(edit: (String, String)) async throws {
+        let path = try freshPath()
+        let store = try await StoreURL.open("sqlite:\(path)")
+        try await SampleBatch.write(to: store)
+        await store.close()
+        let raw = try SQLiteDatabase(path: path)
+        try await raw.transaction([SQLStatement(edit.0)])
+        await raw.close()
+
+        let reader = try await StoreURL.open("sqlite:\(path)")
+        let e = try await #require(throws: RecordsError.self) { try await reader.runs(RunQuery()) }
+        await reader.close()
+        #expect(e.store == "sqlite:\(path)")
+        #expect(e.reason.hasPrefix(edit.1), "\(e.reason)")
+        #expect(e.isInputError)
+    }
+
+    @Test func aWholeREALInAnIntegerColumnIsRead() async throws {
+        let db = try SQLiteDatabase(path: try freshPath())
+        let rows = try await db.fetch(SQLStatement("SELECT 2.0, 1790000000000.0"), columns: [.int, .int])
+        #expect(rows == [[.int(2), .int(1_790_000_000_000)]])
+        await db.close()
+    }
+
     @Test func runsOfAnUnknownBatchAreRefused() async throws {
         let store = try await StoreURL.open(try freshPath())
         await #expect(throws: RecordsError.self) {
