@@ -75,7 +75,13 @@ public final class SQLiteDatabase: SQLDatabase {
         }
     }
 
+    /// Checkpoints the WAL into the main file (TRUNCATE), then closes. SQLite checkpoints on
+    /// close only when the last connection to go can write; GRDB closes the pool's writer
+    /// before its read-only readers, so once a read has run, without this the records stay in
+    /// `-wal` and a copy of the `.sqlite` file alone holds none of them. A failed checkpoint
+    /// loses nothing: the WAL keeps the records and the next open replays it.
     public func close() async {
+        _ = try? await pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
         try? pool.close()
     }
 }
