@@ -29,10 +29,14 @@ public protocol ResultsStore: Sendable {
 public struct RecordsError: Error, Equatable, Sendable, CustomStringConvertible {
     public let store: String
     public let reason: String
+    /// The store named is wrong (a malformed URL, a file that is not a store), as opposed to a
+    /// store that cannot be reached or written: the user fixes the command line, not the machine.
+    public let isBadInput: Bool
 
-    public init(store: String, reason: String) {
+    public init(store: String, reason: String, isBadInput: Bool = false) {
         self.store = store
         self.reason = reason
+        self.isBadInput = isBadInput
     }
 
     public var description: String { "\(store): \(reason)" }

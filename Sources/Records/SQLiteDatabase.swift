@@ -19,8 +19,17 @@ public final class SQLiteDatabase: SQLDatabase {
         do {
             pool = try DatabasePool(path: path, configuration: config)
         } catch {
-            throw RecordsError(store: label, reason: "cannot open: \(error)")
+            throw Self.openError(error, label: label)
         }
+    }
+
+    /// A file that is not SQLite was named by the user (bad input); any other failure to open
+    /// is the machine's (permissions, disk).
+    private static func openError(_ error: Error, label: String) -> RecordsError {
+        if let e = error as? DatabaseError, e.resultCode == .SQLITE_NOTADB {
+            return RecordsError(store: label, reason: "not a SQLite database", isBadInput: true)
+        }
+        return RecordsError(store: label, reason: "cannot open: \(error)")
     }
 
     public func transaction(_ statements: [SQLStatement]) async throws {

@@ -13,11 +13,12 @@ public enum StoreURL {
         } else {
             let path = url.hasPrefix("sqlite:") ? String(url.dropFirst("sqlite:".count)) : url
             guard !path.isEmpty, !path.contains("://") else {
-                throw RecordsError(store: url, reason: "expected sqlite:PATH or postgres://user@host:port/db")
+                throw RecordsError(store: url, reason: "expected sqlite:PATH or postgres://user@host:port/db",
+                                   isBadInput: true)
             }
             let folder = (path as NSString).deletingLastPathComponent
             if !folder.isEmpty, !FileManager.default.fileExists(atPath: folder) {
-                throw RecordsError(store: url, reason: "folder \(folder) does not exist")
+                throw RecordsError(store: url, reason: "folder \(folder) does not exist", isBadInput: true)
             }
             database = try SQLiteDatabase(path: path)
         }

@@ -43,8 +43,9 @@ func fail(_ error: Error) -> ExitCode {
     case let e as SlotLabelError:
         message = e.description; code = ProvisionExit.inputError
     case let e as RecordsError:
-        // The store could not be opened or written: the machine/setup, not the board.
-        message = e.description; code = ProvisionExit.environmentError
+        // A store named wrongly is bad input; one that cannot be opened or written is the
+        // machine/setup. Neither is the board.
+        message = e.description; code = e.isBadInput ? ProvisionExit.inputError : ProvisionExit.environmentError
     case let e as CustomStringConvertible:
         message = e.description; code = ProvisionExit.boardFailed
     default:
