@@ -4,20 +4,27 @@ import GRDB
 /// SQLite through GRDB: one file, WAL journal, each transaction durable before it returns.
 public final class SQLiteDatabase: SQLDatabase {
     public let label: String
-    private let pool: DatabasePool
+    /// A pool (WAL) for a store that is written; a read-only queue for one that is only read,
+    /// because opening a pool switches the file to WAL mode, which is a write.
+    private let pool: any DatabaseWriter
+    private let readOnly: Bool
 
-    /// Opens (creating if needed) the database file at `path`.
-    public init(path: String) throws {
+    /// Opens (creating if needed) the database file at `path`; with `readOnly`, opens an existing
+    /// file without writing a byte of it (no journal-mode change, no schema).
+    public init(path: String, readOnly: Bool = false) throws {
         label = "sqlite:\(path)"
+        self.readOnly = readOnly
         var config = Configuration()
         config.busyMode = .timeout(10)
+        config.readonly = readOnly
         config.prepareDatabase { db in
             // FULL: a committed decision survives a power cut, not only a process crash.
             try db.execute(sql: "PRAGMA synchronous = FULL")
             try db.execute(sql: "PRAGMA foreign_keys = ON")
         }
         do {
-            pool = try DatabasePool(path: path, configuration: config)
+            pool = readOnly ? try DatabaseQueue(path: path, configuration: config)
+                            : try DatabasePool(path: path, configuration: config)
         } catch {
             throw Self.openError(error, label: label)
         }
@@ -30,6 +37,16 @@ public final class SQLiteDatabase: SQLDatabase {
             return RecordsError(store: label, reason: "not a SQLite database", isBadInput: true)
         }
         return RecordsError(store: label, reason: "cannot open: \(error)")
+    }
+
+    /// Whether the file holds the provision schema (its migrations table), so a foreign SQLite
+    /// database is told apart from a results store before anything reads it as one.
+    public func hasProvisionSchema() async throws -> Bool {
+        do {
+            return try await pool.read { db in try db.tableExists("schema_migrations") }
+        } catch {
+            throw Self.openError(error, label: label)
+        }
     }
 
     public func transaction(_ statements: [SQLStatement]) async throws {
@@ -90,7 +107,9 @@ public final class SQLiteDatabase: SQLDatabase {
     /// `-wal` and a copy of the `.sqlite` file alone holds none of them. A failed checkpoint
     /// loses nothing: the WAL keeps the records and the next open replays it.
     public func close() async {
-        _ = try? await pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+        if !readOnly {
+            _ = try? await pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+        }
         try? pool.close()
     }
 }
