@@ -1,11 +1,15 @@
 import Crypto
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Turns the user's script files into the LuaDB image the firmware mounts at `/luadb/`, or
 /// refuses with one reason before any board is touched.
 ///
 /// Folders are flattened like Luatools does (every file keeps only its last path component;
-/// hidden files and folders are skipped). `.lua` files are always compiled, so a syntax error is
+/// hidden files and folders are skipped; symbolic links, names that are not UTF-8 and special
+/// files inside a folder are refused, never skipped). `.lua` files are always compiled, so a syntax error is
 /// caught even when sources are stored; with `use-luac` they are stored as `name.luac` bytecode in
 /// the target layout. Other files are stored verbatim; a `.luac` input must already be in the
 /// target layout. `main` goes first (the firmware starts `/luadb/main.luac` or `main.lua`).
@@ -44,23 +48,48 @@ public enum ScriptImageBuilder {
                 throw LuaImageError(file: path, reason: "no such file or folder")
             }
             if isDir.boolValue {
-                let base = URL(fileURLWithPath: path)
-                guard let walker = fm.enumerator(at: base, includingPropertiesForKeys: [.isRegularFileKey],
-                                                 options: [.skipsHiddenFiles]) else {
-                    throw LuaImageError(file: path, reason: "cannot list the folder")
-                }
-                var found: [String] = []
-                for case let url as URL in walker
-                where (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true {
-                    let folder = path.hasSuffix("/") ? String(path.dropLast()) : path
-                    found.append(folder + "/" + url.path.dropFirst(base.path.count).drop { $0 == "/" })
-                }
-                for file in found.sorted() { inputs.append(try read(file)) }
+                let folder = path.hasSuffix("/") ? String(path.dropLast()) : path
+                for file in try regularFiles(in: folder).sorted() { inputs.append(try read(file)) }
             } else {
                 inputs.append(try read(path))
             }
         }
         return inputs
+    }
+
+    /// The regular files under `folder`, hidden entries skipped. An entry that would have to be
+    /// skipped silently otherwise is refused, naming it: a symbolic link (it may point outside
+    /// the folder, or at the same file twice; name its target instead), a name that is not
+    /// UTF-8 (the image stores UTF-8 names), a device, FIFO or socket. `readdir`, not
+    /// FileManager, because FileManager's walker drops names it cannot decode without a word.
+    private static func regularFiles(in folder: String) throws -> [String] {
+        guard let dir = opendir(folder) else {
+            throw LuaImageError(file: folder, reason: "cannot list the folder: \(String(cString: strerror(errno)))")
+        }
+        defer { closedir(dir) }
+        var found: [String] = []
+        while let entry = readdir(dir) {
+            let raw = withUnsafeBytes(of: entry.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
+            // Hidden files and folders are skipped by design; this also skips `.` and `..`.
+            if raw.first == UInt8(ascii: ".") { continue }
+            guard let name = String(validating: raw, as: UTF8.self) else {
+                throw LuaImageError(file: folder + "/" + String(decoding: raw, as: UTF8.self),
+                                    reason: "file name is not UTF-8; rename it")
+            }
+            let path = folder + "/" + name
+            var info = stat()
+            guard lstat(path, &info) == 0 else {
+                throw LuaImageError(file: path, reason: "cannot read: \(String(cString: strerror(errno)))")
+            }
+            switch info.st_mode & S_IFMT {
+            case S_IFREG: found.append(path)
+            case S_IFDIR: found += try regularFiles(in: path)
+            case S_IFLNK:
+                throw LuaImageError(file: path, reason: "is a symbolic link; name the file it points to instead")
+            default: throw LuaImageError(file: path, reason: "is not a regular file or folder")
+            }
+        }
+        return found
     }
 
     private static func read(_ path: String) throws -> ScriptInput {

@@ -63,10 +63,7 @@ public actor QAServer {
         if let tls {
             let configuration: TLSConfiguration
             do {
-                let chain = try NIOSSLCertificate.fromPEMBytes(Array(tls.certificatePEM.utf8))
-                let key = try NIOSSLPrivateKey(bytes: Array(tls.privateKeyPEM.utf8), format: .pem)
-                configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) },
-                                                                         privateKey: .privateKey(key))
+                configuration = try tls.serverConfiguration()
             } catch {
                 await stop()
                 throw QAServerError(reason: "TLS certificate or key unusable: \(error)")
@@ -165,4 +162,26 @@ public actor QAServer {
 public struct QAServerError: Error, CustomStringConvertible, Sendable {
     public let reason: String
     public var description: String { "QA server: \(reason)" }
+}
+
+extension QATLSIdentity {
+    /// Which half of an identity TLS refused.
+    enum UnusablePart: Error {
+        case certificate(String), privateKey(String)
+    }
+
+    /// The https listener's TLS configuration. `load` calls it too, so a certificate or key the
+    /// listener would refuse is refused while the files are still known (bad input), not later
+    /// when the listener starts.
+    func serverConfiguration() throws(UnusablePart) -> TLSConfiguration {
+        let chain: [NIOSSLCertificate]
+        do { chain = try NIOSSLCertificate.fromPEMBytes(Array(certificatePEM.utf8)) }
+        catch { throw .certificate("\(error)") }
+        guard !chain.isEmpty else { throw .certificate("no PEM certificate in it") }
+        let key: NIOSSLPrivateKey
+        do { key = try NIOSSLPrivateKey(bytes: Array(privateKeyPEM.utf8), format: .pem) }
+        catch { throw .privateKey("\(error)") }
+        return TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) },
+                                                        privateKey: .privateKey(key))
+    }
 }

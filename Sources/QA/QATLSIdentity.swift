@@ -102,7 +102,16 @@ extension QATLSIdentity {
         guard let keyData = FileManager.default.contents(atPath: key) else {
             throw QAInputError(file: key, reason: "cannot read the TLS private key")
         }
-        return QATLSIdentity(certificatePEM: String(decoding: cert, as: UTF8.self),
-                             privateKeyPEM: String(decoding: keyData, as: UTF8.self))
+        let identity = QATLSIdentity(certificatePEM: String(decoding: cert, as: UTF8.self),
+                                     privateKeyPEM: String(decoding: keyData, as: UTF8.self))
+        do {
+            _ = try identity.serverConfiguration()
+        } catch {
+            switch error {
+            case .certificate(let why): throw QAInputError(file: certificate, reason: "not a usable PEM certificate: \(why)")
+            case .privateKey(let why): throw QAInputError(file: key, reason: "not a usable PEM private key: \(why)")
+            }
+        }
+        return identity
     }
 }

@@ -17,7 +17,8 @@ public final class PostgresDatabase: SQLDatabase {
     public init(url: String) throws {
         guard let parts = URLComponents(string: url), ["postgres", "postgresql"].contains(parts.scheme ?? ""),
               let host = parts.host, !host.isEmpty else {
-            throw RecordsError(store: url, reason: "not a postgres://user:password@host:port/database URL")
+            throw RecordsError(store: url, reason: "not a postgres://user:password@host:port/database URL",
+                               isInputError: true)
         }
         let database = parts.path.hasPrefix("/") ? String(parts.path.dropFirst()) : parts.path
         label = "postgres://\(parts.user.map { "\($0)@" } ?? "")\(host):\(parts.port ?? 5432)/\(database)"

@@ -29,8 +29,9 @@ public protocol ResultsStore: Sendable {
 public struct RecordsError: Error, Equatable, Sendable, CustomStringConvertible {
     public let store: String
     public let reason: String
-    /// The store opened but holds something this tool cannot read (a value of the wrong type):
-    /// bad input, not an unready machine.
+    /// Bad input rather than an unready machine: the store is named wrongly (a malformed URL, a
+    /// file that is not a store) or holds a value this tool cannot read. The user fixes the
+    /// command line or the data, not the machine.
     public let isInputError: Bool
 
     public init(store: String, reason: String, isInputError: Bool = false) {

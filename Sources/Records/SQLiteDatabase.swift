@@ -4,22 +4,48 @@ import GRDB
 /// SQLite through GRDB: one file, WAL journal, each transaction durable before it returns.
 public final class SQLiteDatabase: SQLDatabase {
     public let label: String
-    private let pool: DatabasePool
+    /// A pool (WAL) for a store that is written; a read-only queue for one that is only read,
+    /// because opening a pool switches the file to WAL mode, which is a write.
+    private let pool: any DatabaseWriter
+    private let readOnly: Bool
 
-    /// Opens (creating if needed) the database file at `path`.
-    public init(path: String) throws {
+    /// Opens (creating if needed) the database file at `path`; with `readOnly`, opens an existing
+    /// file without writing a byte of it (no journal-mode change, no schema).
+    public init(path: String, readOnly: Bool = false) throws {
         label = "sqlite:\(path)"
+        self.readOnly = readOnly
         var config = Configuration()
         config.busyMode = .timeout(10)
+        config.readonly = readOnly
         config.prepareDatabase { db in
             // FULL: a committed decision survives a power cut, not only a process crash.
             try db.execute(sql: "PRAGMA synchronous = FULL")
             try db.execute(sql: "PRAGMA foreign_keys = ON")
         }
         do {
-            pool = try DatabasePool(path: path, configuration: config)
+            pool = readOnly ? try DatabaseQueue(path: path, configuration: config)
+                            : try DatabasePool(path: path, configuration: config)
         } catch {
-            throw RecordsError(store: label, reason: "cannot open: \(error)")
+            throw Self.openError(error, label: label)
+        }
+    }
+
+    /// A file that is not SQLite was named by the user (bad input); any other failure to open
+    /// is the machine's (permissions, disk).
+    private static func openError(_ error: Error, label: String) -> RecordsError {
+        if let e = error as? DatabaseError, e.resultCode == .SQLITE_NOTADB {
+            return RecordsError(store: label, reason: "not a SQLite database", isInputError: true)
+        }
+        return RecordsError(store: label, reason: "cannot open: \(error)")
+    }
+
+    /// Whether the file holds the provision schema (its migrations table), so a foreign SQLite
+    /// database is told apart from a results store before anything reads it as one.
+    public func hasProvisionSchema() async throws -> Bool {
+        do {
+            return try await pool.read { db in try db.tableExists("schema_migrations") }
+        } catch {
+            throw Self.openError(error, label: label)
         }
     }
 
@@ -92,7 +118,15 @@ public final class SQLiteDatabase: SQLDatabase {
         }
     }
 
+    /// Checkpoints the WAL into the main file (TRUNCATE), then closes. SQLite checkpoints on
+    /// close only when the last connection to go can write; GRDB closes the pool's writer
+    /// before its read-only readers, so once a read has run, without this the records stay in
+    /// `-wal` and a copy of the `.sqlite` file alone holds none of them. A failed checkpoint
+    /// loses nothing: the WAL keeps the records and the next open replays it.
     public func close() async {
+        if !readOnly {
+            _ = try? await pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+        }
         try? pool.close()
     }
 }

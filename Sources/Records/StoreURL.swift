@@ -8,16 +8,13 @@ public enum StoreURL {
 
     public static func open(_ url: String) async throws -> SQLResultsStore {
         let database: any SQLDatabase
-        if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
+        if isPostgres(url) {
             database = try PostgresDatabase(url: url)
         } else {
-            let path = url.hasPrefix("sqlite:") ? String(url.dropFirst("sqlite:".count)) : url
-            guard !path.isEmpty, !path.contains("://") else {
-                throw RecordsError(store: url, reason: "expected sqlite:PATH or postgres://user@host:port/db")
-            }
+            let path = try sqlitePath(url)
             let folder = (path as NSString).deletingLastPathComponent
             if !folder.isEmpty, !FileManager.default.fileExists(atPath: folder) {
-                throw RecordsError(store: url, reason: "folder \(folder) does not exist")
+                throw RecordsError(store: url, reason: "folder \(folder) does not exist", isInputError: true)
             }
             database = try SQLiteDatabase(path: path)
         }
@@ -29,5 +26,39 @@ public enum StoreURL {
             throw error
         }
         return store
+    }
+
+    /// Opens an existing store only to read it (reports): a SQLite file is opened read-only and
+    /// left byte for byte as it was, and one without the provision schema (a foreign database,
+    /// an empty file) is refused rather than read as an empty store. A PostgreSQL store is
+    /// opened as stations open it, migrations included: it is shared, and its stations migrate
+    /// it anyway.
+    public static func openForReading(_ url: String) async throws -> SQLResultsStore {
+        if isPostgres(url) { return try await open(url) }
+        let database = try SQLiteDatabase(path: try sqlitePath(url), readOnly: true)
+        do {
+            guard try await database.hasProvisionSchema() else {
+                throw RecordsError(store: url, reason: "not a provision results store (no provision schema)",
+                                   isInputError: true)
+            }
+        } catch {
+            await database.close()
+            throw error
+        }
+        return SQLResultsStore(database: database)
+    }
+
+    private static func isPostgres(_ url: String) -> Bool {
+        url.hasPrefix("postgres://") || url.hasPrefix("postgresql://")
+    }
+
+    /// The file of a `sqlite:PATH` (or bare path) URL.
+    private static func sqlitePath(_ url: String) throws -> String {
+        let path = url.hasPrefix("sqlite:") ? String(url.dropFirst("sqlite:".count)) : url
+        guard !path.isEmpty, !path.contains("://") else {
+            throw RecordsError(store: url, reason: "expected sqlite:PATH or postgres://user@host:port/db",
+                               isInputError: true)
+        }
+        return path
     }
 }

@@ -10,7 +10,8 @@ struct BuildScript: AsyncParsableCommand {
         commandName: "build-script",
         abstract: "Build the LuaDB script image (script.bin) for a .soc from main.lua and friends.",
         discussion: """
-            Folders are flattened (files keep only their names; hidden files are skipped). With the \
+            Folders are flattened (files keep only their names; hidden files are skipped; a \
+            symbolic link, a name that is not UTF-8 or a special file in a folder is refused). With the \
             .soc's script.use-luac, .lua files are stored as .luac bytecode in the firmware's layout \
             (EC618: 32-bit integers and floats), stripped unless script.use-debug. An integer \
             constant outside int32, or a float outside binary32's range, is refused with file:line.
@@ -22,7 +23,7 @@ struct BuildScript: AsyncParsableCommand {
     @Option(help: "The .soc firmware package the image is for (bytecode layout and partition size).")
     var soc: String
 
-    @Option(name: .shortAndLong, help: "Where to write the image.")
+    @Option(name: .shortAndLong, help: "Where to write the image (a new file, or a regular file it replaces).")
     var output: String
 
     @Flag(help: "Print one stable JSON document instead of the table.")

@@ -55,7 +55,10 @@ struct Flash: AsyncParsableCommand {
             let plan = try makePlan(package)
             let agent = try package.requireAgentBoot()
             if dryRun {
-                print(FlashPlanReport(plan: plan, agentBoot: agent, soc: soc).text())
+                // The package's own script.bin is flashed only when no scripts replace it.
+                let warning = scripts.isEmpty ? packageScript(package).warning : nil
+                print(FlashPlanReport(plan: plan, agentBoot: agent, soc: soc).text()
+                      + (warning.map { "\nwarning: \($0)" } ?? ""))
                 return
             }
             guard let port else { throw FirmwareError(file: soc, reason: "--port is required unless --dry-run") }

@@ -118,17 +118,9 @@ struct InspectReport: Codable {
         }
         members = soc.members.map { Member(name: $0.name, size: $0.size) }
         var warnings = soc.warnings
-        if let script = soc.plan.script {
-            do {
-                scriptFiles = try LuaDBReader.read(script.bytes, file: "\(soc.path):\(script.name)")
-                    .map { Member(name: $0.name, size: $0.bytes.count) }
-            } catch {
-                scriptFiles = nil
-                warnings.append("the package's script image is not a readable LuaDB: \(error)")
-            }
-        } else {
-            scriptFiles = nil
-        }
+        let script = packageScript(soc)
+        scriptFiles = script.files?.map { Member(name: $0.name, size: $0.bytes.count) }
+        if let warning = script.warning { warnings.append(warning) }
         self.warnings = warnings
     }
 
@@ -173,6 +165,18 @@ struct InspectReport: Codable {
         }
         for w in warnings { lines.append("warning: \(w)") }
         return lines.joined(separator: "\n")
+    }
+}
+
+/// The files of the package's own script image (`script.bin`), or the warning that it is not a
+/// readable LuaDB. `inspect` and `flash --dry-run` both show it, so they agree on what a broken
+/// script image is.
+func packageScript(_ soc: SocPackage) -> (files: [LuaDBFile]?, warning: String?) {
+    guard let script = soc.plan.script else { return (nil, nil) }
+    do {
+        return (try LuaDBReader.read(script.bytes, file: "\(soc.path):\(script.name)"), nil)
+    } catch {
+        return (nil, "the package's script image is not a readable LuaDB: \(error)")
     }
 }
 

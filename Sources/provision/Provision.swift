@@ -26,7 +26,9 @@ struct Provision: AsyncParsableCommand {
     )
 
     /// As ArgumentParser's own entry point, except that a command line it cannot parse exits
-    /// with 2, the code every bad input gets here (ArgumentParser would use 64).
+    /// with 2, the code every bad input gets here (ArgumentParser would use 64), and says so in
+    /// one `provision: …` line like every other bad input (ArgumentParser adds help and usage
+    /// lines; `--help` still prints those).
     static func main() async {
         do {
             var command = try parseAsRoot()
@@ -37,7 +39,9 @@ struct Provision: AsyncParsableCommand {
             }
         } catch {
             if exitCode(for: error) == .validationFailure {
-                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                let message = message(for: error).split(whereSeparator: \.isNewline)
+                    .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.joined(separator: "; ")
+                FileHandle.standardError.write(Data("provision: \(message) (see --help)\n".utf8))
                 Foundation.exit(ProvisionExit.inputError)
             }
             exit(withError: error)

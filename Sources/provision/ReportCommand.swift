@@ -38,7 +38,8 @@ struct Report: AsyncParsableCommand {
                     throw ReportInputError(reason: "\(db): no such results store")
                 }
             }
-            let store = try await StoreURL.open(db)
+            // Read-only: a report never changes the store (nor a file that turns out not to be one).
+            let store = try await StoreURL.openForReading(db)
             let runs: [RunRecord]
             do {
                 runs = try await store.runs(RunQuery(batch: batch, since: sinceDate))

@@ -31,19 +31,25 @@ struct StationRun {
         }
         // The store first: runs this station left undecided are marked interrupted.
         let store = try await StoreURL.open(inputs.storeURL)
-        let interrupted = try await store.markInterruptedRuns(stationID: inputs.stationID, at: Date())
-        if interrupted > 0 { display.note("\(interrupted) run(s) left in flight by an earlier start marked interrupted") }
-        try await store.ensureBatch(BatchInfo(name: inputs.batch, operatorID: inputs.operatorID,
-                                              workOrder: inputs.workOrder, profile: inputs.profile.name))
-
-        // The https check needs a certificate the QA image can trust and a listener boards reach.
+        // Every way out closes the store: closing is what folds SQLite's WAL into the file.
         var https: (identity: QATLSIdentity, port: Int, publicURL: String?)?
-        if QAPlan(profile: inputs.profile).checks.contains(.https) {
-            https = try inputs.httpsListener()
-            if https == nil {
-                display.note("https check skipped: with --qa-url, there is no fixed --qa-listen port "
-                             + "to put the https listener next to")
+        do {
+            let interrupted = try await store.markInterruptedRuns(stationID: inputs.stationID, at: Date())
+            if interrupted > 0 { display.note("\(interrupted) run(s) left in flight by an earlier start marked interrupted") }
+            try await store.ensureBatch(BatchInfo(name: inputs.batch, operatorID: inputs.operatorID,
+                                                  workOrder: inputs.workOrder, profile: inputs.profile.name))
+
+            // The https check needs a certificate the QA image can trust and a listener boards reach.
+            if QAPlan(profile: inputs.profile).checks.contains(.https) {
+                https = try inputs.httpsListener()
+                if https == nil {
+                    display.note("https check skipped: with --qa-url, there is no fixed --qa-listen port "
+                                 + "to put the https listener next to")
+                }
             }
+        } catch {
+            await store.close()
+            throw error
         }
         let qaServer = QAServer(host: inputs.qaListen.host, port: inputs.qaListen.port, publicURL: inputs.qaPublicURL,
                                 tls: https?.identity, httpsPort: https?.port ?? 0, publicHTTPSURL: https?.publicURL)
@@ -57,7 +63,14 @@ struct StationRun {
         settings.firmwareSHA256 = SHA256Hex.of(inputs.package.plan.images.flatMap(\.bytes))
         settings.scriptSHA256 = inputs.production.sha256
         settings.appLog = inputs.appLog
-        let webhook = try inputs.webhook.map { try WebhookPoster(url: $0) }
+        let webhook: WebhookPoster?
+        do {
+            webhook = try inputs.webhook.map { try WebhookPoster(url: $0) }
+        } catch {
+            await qaServer.stop()
+            await store.close()
+            throw error
+        }
         let tally = Tally(limit: inputs.count ?? inputs.simulate ?? Int.max,
                           stopWhenIdleAfterFirst: inputs.once && inputs.simulate == nil)
         let finished: @Sendable (RunOutcome) async -> Void = { outcome in

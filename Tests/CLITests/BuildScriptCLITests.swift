@@ -145,4 +145,74 @@ import Testing
         #expect(contents(dir.appendingPathComponent("app/script.bin")) == once)
         #expect(try LuaDBReader.read(once).map(\.name) == ["main.luac"])
     }
+
+    /// A symbolic link inside an input folder is refused, naming it: skipping it silently left a
+    /// library out of the image; following it could reach outside the folder.
+    @Test func aSymbolicLinkInAnInputFolderIsRefusedNamingIt() throws {
+        let dir = try project(app)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.createSymbolicLink(atPath: dir.appendingPathComponent("lib/extra.lua").path,
+                                                   withDestinationPath: "util.lua")
+        let result = try ProvisionBinary.run(["build-script", "main.lua", "lib", "--soc", "fw.soc", "-o", "script.bin"],
+                                             in: dir)
+        #expect(result.status == 2, "\(result.stderr)")
+        #expect(result.stderr == "provision: lib/extra.lua: is a symbolic link; name the file it points to instead\n")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("script.bin").path))
+    }
+
+    @Test func aFileNameThatIsNotUTF8IsRefusedNamingIt() throws {
+        let dir = try project(app)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // "lib/caf\xE9.lua": Latin-1, not UTF-8. Made with open(2): Foundation cannot name it.
+        let name: [UInt8] = Array(dir.appendingPathComponent("lib/caf").path.utf8) + [0xE9] + Array(".lua".utf8) + [0]
+        let fd = name.withUnsafeBufferPointer { buffer in
+            buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
+                open($0, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+            }
+        }
+        try #require(fd >= 0)
+        close(fd)
+        let result = try ProvisionBinary.run(["build-script", "main.lua", "lib", "--soc", "fw.soc", "-o", "script.bin"],
+                                             in: dir)
+        #expect(result.status == 2, "\(result.stderr)")
+        #expect(result.stderr.hasPrefix("provision: lib/caf"))
+        #expect(result.stderr.hasSuffix(".lua: file name is not UTF-8; rename it\n"))
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("script.bin").path))
+    }
+
+    /// `-o` naming a FIFO (or a device node) is refused: the atomic rename would replace the node
+    /// itself with a regular file.
+    @Test func anOutputThatIsNotARegularFileIsRefusedAndKept() throws {
+        let dir = try project(app)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fifo = dir.appendingPathComponent("out.fifo").path
+        try #require(mkfifo(fifo, 0o644) == 0)
+        let result = try ProvisionBinary.run(["build-script", "main.lua", "lib", "--soc", "fw.soc", "-o", "out.fifo"],
+                                             in: dir)
+        #expect(result.status == 2, "\(result.stderr)")
+        #expect(result.stderr == "provision: out.fifo: exists and is not a regular file; not replacing it\n")
+        var info = stat()
+        #expect(lstat(fifo, &info) == 0 && info.st_mode & S_IFMT == S_IFIFO, "the FIFO is still a FIFO")
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix(".") }
+        #expect(leftovers.isEmpty, "no temporary file left behind: \(leftovers)")
+    }
+
+    /// The image goes through a temporary file in the output's folder and a rename: an existing
+    /// image is replaced whole, with no temporary file left behind.
+    @Test func anExistingImageIsReplacedThroughARename() throws {
+        let dir = try project(app)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("script.bin")
+        try Data("old".utf8).write(to: out)
+        let before = try FileManager.default.attributesOfItem(atPath: out.path)[.systemFileNumber] as? Int
+        let result = try ProvisionBinary.run(["build-script", "main.lua", "lib", "--soc", "fw.soc", "-o", "script.bin"],
+                                             in: dir)
+        #expect(result.status == 0, "\(result.stderr)")
+        let image = try #require(contents(out))
+        #expect(try LuaDBReader.read(image).map(\.name) == ["main.luac", "ca.pem", "util.luac"])
+        let after = try FileManager.default.attributesOfItem(atPath: out.path)[.systemFileNumber] as? Int
+        #expect(before != after, "a new file renamed into place, not the old one rewritten")
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix(".") }
+        #expect(leftovers.isEmpty, "\(leftovers)")
+    }
 }

@@ -139,4 +139,23 @@ import Testing
         #expect(result.stderr.contains("flash failed in burn AP at byte 0"), "\(result.stderr)")
         #expect(result.stderr.contains("NAK"))
     }
+
+    /// A package whose own script.bin is not a LuaDB: `flash --dry-run` plans it with the same
+    /// warning `inspect` gives, instead of a plan that looks fine.
+    @Test func dryRunWarnsAboutAGarbageScriptImageAsInspectDoes() throws {
+        let folder = try ProvisionBinary.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let garbage = folder.appendingPathComponent("garbage.bin")
+        try Data((0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }).write(to: garbage)
+        let made = try ProvisionBinary.run(["sim", "make-soc", "fw.soc", "--size", "small", "--script", garbage.path],
+                                           in: folder)
+        try #require(made.status == 0, "make-soc failed: \(made.stderr)")
+        let inspect = try ProvisionBinary.run(["inspect", "fw.soc"], in: folder)
+        let warning = try #require(inspect.stdout.split(separator: "\n").first {
+            $0.hasPrefix("warning: the package's script image is not a readable LuaDB")
+        }, "inspect: \(inspect.stdout)")
+        let plan = try ProvisionBinary.run(["flash", "--soc", "fw.soc", "--dry-run"], in: folder)
+        #expect(plan.status == 0, "\(plan.stderr)")
+        #expect(plan.stdout.split(separator: "\n").contains(warning), "\(plan.stdout)")
+    }
 }
