@@ -75,10 +75,11 @@ struct QATLSIdentityTests {
         tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(trusted.certificatePEM.utf8)))
         tls.certificateVerification = .fullVerification
         var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
-        configuration.timeout = .init(connect: .seconds(5), read: .seconds(5))
+        // Generous: the test is about trust, not speed, and must hold with every core busy.
+        configuration.timeout = .init(connect: .seconds(30), read: .seconds(30))
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         do {
-            let response = try await client.execute(HTTPClientRequest(url: url), timeout: .seconds(10))
+            let response = try await client.execute(HTTPClientRequest(url: url), timeout: .seconds(60))
             let body = try await response.body.collect(upTo: 1 << 20)
             try await client.shutdown()
             return (Int(response.status.code), Array(body.readableBytesView))
