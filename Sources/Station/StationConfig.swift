@@ -1,3 +1,4 @@
+import Firmware
 import BoardSim
 import Foundation
 import Hotplug
@@ -24,39 +25,7 @@ public struct StationConfig: Sendable, Equatable {
     }
 
     /// An address to bind: a host name or IP (IPv6 without brackets) and a port (0 = any free).
-    public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
-        public let host: String
-        public let port: Int
-
-        public init(host: String, port: Int) {
-            self.host = host
-            self.port = port
-        }
-
-        public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
-
-        /// What `init?(_:)` accepts, for error messages.
-        public static let form = "HOST:PORT (port 0-65535; IPv6 as [ADDR]:PORT)"
-
-        /// Parses `HOST:PORT`, or `[IPv6]:PORT`.
-        public init?(_ value: String) {
-            let host: Substring, port: Substring
-            if value.hasPrefix("[") {
-                guard let close = value.range(of: "]:") else { return nil }
-                host = value[value.index(after: value.startIndex)..<close.lowerBound]
-                port = value[close.upperBound...]
-            } else {
-                guard let colon = value.lastIndex(of: ":") else { return nil }
-                host = value[..<colon]
-                port = value[value.index(after: colon)...]
-                guard !host.contains(":") else { return nil }
-            }
-            guard !host.isEmpty, !host.contains(where: \.isWhitespace),
-                  !port.isEmpty, port.count <= 5, port.allSatisfy({ ("0"..."9").contains($0) }),
-                  let number = Int(port), (0...65535).contains(number) else { return nil }
-            self.init(host: String(host), port: number)
-        }
-    }
+    public typealias ListenAddress = HostPort
 
     /// `station.id`: the station's id in a shared results store.
     public var stationID: String?

@@ -1,20 +1,12 @@
+import Firmware
+
 /// What the simulated board's 4G link can reach: this machine only. A host name an app uses is
 /// mapped to a local address (`--sim-host NAME=HOST:PORT`); any other name fails the way an
 /// unknown name fails on the board (a DNS failure, code -5), and an address off this machine is
 /// never connected to. No lookup and no packet leaves the machine for a simulated board.
 public struct SimulatedNetwork: Sendable, Equatable {
     /// A local address a name is mapped to.
-    public struct Endpoint: Sendable, Equatable, CustomStringConvertible {
-        public let host: String
-        public let port: Int
-
-        public init(host: String, port: Int) {
-            self.host = host
-            self.port = port
-        }
-
-        public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
-    }
+    public typealias Endpoint = HostPort
 
     /// Where a request for a URL's host goes.
     public enum Route: Sendable, Equatable {
