@@ -110,6 +110,39 @@ import TestSupport
         #expect(!FileManager.default.fileExists(atPath: db), "nothing is recorded for refused input")
     }
 
+    /// A NAKed block the flasher recovers from used to leave no trace: the run record and the
+    /// reports now keep each board's NAK and retry counts, and a clean board shows 0.
+    @Test func aRecoveredNAKIsCountedInTheBoardsRecordAndReports() throws {
+        let (folder, soc, app) = try fixture()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let db = "sqlite:" + folder.appendingPathComponent("results.sqlite").path
+        let result = try ProvisionBinary.run(["--soc", soc, app, "--simulate", "2", "--count", "2", "--db", db,
+                                              "--batch", "naks", "--json", "--sim-fault", "1=nak-block"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let repeats = ProvisionBinary.events(result.stdout, named: "flash_repeats")
+        #expect(repeats.map { $0["slot"] as? String } == ["sim-1"], "\(repeats)")
+        #expect((repeats.first?["naks"] as? Int ?? 0) >= 1 && (repeats.first?["retries"] as? Int ?? 0) >= 1)
+
+        let json = folder.appendingPathComponent("naks.json").path
+        let report = try ProvisionBinary.run(["report", "--db", db, "--batch", "naks", "--format", "json", "-o", json])
+        #expect(report.status == 0, "\(report.stderr)")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json)))
+            as? [String: Any])
+        let runs = try #require(document["runs"] as? [[String: Any]])
+        let bySlot = Dictionary(runs.map { ($0["slotPath"] as? String ?? "", $0) }, uniquingKeysWith: { a, _ in a })
+        let faulty = try #require(bySlot["sim-1"]), clean = try #require(bySlot["sim-2"])
+        #expect(faulty["status"] as? String == "pass")
+        #expect((faulty["flashNAKs"] as? Int ?? 0) >= 1 && (faulty["flashRetries"] as? Int ?? 0) >= 1, "\(faulty)")
+        #expect(clean["flashNAKs"] as? Int == 0 && clean["flashRetries"] as? Int == 0, "\(clean)")
+
+        let html = folder.appendingPathComponent("naks.html").path
+        #expect(try ProvisionBinary.run(["report", "--db", db, "--batch", "naks", "--format", "html", "-o", html]).status == 0)
+        let page = try String(contentsOfFile: html, encoding: .utf8)
+        #expect(page.contains("<th>flash NAKs</th><th>flash retries</th>"))
+        #expect(page.contains("<td class=\"naks\">\(faulty["flashNAKs"] as? Int ?? -1)</td>"))
+        #expect(page.contains("<td class=\"naks\">0</td><td class=\"retries\">0</td>"))
+    }
+
     /// Every other command's numbers and URLs are bounded too: refused with one line naming the
     /// option, exit 2, before a port is bound or a board simulated. Each used to run (a server
     /// advertising `nope` to boards, a pty board offering a negative packet) or trap (`watch
