@@ -30,4 +30,7 @@ public enum FlashEvent: Sendable, Equatable {
     case reset(answerOK: Bool)
     /// A retryable failure is being retried.
     case retrying(FlashPhase, image: ImageKind?, offset: Int?, reason: String)
+    /// The device refused a command (a NAK, or another non-zero state): delivered whether or not
+    /// it is retried, so a recovered NAK is still counted where the flash is recorded.
+    case refused(FlashPhase, image: ImageKind?, offset: Int?, command: String)
 }

@@ -212,6 +212,9 @@ public actor Flasher {
                     return try ResponseFrame.decode(head + rest, answering: request, framing: framing,
                                                     maxPayload: maxPayload)
                 } catch {
+                    if case .notAcknowledged = error {
+                        onEvent(.refused(phase, image: image, offset: offset, command: commandName(request)))
+                    }
                     throw failure(error, retryable: error.isRetryable)
                 }
             } catch where error.isRetryable && attempt < allowed {

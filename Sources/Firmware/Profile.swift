@@ -119,7 +119,19 @@ public struct Profile: Sendable, Equatable {
         public static let retries = 0...10
         /// Baud rates (`serial.*`): up to 100 Mbaud, far above any EC618 UART or USB-CDC setting.
         public static let baud = 1...100_000_000
+
+        /// Why `value` cannot be `key`, or nil when it lies in `range`. One wording for every
+        /// bounded number, whether a profile key or a command-line option carries it, so an
+        /// operator reads the same kind of line wherever the number came from.
+        public static func refusal(_ value: Int, key: String, range: ClosedRange<Int>, unit: String) -> String? {
+            range.contains(value) ? nil
+                : "\(key) must be \(range.lowerBound)–\(range.upperBound)\(unit.isEmpty ? "" : " " + unit) (got \(value))"
+        }
     }
+
+    /// The phases that sign a board off: a flow needs one of them, or boards would be recorded
+    /// as passed on the strength of a flash alone.
+    public static let signOffPhases = ["qa", "app_log", "boot_check"]
 
     /// Parses profile text. `source` names it in errors.
     public init(toml text: String, source: String) throws {
@@ -137,9 +149,7 @@ public struct Profile: Sendable, Equatable {
             return USBIdentity(vendorID: UInt16(i.vendor_id), productID: UInt16(i.product_id))
         }
         func bounded(_ value: Int, _ key: String, _ range: ClosedRange<Int>, _ unit: String) throws -> Int {
-            guard range.contains(value) else {
-                throw refuse("\(key) must be \(range.lowerBound)–\(range.upperBound) \(unit) (got \(value))")
-            }
+            if let reason = Bounds.refusal(value, key: key, range: range, unit: unit) { throw refuse(reason) }
             return value
         }
         func milliseconds(_ value: Int, _ key: String) throws -> Duration {
@@ -229,6 +239,15 @@ public struct Profile: Sendable, Equatable {
         }
         appLogPath = file.qa.app_log.map { path in
             path.hasPrefix("/") ? path : ((source as NSString).deletingLastPathComponent as NSString).appendingPathComponent(path)
+        }
+        guard flow.contains(where: Self.signOffPhases.contains) else {
+            throw refuse("station.flow has no sign-off phase (one of " + Self.signOffPhases.joined(separator: ", ")
+                         + "): every board would pass unchecked")
+        }
+        // An empty list would make the qa phase a pass with nothing checked. A flow without `qa`
+        // never runs these checks, so there the list may be empty.
+        if flow.contains("qa") && qaChecks.isEmpty {
+            throw refuse("qa.checks is empty: the qa phase would pass a board without checking anything")
         }
         if flow.contains("app_log") && appLogPath == nil {
             throw refuse("station.flow has app_log but qa.app_log names no expectations file")

@@ -118,9 +118,14 @@ public struct RunFinish: Sendable, Equatable {
     public var imei: String?
     public var iccid: String?
     public var finishedAt: Date
+    /// Commands the board refused (NAK) during the run's flashes, retried or not.
+    public var flashNAKs: Int
+    /// Commands the flasher resent and blocks it restarted during the run's flashes.
+    public var flashRetries: Int
 
     public init(runID: String, status: RunStatus, failureClass: String? = nil, failurePhase: String? = nil,
-                detail: String? = nil, imei: String? = nil, iccid: String? = nil, finishedAt: Date = Date()) {
+                detail: String? = nil, imei: String? = nil, iccid: String? = nil, finishedAt: Date = Date(),
+                flashNAKs: Int = 0, flashRetries: Int = 0) {
         self.runID = runID
         self.status = status
         self.failureClass = failureClass
@@ -129,6 +134,8 @@ public struct RunFinish: Sendable, Equatable {
         self.imei = imei
         self.iccid = iccid
         self.finishedAt = finishedAt
+        self.flashNAKs = flashNAKs
+        self.flashRetries = flashRetries
     }
 }
 
@@ -149,6 +156,9 @@ public struct RunRecord: Sendable, Equatable, Codable {
     public var failureClass: String?
     public var failurePhase: String?
     public var detail: String?
+    /// NAKs and retries of the run's flashes (0 for a run recorded before schema v3 kept them).
+    public var flashNAKs: Int
+    public var flashRetries: Int
     public var phases: [PhaseRecord]
     public var checks: [CheckRecord]
 }

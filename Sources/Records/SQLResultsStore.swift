@@ -86,12 +86,14 @@ public actor SQLResultsStore: ResultsStore {
         var statements = [SQLStatement(
             """
             UPDATE runs SET status = ?, failure_class = ?, failure_phase = ?, detail = ?,
-                            imei = COALESCE(?, imei), iccid = COALESCE(?, iccid), finished_at = ?
+                            imei = COALESCE(?, imei), iccid = COALESCE(?, iccid), finished_at = ?,
+                            flash_naks = ?, flash_retries = ?
             WHERE id = ?
             """,
             [.text(finish.status.rawValue), .optionalText(finish.failureClass), .optionalText(finish.failurePhase),
              .optionalText(finish.detail), .optionalText(finish.imei), .optionalText(finish.iccid),
-             .time(finish.finishedAt), .text(finish.runID)])]
+             .time(finish.finishedAt), .int(Int64(finish.flashNAKs)), .int(Int64(finish.flashRetries)),
+             .text(finish.runID)])]
         if let imei = finish.imei {
             statements.append(SQLStatement("UPDATE boards SET iccid = COALESCE(?, iccid), last_seen = ? WHERE imei = ?",
                                            [.optionalText(finish.iccid), .time(finish.finishedAt), .text(imei)]))
@@ -133,16 +135,18 @@ public actor SQLResultsStore: ResultsStore {
         let rows = try await database.fetch(SQLStatement(
             """
             SELECT id, batch, station_id, slot_path, slot_label, imei, iccid, firmware_sha256, script_sha256,
-                   started_at, finished_at, status, failure_class, failure_phase, detail
+                   started_at, finished_at, status, failure_class, failure_phase, detail, flash_naks, flash_retries
             FROM runs \(filter) ORDER BY started_at, id
             """, arguments),
-            columns: [.text, .text, .text, .text, .text, .text, .text, .text, .text, .int, .int, .text, .text, .text, .text])
+            columns: [.text, .text, .text, .text, .text, .text, .text, .text, .text, .int, .int, .text, .text, .text, .text,
+                      .int, .int])
         var runs = rows.map { r in
             RunRecord(runID: r[0].text ?? "", batch: r[1].text ?? "", stationID: r[2].text ?? "",
                       slotPath: r[3].text ?? "", slotLabel: r[4].text ?? "", imei: r[5].text, iccid: r[6].text,
                       firmwareSHA256: r[7].text, scriptSHA256: r[8].text, startedAt: r[9].date ?? .distantPast,
                       finishedAt: r[10].date, status: RunStatus(rawValue: r[11].text ?? "") ?? .interrupted,
-                      failureClass: r[12].text, failurePhase: r[13].text, detail: r[14].text, phases: [], checks: [])
+                      failureClass: r[12].text, failurePhase: r[13].text, detail: r[14].text,
+                      flashNAKs: Self.count(r[15].int), flashRetries: Self.count(r[16].int), phases: [], checks: [])
         }
         guard !runs.isEmpty else { return [] }
         let index = Dictionary(uniqueKeysWithValues: runs.enumerated().map { ($1.runID, $0) })
@@ -178,6 +182,9 @@ public actor SQLResultsStore: ResultsStore {
     public func close() async {
         await database.close()
     }
+
+    /// A stored count as an Int: a negative one (written by hand, or by a foreign tool) reads 0.
+    static func count(_ value: Int64?) -> Int { Int(clamping: max(0, value ?? 0)) }
 }
 
 extension SQLValue {

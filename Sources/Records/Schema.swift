@@ -80,6 +80,12 @@ enum Schema {
         Migration(version: 2, statements: [
             "ALTER TABLE events ADD COLUMN seq BIGINT NOT NULL DEFAULT 0",
         ]),
+        // v3: what each run's flashes went through (a recovered NAK used to leave no trace).
+        // Runs recorded before read 0, which is what the store knew of them.
+        Migration(version: 3, statements: [
+            "ALTER TABLE runs ADD COLUMN flash_naks BIGINT NOT NULL DEFAULT 0",
+            "ALTER TABLE runs ADD COLUMN flash_retries BIGINT NOT NULL DEFAULT 0",
+        ]),
     ]
 
     /// The newest schema version.

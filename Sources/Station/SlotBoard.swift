@@ -1,3 +1,4 @@
+import EC618
 import QA
 import Records
 
@@ -7,15 +8,60 @@ public protocol SlotBoard: Sendable {
     /// Physical USB path of the slot (`1-1.3`): the slot's identity.
     var slotPath: String { get }
     func enterDownloadMode() async throws
-    /// Full flash; `progress(done, total)` in bytes.
-    func flashFull(progress: @escaping @Sendable (Int, Int) -> Void) async throws
+    /// Full flash; `progress(done, total)` in bytes; `repeated` once per NAK and per retry the
+    /// flasher made, so the run record keeps what a recovered flash went through.
+    func flashFull(progress: @escaping @Sendable (Int, Int) -> Void,
+                   repeated: @escaping @Sendable (FlashRepeat) -> Void) async throws
     func waitRunning() async throws
     /// Runs the QA checks and returns their verdicts and the board's identities.
     func runQA() async throws -> QAResult
-    func flashScript(progress: @escaping @Sendable (Int, Int) -> Void) async throws
+    func flashScript(progress: @escaping @Sendable (Int, Int) -> Void,
+                     repeated: @escaping @Sendable (FlashRepeat) -> Void) async throws
     func bootCheck() async throws
     /// Reads the running app's log until `plan`'s expectations are met or its window passes.
     func checkAppLog(_ plan: AppLogPlan) async throws -> QAResult
+}
+
+/// Something a flash had to go through again: the device refused a command (a NAK), or the
+/// flasher resent a command or restarted a block. A flash that recovers leaves no other trace.
+public enum FlashRepeat: Sendable, Equatable {
+    case nak
+    case retry
+
+    /// What a flasher event counts as, if anything.
+    public init?(_ event: FlashEvent) {
+        switch event {
+        case .refused: self = .nak
+        case .retrying: self = .retry
+        default: return nil
+        }
+    }
+}
+
+/// A run's flash repeats so far, over every flash step and every attempt of it.
+public struct FlashRepeatCounts: Sendable, Equatable {
+    public var naks = 0
+    public var retries = 0
+
+    public init(naks: Int = 0, retries: Int = 0) {
+        self.naks = naks
+        self.retries = retries
+    }
+
+    /// Counts one more; saturating, as a count is a report figure, never worth a trap.
+    public mutating func add(_ kind: FlashRepeat) {
+        switch kind {
+        case .nak: naks = naks.addingReportingOverflow(1).overflow ? Int.max : naks + 1
+        case .retry: retries = retries.addingReportingOverflow(1).overflow ? Int.max : retries + 1
+        }
+    }
+
+    public var isZero: Bool { naks == 0 && retries == 0 }
+
+    /// What was added since `earlier` (a snapshot of the same run's counts).
+    public func since(_ earlier: FlashRepeatCounts) -> FlashRepeatCounts {
+        FlashRepeatCounts(naks: naks - earlier.naks, retries: retries - earlier.retries)
+    }
 }
 
 /// How the `app_log` step judges a board: expectations on the app's own log lines, and how long

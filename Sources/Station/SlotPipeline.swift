@@ -94,11 +94,14 @@ public actor SlotPipeline {
         try await send(.runStarted)
         var seconds: [StationStep: Double] = [:]
         var identities: (imei: String?, iccid: String?) = (nil, nil)
+        // Counted from the flasher's task as it goes, so a flash that times out still counts.
+        let repeats = Mutex(FlashRepeatCounts())
+        let repeated: @Sendable (FlashRepeat) -> Void = { kind in repeats.withLock { $0.add(kind) } }
 
         for step in settings.flow {
             if Task.isCancelled {
                 return try await interrupt(runID: runID, before: step, identities: identities, seconds: seconds,
-                                           send: send)
+                                           repeats: repeats.withLock { $0 }, send: send)
             }
             let budget = settings.retries[step.retryKey] ?? 0
             var attempt = 0
@@ -106,10 +109,17 @@ public actor SlotPipeline {
                 attempt += 1
                 try await send(.stepStarted(step, attempt: attempt))
                 let started = Date()
+                let before = repeats.withLock { $0 }
                 let result = await perform(step, on: board, progress: { done, total in
                     sendProgress(.progress(step, done: done, total: total))
-                })
+                }, repeated: repeated)
                 let ended = Date()
+                let stepRepeats = repeats.withLock { $0 }.since(before)
+                let sendRepeats = { () async throws -> Void in
+                    if !stepRepeats.isZero {
+                        try await send(.flashRepeats(step, naks: stepRepeats.naks, retries: stepRepeats.retries))
+                    }
+                }
                 let elapsed = ended.timeIntervalSince(started)
                 seconds[step, default: 0] += elapsed
                 switch result {
@@ -117,24 +127,29 @@ public actor SlotPipeline {
                     try await store.recordPhase(runID: runID, PhaseRecord(name: step.rawValue, startedAt: started,
                                                                           endedAt: ended, outcome: "ok"))
                     try await send(.stepFinished(step, outcome: "ok", seconds: elapsed, detail: nil))
+                    try await sendRepeats()
                     identities = try await keep(qa, runID: runID, identities: identities, send: send)
                 case .failure(let failure, _) where failure.failureClass == StepFailure.interruptedClass:
                     try await store.recordPhase(runID: runID, PhaseRecord(
                         name: step.rawValue, startedAt: started, endedAt: ended, outcome: "interrupted",
                         detail: failure.detail))
                     try await send(.stepFinished(step, outcome: "interrupted", seconds: elapsed, detail: failure.detail))
+                    try await sendRepeats()
                     return try await interrupt(runID: runID, before: nil, identities: identities, seconds: seconds,
-                                               send: send)
+                                               repeats: repeats.withLock { $0 }, send: send)
                 case .failure(let failure, let qa):
                     try await store.recordPhase(runID: runID, PhaseRecord(
                         name: step.rawValue, startedAt: started, endedAt: ended, outcome: "fail",
                         detail: failure.description))
                     try await send(.stepFinished(step, outcome: "fail", seconds: elapsed, detail: failure.description))
+                    try await sendRepeats()
                     identities = try await keep(qa, runID: runID, identities: identities, send: send)
                     if failure.retryable && attempt <= budget { continue }
+                    let total = repeats.withLock { $0 }
                     try await store.finishRun(RunFinish(
                         runID: runID, status: .fail, failureClass: failure.failureClass, failurePhase: step.rawValue,
-                        detail: failure.detail, imei: identities.imei, iccid: identities.iccid))
+                        detail: failure.detail, imei: identities.imei, iccid: identities.iccid,
+                        flashNAKs: total.naks, flashRetries: total.retries))
                     try await send(.verdict(.fail, failureClass: failure.failureClass, step: step, detail: failure.detail))
                     return RunOutcome(runID: runID, status: .fail, failureClass: failure.failureClass,
                                       failedStep: step, detail: failure.detail, stepSeconds: seconds)
@@ -142,8 +157,9 @@ public actor SlotPipeline {
                 break
             }
         }
+        let total = repeats.withLock { $0 }
         try await store.finishRun(RunFinish(runID: runID, status: .pass, imei: identities.imei,
-                                            iccid: identities.iccid))
+                                            iccid: identities.iccid, flashNAKs: total.naks, flashRetries: total.retries))
         try await send(.verdict(.pass, failureClass: nil, step: nil, detail: nil))
         return RunOutcome(runID: runID, status: .pass, failureClass: nil, failedStep: nil, detail: nil,
                           stepSeconds: seconds)
@@ -151,12 +167,13 @@ public actor SlotPipeline {
 
     /// Ends a run the station stopped (Ctrl-C) as `interrupted`, recorded like any other outcome.
     private func interrupt(runID: String, before step: StationStep?, identities: (imei: String?, iccid: String?),
-                           seconds: [StationStep: Double],
+                           seconds: [StationStep: Double], repeats: FlashRepeatCounts,
                            send: @Sendable (StationEvent.Kind) async throws -> Void) async throws -> RunOutcome {
         let detail = "the station was stopped" + (step.map { " before \($0.rawValue)" } ?? "")
         try await store.finishRun(RunFinish(runID: runID, status: .interrupted,
                                             failureClass: StepFailure.interruptedClass, failurePhase: step?.rawValue,
-                                            detail: detail, imei: identities.imei, iccid: identities.iccid))
+                                            detail: detail, imei: identities.imei, iccid: identities.iccid,
+                                            flashNAKs: repeats.naks, flashRetries: repeats.retries))
         try await send(.verdict(.interrupted, failureClass: StepFailure.interruptedClass, step: step, detail: detail))
         return RunOutcome(runID: runID, status: .interrupted, failureClass: StepFailure.interruptedClass,
                           failedStep: step, detail: detail, stepSeconds: seconds)
@@ -179,17 +196,18 @@ public actor SlotPipeline {
     }
 
     private func perform(_ step: StationStep, on board: any SlotBoard,
-                         progress: @escaping @Sendable (Int, Int) -> Void) async -> StepResult {
+                         progress: @escaping @Sendable (Int, Int) -> Void,
+                         repeated: @escaping @Sendable (FlashRepeat) -> Void) async -> StepResult {
         let limit = settings.deadlines[step] ?? Self.fallbackDeadline
         let appLog = settings.appLog
         do {
             let qa: QAResult? = try await withDeadline(limit, step: step) {
                 switch step {
                 case .enterDownloadMode: try await board.enterDownloadMode(); return nil
-                case .flashFull: try await board.flashFull(progress: progress); return nil
+                case .flashFull: try await board.flashFull(progress: progress, repeated: repeated); return nil
                 case .waitRunning: try await board.waitRunning(); return nil
                 case .qa: return try await board.runQA()
-                case .flashScript: try await board.flashScript(progress: progress); return nil
+                case .flashScript: try await board.flashScript(progress: progress, repeated: repeated); return nil
                 case .bootCheck: try await board.bootCheck(); return nil
                 case .appLog:
                     guard let plan = appLog else {

@@ -26,6 +26,9 @@ extension StationEvent {
             if let code = check.code { f["code"] = .int(code) }
             f["duration_ms"] = .int(check.durationMs)
             if let c = check.failureClass { f["failure_class"] = .string(c) }
+        case .flashRepeats(let step, let naks, let retries):
+            f["event"] = .string("flash_repeats"); f["step"] = .string(step.rawValue)
+            f["naks"] = .int(naks); f["retries"] = .int(retries)
         case .verdict(let status, let failureClass, let step, let detail):
             f["event"] = .string("verdict"); f["status"] = .string(status.rawValue)
             if let failureClass { f["failure_class"] = .string(failureClass) }

@@ -10,6 +10,9 @@ public struct StationEvent: Sendable, Equatable, Codable {
         case progress(StationStep, done: Int, total: Int)
         case stepFinished(StationStep, outcome: String, seconds: Double, detail: String?)
         case check(CheckRecord)
+        /// What a flash step went through before it ended: NAKs and retries (sent only when
+        /// there were any; the run record keeps the totals).
+        case flashRepeats(StationStep, naks: Int, retries: Int)
         case verdict(RunStatus, failureClass: String?, step: StationStep?, detail: String?)
     }
 

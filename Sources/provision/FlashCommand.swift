@@ -51,6 +51,10 @@ struct Flash: AsyncParsableCommand {
 
     func run() async throws {
         do {
+            // Refused rather than clamped: a negative count or timeout is a typo, and an absurd
+            // timeout would hold a dead port for days.
+            try OptionBounds.check(responseTimeoutMs, "--response-timeout-ms", OptionBounds.milliseconds, "ms")
+            try OptionBounds.check(retries, "--retries", OptionBounds.commandResends, "resends")
             let package = try SocPackage.open(path: soc, agentBootPath: agentBoot)
             let plan = try makePlan(package)
             let agent = try package.requireAgentBoot()
@@ -74,7 +78,7 @@ struct Flash: AsyncParsableCommand {
             }
             var settings = FlasherSettings()
             settings.responseTimeout = .milliseconds(responseTimeoutMs)
-            settings.commandRetries = max(0, retries)
+            settings.commandRetries = retries
             let progress = ProgressPrinter(quiet: quiet)
             let flasher = Flasher(link: link, settings: settings) { progress.show($0) }
             let started = ContinuousClock.now

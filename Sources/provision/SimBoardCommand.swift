@@ -60,6 +60,9 @@ struct SimBoard: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // A negative packet size would trap when the AgentBoot offers it (UInt32 of a negative).
+        do { try OptionBounds.check(agentPacket, "--agent-packet", OptionBounds.agentPacketBytes, "bytes") }
+        catch { throw fail(error) }
         let faultPlan: FaultPlan
         do {
             faultPlan = try FaultPlan(spec: faults ?? "")

@@ -66,13 +66,18 @@ struct SimGadget: AsyncParsableCommand {
         var mode: DeviceSideBoard.Mode { self == .download ? .download : .running }
     }
 
-    func validate() throws {
-        if boardNumber < 0 || boardNumber > 999_999 { throw ValidationError("--board-number must be 0…999999") }
-        if resetGapMilliseconds < 0 { throw ValidationError("--reset-gap-ms must not be negative") }
-        if let attachMilliseconds, attachMilliseconds < 0 { throw ValidationError("--attach-ms must not be negative") }
+    /// Checked in `run` rather than ArgumentParser's `validate`, whose refusals span several
+    /// lines: every bad option here is one `provision:` line and exit 2.
+    private func validateOptions() throws(OptionError) {
+        try OptionBounds.check(boardNumber, "--board-number", OptionBounds.boardNumber, "")
+        try OptionBounds.check(resetGapMilliseconds, "--reset-gap-ms", OptionBounds.pauseMilliseconds, "ms")
+        if let attachMilliseconds {
+            try OptionBounds.check(attachMilliseconds, "--attach-ms", OptionBounds.pauseMilliseconds, "ms")
+        }
     }
 
     func run() async throws {
+        do { try validateOptions() } catch { throw fail(error) }
         let faultPlan: FaultPlan
         do { faultPlan = try FaultPlan(spec: faults ?? "") } catch { throw fail(SimInputError(message: error.description)) }
         let partition: ScriptPartition

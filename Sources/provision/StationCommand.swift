@@ -155,13 +155,18 @@ struct StationCommand: AsyncParsableCommand {
             appLog = AppLogPlan(expectations: try AppLogVerifier.load(path), window: boardProfile.appLogWindow)
             if appLog?.expectations.isEmpty == true { throw StationInputError("\(path): lists no expectation") }
         }
-        if let count, count < 1 { throw StationInputError("--count must be at least 1") }
-        if let simulate, !(1...64).contains(simulate) { throw StationInputError("--simulate takes 1 to 64 boards") }
+        if let count { try OptionBounds.check(count, "--count", OptionBounds.boardCount, "boards") }
+        if let simulate { try OptionBounds.check(simulate, "--simulate", OptionBounds.simulatedBoards, "boards") }
         if simulate == nil && !simFaults.isEmpty { throw StationInputError("--sim-fault needs --simulate N") }
+        // station.toml's `station.id` refuses an empty id; the option does the same, since an
+        // empty id would merge this station's live boards with any other unnamed station's.
+        if let stationID, stationID.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw StationInputError("--station-id is empty")
+        }
         if let simulate, simBus == .pty, let count, count > simulate {
             throw StationInputError("--sim-bus pty holds one board per slot: --count \(count) needs --simulate \(count)")
         }
-        let faults = try parseFaults()
+        let faults = try parseFaults(lastBoard: lastSimulatedBoard)
         if simulate == nil && !simHosts.isEmpty { throw StationInputError("--sim-host needs --simulate N") }
         let simNetwork: SimulatedNetwork
         do { simNetwork = try StationConfig.simulatedNetwork(simHosts, into: config.simulatedNetwork) }
@@ -226,13 +231,36 @@ struct StationCommand: AsyncParsableCommand {
             simBus: simBus, simNetwork: simNetwork, appLog: appLog, tls: tls)
     }
 
-    private func parseFaults() throws -> [Int: Set<SimulatedBoardFault>] {
+    /// The highest board number a simulated run reaches, as the simulated slots number them
+    /// (slot k takes boards k, k + N, k + 2N, …): one board per slot on the pty bus or with
+    /// `--once`, the `--count` boards when that is more, no limit when the run only ends on a stop.
+    private var lastSimulatedBoard: (number: Int, why: String)? {
+        guard let simulate else { return nil }
+        if simBus == .pty || once {
+            return (simulate, "--simulate \(simulate)" + (simBus == .pty ? " on the pty bus" : " with --once"))
+        }
+        guard let count else { return nil }
+        return (max(simulate, count), "--simulate \(simulate), --count \(count)")
+    }
+
+    /// `--sim-fault N=KIND`, for boards 1 to `lastBoard` (nil: any board may come). A fault for a
+    /// board the run never reaches would never fire, and the run would look as if it had been survived.
+    private func parseFaults(lastBoard: (number: Int, why: String)?) throws -> [Int: Set<SimulatedBoardFault>] {
+        let kinds = SimulatedBoardFault.allCases.map(\.rawValue).joined(separator: ", ")
         var faults: [Int: Set<SimulatedBoardFault>] = [:]
         for spec in simFaults {
-            let parts = spec.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, let n = Int(parts[0]), n >= 1, let kind = SimulatedBoardFault(rawValue: parts[1]) else {
-                throw StationInputError("--sim-fault \(spec): expected N=KIND with KIND one of "
-                                        + SimulatedBoardFault.allCases.map(\.rawValue).joined(separator: ", "))
+            let parts = spec.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            guard parts.count == 2, let n = Int(parts[0]) else {
+                throw StationInputError("--sim-fault \(spec): expected N=KIND with KIND one of \(kinds)")
+            }
+            guard !parts[1].isEmpty else { throw StationInputError("--sim-fault \(spec): the kind is empty; one of \(kinds)") }
+            guard let kind = SimulatedBoardFault(rawValue: parts[1]) else {
+                throw StationInputError("--sim-fault \(spec): unknown kind \"\(parts[1])\"; one of \(kinds)")
+            }
+            guard n >= 1 else { throw StationInputError("--sim-fault \(spec): boards are numbered from 1") }
+            if let lastBoard, n > lastBoard.number {
+                throw StationInputError("--sim-fault \(spec): board \(n) never comes; this run has boards 1–\(lastBoard.number) "
+                                        + "(\(lastBoard.why))")
             }
             faults[n, default: []].insert(kind)
         }

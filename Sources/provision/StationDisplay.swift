@@ -86,6 +86,8 @@ final class StationDisplay: Sendable {
                 + (detail.map { ": \($0)" } ?? "")
         case .check(let c):
             return "\(head) check \(c.name) \(c.passed ? "ok" : "FAIL")" + (c.failureClass.map { " (\($0))" } ?? "")
+        case .flashRepeats(let step, let naks, let retries):
+            return "\(head) \(step.rawValue): \(naks) NAK(s), \(retries) retry(ies)"
         case .verdict(let status, let failureClass, let step, let detail):
             var text = "\(head) \(status.rawValue.uppercased())"
             if let failureClass { text += " \(failureClass)" }
@@ -107,7 +109,7 @@ final class StationDisplay: Sendable {
             case .stepStarted(let step, _): line.step = step.rawValue; line.done = 0; line.total = 0
             case .progress(_, let done, let total): line.done = done; line.total = total
             case .stepFinished: break
-            case .check: break
+            case .check, .flashRepeats: break
             case .verdict(let status, let failureClass, _, _):
                 line.step = "done"
                 line.last = status.rawValue.uppercased() + (failureClass.map { " \($0)" } ?? "")

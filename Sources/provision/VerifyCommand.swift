@@ -67,6 +67,7 @@ struct Verify: AsyncParsableCommand {
                 + "pipeline, which flashes the per-board QA image itself"))
         }
         do {
+            try OptionBounds.check(attachMs, "--attach-ms", OptionBounds.pauseMilliseconds, "ms")
             let verdict = try await simulatedVerify()
             if json {
                 let encoder = JSONEncoder()
@@ -85,13 +86,14 @@ struct Verify: AsyncParsableCommand {
         var faults = NetworkFaults()
         for spec in fault {
             let parts = spec.split(separator: "=", maxSplits: 1).map(String.init)
-            switch parts[0] {
+            switch parts.first ?? "" {
             case "no-attach": faults.noAttach = true
             case "alter-upload": faults.alterRequestBodyMatching = "/upload"
             case "corrupt-download": faults.corruptResponseBodyMatching = "/download"
             case "drop" where parts.count == 2: faults.dropConnectionsMatching = parts[1]
             case "latency" where parts.count == 2 && Int(parts[1]) != nil:
-                faults.extraLatency = .milliseconds(Int(parts[1])!)
+                let ms = try OptionBounds.check(Int(parts[1]) ?? -1, "--fault latency", OptionBounds.pauseMilliseconds, "ms")
+                faults.extraLatency = .milliseconds(ms)
             default: throw VerifyInputError(message: "--fault \(spec): unknown fault")
             }
         }

@@ -37,13 +37,17 @@ struct Watch: AsyncParsableCommand {
     @Option(name: .customLong("for"), help: "Stop after this many seconds.")
     var seconds: Double?
 
-    func validate() throws {
-        if let count, count < 1 { throw ValidationError("--count must be at least 1") }
-        if let seconds, seconds <= 0 { throw ValidationError("--for must be positive") }
-        if debounceMilliseconds < 0 { throw ValidationError("--debounce-ms must not be negative") }
+    /// Checked in `run` rather than ArgumentParser's `validate`, whose refusals span several
+    /// lines. Returns `--for` in milliseconds: `Int(seconds * 1000)` trapped on 1e300 or inf.
+    private func validateOptions() throws(OptionError) -> Int? {
+        if let count { try OptionBounds.check(count, "--count", OptionBounds.eventCount, "events") }
+        try OptionBounds.check(debounceMilliseconds, "--debounce-ms", OptionBounds.pauseMilliseconds, "ms")
+        return try seconds.map { s throws(OptionError) in try OptionBounds.milliseconds(fromSeconds: s, "--for") }
     }
 
     func run() async throws {
+        let forMilliseconds: Int?
+        do { forMilliseconds = try validateOptions() } catch { throw fail(error) }
         let settings: WatchSettings
         let stream: AsyncThrowingStream<SlotReport, Error>
         do {
@@ -70,8 +74,8 @@ struct Watch: AsyncParsableCommand {
                         if let limit, shown >= limit { return }
                     }
                 }
-                if let seconds {
-                    group.addTask { try await Task.sleep(for: .milliseconds(Int(seconds * 1000))) }
+                if let forMilliseconds {
+                    group.addTask { try await Task.sleep(for: .milliseconds(forMilliseconds)) }
                 }
                 try await group.next()
                 group.cancelAll()

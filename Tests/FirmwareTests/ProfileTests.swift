@@ -40,6 +40,26 @@ import Testing
         #expect(throws: FirmwareError.self) { try Profile.load("no-such-board") }
     }
 
+    static let shippedFlow = #"""
+        flow = ["enter_download_mode", "flash_full", "wait_running", "qa",
+                "enter_download_mode", "flash_script", "wait_running", "boot_check"]
+        """#
+
+    /// Each sign-off phase alone is enough; a flow without `qa` may leave `qa.checks` empty, as
+    /// nothing would run them.
+    @Test(arguments: Profile.signOffPhases)
+    func aFlowWithOneSignOffPhaseIsAccepted(phase: String) throws {
+        #expect(Self.shipped.contains(Self.shippedFlow))
+        let checks = #"checks = ["get", "form_post", "multipart_upload", "download", "json_roundtrip", "gzip", "https"]"#
+        #expect(Self.shipped.contains(checks))
+        var text = Self.shipped.replacingOccurrences(
+            of: Self.shippedFlow, with: #"flow = ["enter_download_mode", "flash_script", "wait_running", "\#(phase)"]"#)
+        if phase != "qa" { text = text.replacingOccurrences(of: checks, with: "checks = []") }
+        let p = try Profile(toml: text, source: "short.toml")
+        #expect(p.flow.last == phase)
+        #expect(p.qaChecks.isEmpty == (phase != "qa"))
+    }
+
     static let breakages: [(String, String, String)] = [
         ("vendor_id = 0x17D1", "vendor_id = 0x117D1", "16-bit"),
         ("soc_log = 2", "soc_log = 4", "distinct"),
@@ -56,6 +76,12 @@ import Testing
         ("unavailable_checks = \"fail\"", "unavailable_checks = 1", "qa.unavailable_checks"),
         ("accept_single_port_running_id = false", "accept_single_port_running_id = 1",
          "usb.download.accept_single_port_running_id"),
+        // A qa phase with nothing to check would pass every board.
+        ("checks = [\"get\", \"form_post\", \"multipart_upload\", \"download\", \"json_roundtrip\", \"gzip\", \"https\"]",
+         "checks = []", "qa.checks is empty"),
+        // A flow that flashes and stops would record boards as passed that nothing checked.
+        (Self.shippedFlow, #"flow = ["enter_download_mode", "flash_full", "wait_running", "enter_download_mode", "flash_script"]"#,
+         "station.flow has no sign-off phase (one of qa, app_log, boot_check)"),
         ("accept_single_port_running_id = false", "accept_single_port_running_id = \"yes\"",
          "usb.download.accept_single_port_running_id"),
         ("accept_single_port_running_id = false", "accept_single_port_running_ids = true", "unknown key"),

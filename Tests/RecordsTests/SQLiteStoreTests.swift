@@ -29,11 +29,36 @@ import Testing
         await old.close()
 
         let store = try await StoreURL.open("sqlite:\(path)")
-        #expect(try await store.schemaVersion() == 2)
+        #expect(try await store.schemaVersion() == Schema.latestVersion)
         try await store.recordEvent(EventRecord(runID: "r1", at: Date(timeIntervalSince1970: 0.005), kind: "check",
                                                 payload: "{}", seq: 1))
         let events = try await store.events(runID: "r1")
         #expect(events.map(\.kind) == ["verdict", "check"], "the v1 event is kept, with seq 0")
+        await store.close()
+    }
+
+    /// v3 keeps each run's flash NAKs and retries; a v2 store's runs are kept and read 0.
+    @Test func aVersionTwoStoreGainsFlashCountsWithItsRunsKept() async throws {
+        let path = try freshPath()
+        let old = try SQLiteDatabase(path: path)
+        try await old.migrate(Array(Schema.migrations.prefix { $0.version <= 2 }))
+        try await old.transaction([
+            SQLStatement("INSERT INTO batches (name, created_at) VALUES ('b', 0)"),
+            SQLStatement("""
+                INSERT INTO runs (id, batch, station_id, slot_path, slot_label, started_at, finished_at, status)
+                VALUES ('old', 'b', 'st', '1-1', 'A1', 0, 5, 'pass')
+                """),
+        ])
+        await old.close()
+
+        let store = try await StoreURL.open("sqlite:\(path)")
+        #expect(try await store.schemaVersion() == 3)
+        try await store.startRun(RunStart(runID: "new", batch: "b", stationID: "st", slotPath: "1-2", slotLabel: "A2"))
+        try await store.finishRun(RunFinish(runID: "new", status: .pass, flashNAKs: 2, flashRetries: 3))
+        let runs = try await store.runs(RunQuery(batch: "b"))
+        #expect(runs.map(\.runID) == ["old", "new"])
+        #expect(runs.map(\.flashNAKs) == [0, 2])
+        #expect(runs.map(\.flashRetries) == [0, 3])
         await store.close()
     }
 

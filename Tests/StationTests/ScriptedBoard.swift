@@ -43,7 +43,8 @@ final class ScriptedBoard: SlotBoard {
     }
 
     func enterDownloadMode() async throws { try await act(.enterDownloadMode) }
-    func flashFull(progress: @escaping @Sendable (Int, Int) -> Void) async throws {
+    func flashFull(progress: @escaping @Sendable (Int, Int) -> Void,
+                   repeated: @escaping @Sendable (FlashRepeat) -> Void) async throws {
         try await act(.flashFull)
         progress(100, 100)
     }
@@ -52,7 +53,8 @@ final class ScriptedBoard: SlotBoard {
         try await act(.qa)
         return qa
     }
-    func flashScript(progress: @escaping @Sendable (Int, Int) -> Void) async throws { try await act(.flashScript) }
+    func flashScript(progress: @escaping @Sendable (Int, Int) -> Void,
+                     repeated: @escaping @Sendable (FlashRepeat) -> Void) async throws { try await act(.flashScript) }
     func bootCheck() async throws { try await act(.bootCheck) }
     func checkAppLog(_ plan: AppLogPlan) async throws -> QAResult {
         try await act(.appLog)

@@ -47,7 +47,7 @@ enum HTMLReport {
             html += "</table>\n"
         }
         html += "<h2>Boards</h2>\n<table><tr><th>slot</th><th>path</th><th>IMEI</th><th>ICCID</th><th>result</th>"
-            + "<th>failure</th><th>started</th><th>duration</th><th>checks</th></tr>\n"
+            + "<th>failure</th><th>started</th><th>duration</th><th>flash NAKs</th><th>flash retries</th><th>checks</th></tr>\n"
         for r in runs {
             let failure = [r.failureClass, r.failurePhase.map { "in \($0)" }, r.detail].compactMap { $0 }
                 .joined(separator: " ")
@@ -56,7 +56,10 @@ enum HTMLReport {
             html += "<tr><td>\(xml(r.slotLabel))</td><td><code>\(xml(r.slotPath))</code></td>"
                 + "<td>\(xml(r.imei ?? ""))</td><td>\(xml(r.iccid ?? ""))</td>"
                 + "<td class=\"\(r.status.rawValue)\">\(r.status.rawValue.uppercased())</td><td class=\"failure\">\(xml(failure))</td>"
-                + "<td>\(xml(ReportTime.iso(r.startedAt)))</td><td>\(r.duration.map(sec) ?? "")</td><td class=\"checks\">\(checks)</td></tr>\n"
+                + "<td>\(xml(ReportTime.iso(r.startedAt)))</td><td>\(r.duration.map(sec) ?? "")</td>"
+                // A board that passed after NAKs is a board to watch: the counts sit beside its result.
+                + "<td class=\"naks\">\(r.flashNAKs)</td><td class=\"retries\">\(r.flashRetries)</td>"
+                + "<td class=\"checks\">\(checks)</td></tr>\n"
         }
         html += "</table>\n</body></html>\n"
         return html

@@ -63,12 +63,13 @@ public actor HardwareSlotBoard: SlotBoard {
         _ = try await awaitDownloadMode(until: .now + line.bootEntry.deadline)
     }
 
-    public func flashFull(progress: @escaping @Sendable (Int, Int) -> Void) async throws {
+    public func flashFull(progress: @escaping @Sendable (Int, Int) -> Void,
+                          repeated: @escaping @Sendable (FlashRepeat) -> Void) async throws {
         // A retried full flash gets a fresh session; the last one is of no use any more.
         if let old = self.ticket { await line.materials.qaServer.closeSession(old.sessionID) }
         let (ticket, plan) = try await line.materials.qaFlash(boardID: boardID, slot: slotPath)
         self.ticket = ticket
-        try await write(plan, progress: progress)
+        try await write(plan, progress: progress, repeated: repeated)
     }
 
     public func waitRunning() async throws {
@@ -115,9 +116,10 @@ public actor HardwareSlotBoard: SlotBoard {
         return QAResult(verdict: verdict)
     }
 
-    public func flashScript(progress: @escaping @Sendable (Int, Int) -> Void) async throws {
+    public func flashScript(progress: @escaping @Sendable (Int, Int) -> Void,
+                            repeated: @escaping @Sendable (FlashRepeat) -> Void) async throws {
         let plan = try line.materials.productionFlash()
-        try await write(plan, progress: progress)
+        try await write(plan, progress: progress, repeated: repeated)
     }
 
     public func bootCheck() async throws {
@@ -160,7 +162,8 @@ public actor HardwareSlotBoard: SlotBoard {
     /// How often a waiting step looks at what the board sent.
     private static let pollInterval: Duration = .milliseconds(100)
 
-    private func write(_ plan: FlashPlan, progress: @escaping @Sendable (Int, Int) -> Void) async throws {
+    private func write(_ plan: FlashPlan, progress: @escaping @Sendable (Int, Int) -> Void,
+                       repeated: @escaping @Sendable (FlashRepeat) -> Void) async throws {
         await closeSession()
         let board = try await awaitDownloadMode(until: .now + line.bootEntry.deadline)
         departuresAtFlash = await devices.departures
@@ -177,6 +180,7 @@ public actor HardwareSlotBoard: SlotBoard {
         }
         let flasher = Flasher(link: link, settings: line.flasher, onEvent: { event in
             if case .progress(_, _, _, let done, let total) = event { progress(done, total) }
+            if let again = FlashRepeat(event) { repeated(again) }
         })
         do {
             try await flasher.flash(plan, agentBoot: line.materials.agentBoot)

@@ -35,10 +35,12 @@ public actor SimulatedSlotBoard: SlotBoard {
         // re-enumeration to wait for. The real driver sends the profile's boot-entry bytes here.
     }
 
-    public func flashFull(progress: @escaping @Sendable (Int, Int) -> Void) async throws {
+    public func flashFull(progress: @escaping @Sendable (Int, Int) -> Void,
+                          repeated: @escaping @Sendable (FlashRepeat) -> Void) async throws {
         let (ticket, plan) = try await line.materials.qaFlash(boardID: "sim-\(number)-\(identity.imei)", slot: slotPath)
         self.ticket = ticket
-        try await write(plan, faults: faults.flashFaultSpec(planBytes: plan.totalBytes), progress: progress)
+        try await write(plan, faults: faults.flashFaultSpec(planBytes: plan.totalBytes), progress: progress,
+                        repeated: repeated)
     }
 
     public func waitRunning() async throws {
@@ -62,9 +64,10 @@ public actor SimulatedSlotBoard: SlotBoard {
         return QAResult(verdict: verdict, fallbackIMEI: identity.imei, fallbackICCID: identity.iccid)
     }
 
-    public func flashScript(progress: @escaping @Sendable (Int, Int) -> Void) async throws {
+    public func flashScript(progress: @escaping @Sendable (Int, Int) -> Void,
+                            repeated: @escaping @Sendable (FlashRepeat) -> Void) async throws {
         let plan = try line.materials.productionFlash()
-        try await write(plan, faults: "", progress: progress)
+        try await write(plan, faults: "", progress: progress, repeated: repeated)
     }
 
     public func bootCheck() async throws {
@@ -93,8 +96,8 @@ public actor SimulatedSlotBoard: SlotBoard {
 
     /// Flashes `plan` through the real flasher into a fresh simulated EC618 holding this board's
     /// current flash, and keeps what the board holds after its reset.
-    private func write(_ plan: FlashPlan, faults spec: String,
-                       progress: @escaping @Sendable (Int, Int) -> Void) async throws {
+    private func write(_ plan: FlashPlan, faults spec: String, progress: @escaping @Sendable (Int, Int) -> Void,
+                       repeated: @escaping @Sendable (FlashRepeat) -> Void) async throws {
         let device = SimulatedBoard(config: BoardConfig(), timing: line.timing,
                                     faults: try FaultPlan(spec: spec))
         if let flash { await device.preload(ap: flash.ap, cp: flash.cp) }
@@ -104,6 +107,7 @@ public actor SimulatedSlotBoard: SlotBoard {
         async let served = device.serve(on: board)
         let flasher = Flasher(link: host, onEvent: { event in
             if case .progress(_, _, _, let done, let total) = event { progress(done, total) }
+            if let again = FlashRepeat(event) { repeated(again) }
         })
         do {
             try await flasher.flash(plan, agentBoot: line.materials.agentBoot)
