@@ -30,6 +30,29 @@ public final class SQLiteDatabase: SQLDatabase {
         }
     }
 
+    private init(label: String, writer: any DatabaseWriter) {
+        self.label = label
+        self.readOnly = false
+        self.pool = writer
+    }
+
+    /// A private in-memory copy of the store at `path`, taken without writing a byte of the file:
+    /// a reader upgrades the copy when the file's schema is older, and the file stays as it is.
+    public static func inMemoryCopy(of path: String) throws -> SQLiteDatabase {
+        let label = "sqlite:\(path)"
+        var config = Configuration()
+        config.readonly = true
+        do {
+            let source = try DatabaseQueue(path: path, configuration: config)
+            let copy = try DatabaseQueue()
+            try source.backup(to: copy)
+            try source.close()
+            return SQLiteDatabase(label: label, writer: copy)
+        } catch {
+            throw openError(error, label: label)
+        }
+    }
+
     /// A file that is not SQLite was named by the user (bad input); any other failure to open
     /// is the machine's (permissions, disk).
     private static func openError(_ error: Error, label: String) -> RecordsError {

@@ -35,17 +35,25 @@ public enum StoreURL {
     /// it anyway.
     public static func openForReading(_ url: String) async throws -> SQLResultsStore {
         if isPostgres(url) { return try await open(url) }
-        let database = try SQLiteDatabase(path: try sqlitePath(url), readOnly: true)
+        let path = try sqlitePath(url)
+        let database = try SQLiteDatabase(path: path, readOnly: true)
+        let store = SQLResultsStore(database: database)
         do {
             guard try await database.hasProvisionSchema() else {
                 throw RecordsError(store: url, reason: "not a provision results store (no provision schema)",
                                    isInputError: true)
             }
+            guard try await store.schemaVersion() < Schema.latestVersion else { return store }
         } catch {
             await database.close()
             throw error
         }
-        return SQLResultsStore(database: database)
+        // An older store (written by an earlier version) is read through an upgraded private
+        // copy: its runs keep their values and the new columns read as their defaults.
+        await database.close()
+        let upgraded = SQLResultsStore(database: try SQLiteDatabase.inMemoryCopy(of: path))
+        try await upgraded.migrate()
+        return upgraded
     }
 
     private static func isPostgres(_ url: String) -> Bool {

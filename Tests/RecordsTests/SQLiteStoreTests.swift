@@ -62,6 +62,31 @@ import Testing
         await store.close()
     }
 
+    @Test func aReaderOfAnOlderStoreSeesItsRunsAndLeavesTheFileAsItIs() async throws {
+        let path = try freshPath()
+        let old = try SQLiteDatabase(path: path)
+        try await old.migrate(Array(Schema.migrations.prefix { $0.version <= 2 }))
+        try await old.transaction([
+            SQLStatement("INSERT INTO batches (name, created_at) VALUES ('b', 0)"),
+            SQLStatement("""
+                INSERT INTO runs (id, batch, station_id, slot_path, slot_label, started_at, finished_at, status)
+                VALUES ('old', 'b', 'st', '1-1', 'A1', 0, 5, 'pass')
+                """),
+        ])
+        await old.close()
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+
+        let reader = try await StoreURL.openForReading("sqlite:\(path)")
+        let runs = try await reader.runs(RunQuery(batch: "b"))
+        #expect(runs.map(\.runID) == ["old"])
+        #expect(runs.map(\.flashNAKs) == [0])
+        await reader.close()
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+        let wal = path + "-wal"
+        let walBytes = FileManager.default.fileExists(atPath: wal) ? try Data(contentsOf: URL(fileURLWithPath: wal)).count : 0
+        #expect(walBytes == 0)
+    }
+
     @Test func everyRecordReadsBackAsWritten() async throws {
         let store = try await StoreURL.open("sqlite:\(try freshPath())")
         try await SampleBatch.write(to: store)
