@@ -24,9 +24,24 @@ actor QAServerState {
     /// Refusals that belong to no session (unknown session ids).
     var unknownRejections: [QARejection] { unknown }
 
+    /// Interference observations kept per session. A stranger who knows the session id may send
+    /// any number of requests; past this many they are only counted, so they cannot grow the
+    /// server's memory (the board's own requests are a handful per check and always kept).
+    static let interferenceKept = 64
+
     func observe(_ sid: String, _ make: @Sendable (Int) -> QAObservation) {
         guard var record = sessions[sid] else { return }
-        record.observations.append(make(record.ms()))
+        let observation = make(record.ms())
+        if observation.interference != nil {
+            if record.interferenceCount >= Self.interferenceKept {
+                record.interferenceNotKept = record.interferenceNotKept.addingReportingOverflow(1).overflow
+                    ? .max : record.interferenceNotKept + 1
+                sessions[sid] = record
+                return
+            }
+            record.interferenceCount += 1
+        }
+        record.observations.append(observation)
         sessions[sid] = record
     }
 
