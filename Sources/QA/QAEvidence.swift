@@ -95,4 +95,14 @@ public struct QASessionEvidence: Sendable, Equatable, Codable {
     /// Interference observations past the per-session cap (`QAServerState.interferenceKept`),
     /// counted but not kept; nil when none were dropped (so earlier evidence decodes the same).
     public let interferenceNotKept: Int?
+    /// Refusals past the per-session cap (`QAServerState.rejectionsKept`), counted but not kept;
+    /// nil when none were dropped.
+    public let rejectionsNotKept: Int?
+}
+
+/// What a station takes over when it closes a session: the evidence and the verdict on it. The
+/// server forgets the session as it hands this over.
+public struct QASessionHandover: Sendable, Equatable, Codable {
+    public let evidence: QASessionEvidence
+    public let verdict: QAVerdict
 }

@@ -45,11 +45,23 @@ enum QARoutes {
     private static func session(_ request: Request, _ context: BasicRequestContext,
                                 _ state: QAServerState) async -> (String, QASessionTicket)? {
         let sid = context.parameters.get("sid") ?? ""
+        guard let ticket = await known(sid, request, state) else { return nil }
+        return (sid, ticket)
+    }
+
+    /// The session's ticket, or nil (and a counted refusal) for an unknown session. An id longer
+    /// than the server ever issues is refused without a lookup.
+    private static func known(_ sid: String, _ request: Request, _ state: QAServerState) async -> QASessionTicket? {
+        guard sid.utf8.count <= QAServerState.sessionIDLength else {
+            await state.reject(sid, path: request.uri.path, status: 404,
+                               reason: "session id longer than \(QAServerState.sessionIDLength) characters")
+            return nil
+        }
         guard let ticket = await state.ticket(sid) else {
             await state.reject(sid, path: request.uri.path, status: 404, reason: "unknown session")
             return nil
         }
-        return (sid, ticket)
+        return ticket
     }
 
     private static func respond(_ status: HTTPResponse.Status, _ body: [UInt8],
@@ -256,10 +268,7 @@ enum QARoutes {
     private static func report(_ request: Request, _ context: BasicRequestContext,
                                _ state: QAServerState) async throws -> Response {
         let sid = context.parameters.get("sid") ?? ""
-        guard let ticket = await state.ticket(sid) else {
-            await state.reject(sid, path: request.uri.path, status: 404, reason: "unknown session")
-            return text(.notFound, "unknown session")
-        }
+        guard let ticket = await known(sid, request, state) else { return text(.notFound, "unknown session") }
         guard let received = await body(request, limit: ticket.plan.bodyLimit, sid: sid, state) else {
             return text(.contentTooLarge, "body too large")
         }

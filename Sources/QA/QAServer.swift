@@ -20,7 +20,11 @@ public actor QAServer {
     private var httpsTask: Task<Void, Error>?
     /// The https listener's port (after `start`, when the server has a TLS identity).
     public private(set) var boundHTTPSPort: Int?
-    let state = QAServerState()
+    let state: QAServerState
+    /// Random bytes in a session id (shown as twice as many hex characters).
+    static let sessionIDBytes = 8
+    /// How long an unclosed session is kept past its deadline by default (see `sessionRetention`).
+    public static let defaultSessionRetention: Duration = .seconds(15 * 60)
     private var runTask: Task<Void, Error>?
     /// The port actually bound (after `start`).
     public private(set) var boundPort: Int?
@@ -31,8 +35,12 @@ public actor QAServer {
     ///   - publicURL: the base URL boards use, when not `http://host:port`.
     ///   - adminToken: enables the `/admin/…` endpoints for remote stations (bearer token).
     ///   - tls: certificate and key for the https check's listener (`httpsPort`, 0 = any free port).
+    ///   - sessionRetention: how long past its deadline a session nobody closed is kept before
+    ///     the server forgets it (checked as sessions are opened).
     public init(host: String = "127.0.0.1", port: Int = 0, publicURL: String? = nil, adminToken: String? = nil,
-                tls: QATLSIdentity? = nil, httpsPort: Int = 0, publicHTTPSURL: String? = nil) {
+                tls: QATLSIdentity? = nil, httpsPort: Int = 0, publicHTTPSURL: String? = nil,
+                sessionRetention: Duration = QAServer.defaultSessionRetention) {
+        self.state = QAServerState(retention: sessionRetention)
         self.adminToken = adminToken
         self.tls = tls
         self.requestedHTTPSPort = httpsPort
@@ -137,7 +145,7 @@ public actor QAServer {
 
     /// Opens a session for one board: a fresh session id, nonce and key.
     public func createSession(boardID: String, plan: QAPlan = QAPlan()) async -> QASessionTicket {
-        let sid = QARandom.hex(bytes: 8)
+        let sid = QARandom.hex(bytes: Self.sessionIDBytes)
         let ticket = QASessionTicket(sessionID: sid, boardID: boardID, sessionURL: "\(publicURL)/qa/\(sid)",
                                      httpsSessionURL: publicHTTPSURL.map { "\($0)/qa/\(sid)" },
                                      nonce: QARandom.hex(bytes: 16),
@@ -149,8 +157,15 @@ public actor QAServer {
     /// Everything the server recorded for a session.
     public func evidence(sessionID: String) async -> QASessionEvidence? { await state.evidence(sessionID) }
 
-    /// Requests refused because they named no known session.
+    /// The latest requests refused because they named no known session (at most
+    /// `QAServerState.unknownKept`, ids cut to a real id's length), oldest first.
     public func unknownSessionRejections() async -> [QARejection] { await state.unknownRejections }
+
+    /// How many requests were refused for naming no known session since the server started.
+    public func unknownSessionRequestCount() async -> Int { await state.unknownCount }
+
+    /// Sessions the server holds now.
+    public func openSessionCount() async -> Int { await state.count }
 
     /// The verdict for a session as of now, from the server's evidence and the board's VUART events.
     public func verdict(sessionID: String, boardEvents: [QABoardEvent] = []) async -> QAVerdict? {
@@ -160,6 +175,14 @@ public actor QAServer {
 
     /// Forgets a finished session.
     public func closeSession(_ sessionID: String) async { await state.remove(sessionID) }
+
+    /// Judges a finished session and forgets it in one step, handing over its evidence and verdict
+    /// (what `DELETE /admin/sessions/<id>` gives a remote station); nil for an unknown session.
+    public func finishSession(_ sessionID: String, boardEvents: [QABoardEvent] = []) async -> QASessionHandover? {
+        guard let (evidence, elapsed) = await state.take(sessionID) else { return nil }
+        return QASessionHandover(evidence: evidence,
+                                 verdict: QAJudge.verdict(evidence: evidence, boardEvents: boardEvents, elapsedMs: elapsed))
+    }
 }
 
 public struct QAServerError: Error, CustomStringConvertible, Sendable {

@@ -34,6 +34,7 @@ struct QASessionRecord {
     /// Interference observations kept so far, and those counted past the cap.
     var interferenceCount = 0
     var interferenceNotKept = 0
+    var rejectionsNotKept = 0
     var rejections: [QARejection] = []
     var report: QABoardReport?
     var reportAtMs: Int?
@@ -59,7 +60,8 @@ struct QASessionRecord {
         QASessionEvidence(sessionID: ticket.sessionID, boardID: ticket.boardID, plan: ticket.plan,
                           observations: observations, rejections: rejections, report: report,
                           reportAtMs: reportAtMs, expected: expected,
-                          interferenceNotKept: interferenceNotKept > 0 ? interferenceNotKept : nil)
+                          interferenceNotKept: interferenceNotKept > 0 ? interferenceNotKept : nil,
+                          rejectionsNotKept: rejectionsNotKept > 0 ? rejectionsNotKept : nil)
     }
 }
 

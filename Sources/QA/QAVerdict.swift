@@ -174,6 +174,7 @@ public enum QAJudge {
                                elapsedMs: Int) -> QAVerdict {
         let plan = evidence.plan
         var notes = evidence.rejections.map { "refused \($0.path): \($0.reason)" }
+        if let more = evidence.rejectionsNotKept, more > 0 { notes.append("\(more) more refusals not kept") }
         // Only what the board signed is evidence. Anyone who knows the session id (it is in every
         // board URL) can send requests too; those are shown and counted, never judged, so a
         // stranger can neither fail a good board nor stand in for a board that never asked.
