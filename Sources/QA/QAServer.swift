@@ -1,7 +1,9 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import HummingbirdTLS
 import Logging
+import NIOCore
 
 /// The QA server: per-board sessions with a random nonce and key, endpoints the board's QA script
 /// calls (GET, form POST, multipart upload, download, JSON echo, gzip, signed report), and a
@@ -25,6 +27,13 @@ public actor QAServer {
     static let sessionIDBytes = 8
     /// How long an unclosed session is kept past its deadline by default (see `sessionRetention`).
     public static let defaultSessionRetention: Duration = .seconds(15 * 60)
+    /// How long a connection may send nothing (mid-request, or between requests) before the
+    /// server closes it. Boards reach the server over the internet, so anyone can open
+    /// connections and leave them half-sent; without a limit a few hundred such sockets use up
+    /// the descriptors the boards need. Twice the board's own request timeout (15 s by default,
+    /// `QAPlan.checkTimeoutMs`), so a board still waiting on its request is never cut first.
+    public static let defaultIdleTimeout: Duration = .seconds(30)
+    private let idleTimeout: Duration
     private var runTask: Task<Void, Error>?
     /// The port actually bound (after `start`).
     public private(set) var boundPort: Int?
@@ -37,9 +46,13 @@ public actor QAServer {
     ///   - tls: certificate and key for the https check's listener (`httpsPort`, 0 = any free port).
     ///   - sessionRetention: how long past its deadline a session nobody closed is kept before
     ///     the server forgets it (checked as sessions are opened).
+    ///   - idleTimeout: how long a connection may send nothing before it is closed
+    ///     (`defaultIdleTimeout`).
     public init(host: String = "127.0.0.1", port: Int = 0, publicURL: String? = nil, adminToken: String? = nil,
                 tls: QATLSIdentity? = nil, httpsPort: Int = 0, publicHTTPSURL: String? = nil,
-                sessionRetention: Duration = QAServer.defaultSessionRetention) {
+                sessionRetention: Duration = QAServer.defaultSessionRetention,
+                idleTimeout: Duration = QAServer.defaultIdleTimeout) {
+        self.idleTimeout = idleTimeout
         self.state = QAServerState(retention: sessionRetention)
         self.adminToken = adminToken
         self.tls = tls
@@ -108,7 +121,12 @@ public actor QAServer {
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
         var logger = Logger(label: "provision.qa-server")
         logger.logLevel = .critical
-        let app = Application(router: router, server: try tls.map { try .tls(.http1(), tlsConfiguration: $0) } ?? .http1(),
+        // Hummingbird's connection state handler closes a connection that read nothing for this
+        // long, whether it is between requests or in the middle of one (a half-sent head or body).
+        let http1 = HTTP1Channel.Configuration(idleTimeout: TimeAmount(idleTimeout))
+        let app = Application(router: router,
+                              server: try tls.map { try .tls(.http1(configuration: http1), tlsConfiguration: $0) }
+                                  ?? .http1(configuration: http1),
                               configuration: .init(address: .hostname(host, port: requested), serverName: nil),
                               onServerRunning: { channel in
                                   portSink.yield(channel.localAddress?.port ?? 0)
