@@ -57,6 +57,16 @@ enum QAAdminRoutes {
             }
             return reply(.ok, evidence)
         }
+        // A station that is done with a session takes its evidence and verdict over; the server
+        // forgets it then, so a shared server's memory follows the boards in progress, not the shift.
+        router.delete("/admin/sessions/:sid") { request, context in
+            guard authorized(request) else { return reply(.unauthorized, denied) }
+            guard let (evidence, elapsed) = await state.take(context.parameters.get("sid") ?? "") else {
+                return reply(.notFound, ["error": "unknown session"])
+            }
+            return reply(.ok, QASessionHandover(evidence: evidence,
+                                                verdict: QAJudge.verdict(evidence: evidence, elapsedMs: elapsed)))
+        }
         router.get("/admin/sessions/:sid/verdict") { request, context in
             guard authorized(request) else { return reply(.unauthorized, denied) }
             let sid = context.parameters.get("sid") ?? ""

@@ -20,10 +20,14 @@ public struct QAObservation: Sendable, Equatable, Codable {
     /// For an answer to a `Range` request (206), the bytes it carried; nil for a whole answer.
     /// `servedSHA256` stays the hash of the whole content either way.
     public let range: QAServedRange?
+    /// Nil for a request the board signed with its session key; otherwise why it is not the
+    /// board's (no or a wrong `X-QA-Signature`). Anyone who knows a session id (it is in every
+    /// board URL) can send such a request, so it is kept and shown but never judged.
+    public let interference: String?
 
     public init(check: String, atMs: Int, method: String, path: String, status: Int, receivedBytes: Int,
                 receivedSHA256: String?, servedSHA256: String?, matched: Bool, note: String,
-                range: QAServedRange? = nil) {
+                range: QAServedRange? = nil, interference: String? = nil) {
         self.check = check
         self.atMs = atMs
         self.method = method
@@ -35,6 +39,7 @@ public struct QAObservation: Sendable, Equatable, Codable {
         self.matched = matched
         self.note = note
         self.range = range
+        self.interference = interference
     }
 }
 
@@ -87,4 +92,17 @@ public struct QASessionEvidence: Sendable, Equatable, Codable {
     public let reportAtMs: Int?
     /// Expected SHA-256 (lowercase hex) per check label, derived from the nonce.
     public let expected: [String: String]
+    /// Interference observations past the per-session cap (`QAServerState.interferenceKept`),
+    /// counted but not kept; nil when none were dropped (so earlier evidence decodes the same).
+    public let interferenceNotKept: Int?
+    /// Refusals past the per-session cap (`QAServerState.rejectionsKept`), counted but not kept;
+    /// nil when none were dropped.
+    public let rejectionsNotKept: Int?
+}
+
+/// What a station takes over when it closes a session: the evidence and the verdict on it. The
+/// server forgets the session as it hands this over.
+public struct QASessionHandover: Sendable, Equatable, Codable {
+    public let evidence: QASessionEvidence
+    public let verdict: QAVerdict
 }

@@ -8,10 +8,10 @@ enum QARoutes {
     static func router(state: QAServerState) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.get("/qa/:sid/get") { request, context in
-            try await serve(.get, label: QAContent.getLabel, count: { $0.getBytes }, request, context, state)
+            try await serve(.get, endpoint: "get", label: QAContent.getLabel, count: { $0.getBytes }, request, context, state)
         }
         router.get("/qa/:sid/download") { request, context in
-            try await serve(.download, label: QAContent.downloadLabel, count: { $0.downloadBytes }, request, context, state)
+            try await serve(.download, endpoint: "download", label: QAContent.downloadLabel, count: { $0.downloadBytes }, request, context, state)
         }
         router.get("/qa/:sid/gzip") { request, context in
             try await gzip(request, context, state)
@@ -35,7 +35,7 @@ enum QARoutes {
     static func tlsRouter(state: QAServerState) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.get("/qa/:sid/https") { request, context in
-            try await serve(.https, label: QAContent.getLabel, count: { $0.getBytes }, request, context, state)
+            try await serve(.https, endpoint: "https", label: QAContent.getLabel, count: { $0.getBytes }, request, context, state)
         }
         return router
     }
@@ -45,11 +45,23 @@ enum QARoutes {
     private static func session(_ request: Request, _ context: BasicRequestContext,
                                 _ state: QAServerState) async -> (String, QASessionTicket)? {
         let sid = context.parameters.get("sid") ?? ""
+        guard let ticket = await known(sid, request, state) else { return nil }
+        return (sid, ticket)
+    }
+
+    /// The session's ticket, or nil (and a counted refusal) for an unknown session. An id longer
+    /// than the server ever issues is refused without a lookup.
+    private static func known(_ sid: String, _ request: Request, _ state: QAServerState) async -> QASessionTicket? {
+        guard sid.utf8.count <= QAServerState.sessionIDLength else {
+            await state.reject(sid, path: request.uri.path, status: 404,
+                               reason: "session id longer than \(QAServerState.sessionIDLength) characters")
+            return nil
+        }
         guard let ticket = await state.ticket(sid) else {
             await state.reject(sid, path: request.uri.path, status: 404, reason: "unknown session")
             return nil
         }
-        return (sid, ticket)
+        return ticket
     }
 
     private static func respond(_ status: HTTPResponse.Status, _ body: [UInt8],
@@ -76,6 +88,21 @@ enum QARoutes {
         }
     }
 
+    /// Why a request is not the board's own, or nil when it carries the board's signature for
+    /// exactly this method, endpoint and body (see `QASignature.request`). The session path is
+    /// rebuilt from the route, not taken from the board's URL, so a tunnel or proxy in front of
+    /// the server (a different public URL) does not change what is signed.
+    private static func interference(_ request: Request, sid: String, endpoint: String, body: [UInt8],
+                                     key: String) -> String? {
+        guard let signature = request.headers[.init(QASignature.header)!] else { return "no X-QA-Signature: not the board's request" }
+        let method = request.method.rawValue
+        guard QASignature.verify(QASignature.request(method: method, path: "/qa/\(sid)/\(endpoint)", body: body),
+                                 key: key, signature: signature) else {
+            return "X-QA-Signature does not match the session key: not the board's request"
+        }
+        return nil
+    }
+
     private static func json(_ object: Any) -> [UInt8] {
         (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])).map { [UInt8]($0) } ?? Array("{}".utf8)
     }
@@ -88,7 +115,7 @@ enum QARoutes {
     /// download is judged on the whole content (see `QAJudge`).
     private static func serveRanged(_ check: QACheck, bytes: [UInt8], hash: String, wholeNote: String,
                                     contentType: String, extra: HTTPFields = [:], request: Request, sid: String,
-                                    _ state: QAServerState) async -> Response {
+                                    interference: String?, _ state: QAServerState) async -> Response {
         let asked = request.headers[values: .range]
         var headers = extra
         headers[.acceptRanges] = "bytes"
@@ -97,7 +124,8 @@ enum QARoutes {
             let note = asked.isEmpty ? wholeNote : wholeNote + " (Range \"\(asked.joined(separator: ", "))\" ignored)"
             await state.observe(sid) {
                 QAObservation(check: check.rawValue, atMs: $0, method: "GET", path: request.uri.path, status: 200,
-                              receivedBytes: 0, receivedSHA256: nil, servedSHA256: hash, matched: true, note: note)
+                              receivedBytes: 0, receivedSHA256: nil, servedSHA256: hash, matched: true, note: note,
+                              interference: interference)
             }
             return respond(.ok, bytes, contentType: contentType, extra: headers)
         case .partial(let part):
@@ -106,7 +134,8 @@ enum QARoutes {
             await state.observe(sid) {
                 QAObservation(check: check.rawValue, atMs: $0, method: "GET", path: request.uri.path, status: 206,
                               receivedBytes: 0, receivedSHA256: nil, servedSHA256: hash, matched: true,
-                              note: "served \(served.contentRange) for Range \"\(asked[0])\"", range: served)
+                              note: "served \(served.contentRange) for Range \"\(asked[0])\"", range: served,
+                              interference: interference)
             }
             return respond(.partialContent, Array(bytes[part]), contentType: contentType, extra: headers)
         case .unsatisfiable:
@@ -114,19 +143,22 @@ enum QARoutes {
             await state.observe(sid) {
                 QAObservation(check: check.rawValue, atMs: $0, method: "GET", path: request.uri.path, status: 416,
                               receivedBytes: 0, receivedSHA256: nil, servedSHA256: nil, matched: true,
-                              note: "Range \"\(asked[0])\" past the end of \(bytes.count) bytes")
+                              note: "Range \"\(asked[0])\" past the end of \(bytes.count) bytes",
+                              interference: interference)
             }
             return respond(.rangeNotSatisfiable, [], contentType: contentType, extra: headers)
         }
     }
 
-    private static func serve(_ check: QACheck, label: String, count: (QAPlan) -> Int, _ request: Request,
+    private static func serve(_ check: QACheck, endpoint: String, label: String, count: (QAPlan) -> Int, _ request: Request,
                               _ context: BasicRequestContext, _ state: QAServerState) async throws -> Response {
         guard let (sid, ticket) = await session(request, context, state) else { return text(.notFound, "unknown session") }
         let bytes = QAContent.bytes(nonce: ticket.nonce, label: label, count: count(ticket.plan))
         return await serveRanged(check, bytes: bytes, hash: QAContent.sha256(bytes),
                                  wholeNote: "served \(bytes.count) nonce-derived bytes",
-                                 contentType: "application/octet-stream", request: request, sid: sid, state)
+                                 contentType: "application/octet-stream", request: request, sid: sid,
+                                 interference: interference(request, sid: sid, endpoint: endpoint, body: [], key: ticket.key),
+                                 state)
     }
 
     private static func gzip(_ request: Request, _ context: BasicRequestContext,
@@ -139,7 +171,9 @@ enum QARoutes {
         return await serveRanged(.gzip, bytes: compressed, hash: QAContent.sha256(plain),
                                  wholeNote: "served \(plain.count) bytes gzip-compressed to \(compressed.count)",
                                  contentType: "text/plain", extra: [.contentEncoding: "gzip"],
-                                 request: request, sid: sid, state)
+                                 request: request, sid: sid,
+                                 interference: interference(request, sid: sid, endpoint: "gzip", body: [], key: ticket.key),
+                                 state)
     }
 
     private static func form(_ request: Request, _ context: BasicRequestContext,
@@ -148,6 +182,7 @@ enum QARoutes {
         guard let received = await body(request, limit: ticket.plan.bodyLimit, sid: sid, state) else {
             return text(.contentTooLarge, "body too large")
         }
+        let foreign = interference(request, sid: sid, endpoint: "form", body: received, key: ticket.key)
         let fields = QAHTTPParsing.formFields(received)
         var problems: [String] = []
         let token = QAContent.block(nonce: ticket.nonce, label: QAContent.formLabel, index: 1)
@@ -160,7 +195,7 @@ enum QARoutes {
         await state.observe(sid) {
             QAObservation(check: QACheck.formPost.rawValue, atMs: $0, method: "POST", path: request.uri.path,
                           status: 200, receivedBytes: received.count, receivedSHA256: QAContent.sha256(received),
-                          servedSHA256: nil, matched: matched, note: note)
+                          servedSHA256: nil, matched: matched, note: note, interference: foreign)
         }
         return respond(.ok, json(["form": fields, "matched": problems.isEmpty]))
     }
@@ -171,6 +206,7 @@ enum QARoutes {
         guard let received = await body(request, limit: ticket.plan.bodyLimit, sid: sid, state) else {
             return text(.contentTooLarge, "body too large")
         }
+        let foreign = interference(request, sid: sid, endpoint: "upload", body: received, key: ticket.key)
         let contentType = request.headers[.contentType] ?? ""
         guard let boundary = QAHTTPParsing.boundary(contentType: contentType),
               let parts = QAHTTPParsing.multipart(received, boundary: boundary),
@@ -178,7 +214,8 @@ enum QARoutes {
             await state.observe(sid) {
                 QAObservation(check: QACheck.multipartUpload.rawValue, atMs: $0, method: "POST", path: request.uri.path,
                               status: 400, receivedBytes: received.count, receivedSHA256: QAContent.sha256(received),
-                              servedSHA256: nil, matched: false, note: "not a multipart body with a 'file' part")
+                              servedSHA256: nil, matched: false, note: "not a multipart body with a 'file' part",
+                              interference: foreign)
             }
             return text(.badRequest, "expected multipart/form-data with a 'file' part")
         }
@@ -193,7 +230,8 @@ enum QARoutes {
                           status: 200, receivedBytes: file.content.count, receivedSHA256: hash, servedSHA256: nil,
                           matched: matched,
                           note: matched ? "file '\(name)' matches the nonce content"
-                              : "uploaded bytes differ from the nonce content (\(file.content.count) of \(expected.count) bytes)")
+                              : "uploaded bytes differ from the nonce content (\(file.content.count) of \(expected.count) bytes)",
+                          interference: foreign)
         }
         return respond(.ok, json(["sha256": hash, "bytes": file.content.count, "matched": matched]))
     }
@@ -204,6 +242,7 @@ enum QARoutes {
         guard let received = await body(request, limit: ticket.plan.bodyLimit, sid: sid, state) else {
             return text(.contentTooLarge, "body too large")
         }
+        let foreign = interference(request, sid: sid, endpoint: "json", body: received, key: ticket.key)
         let object = try? JSONSerialization.jsonObject(with: Data(received)) as? [String: Any]
         var problems: [String] = []
         let token = String(decoding: QAContent.bytes(nonce: ticket.nonce, label: QAContent.jsonLabel, count: 64), as: UTF8.self)
@@ -221,7 +260,7 @@ enum QARoutes {
         await state.observe(sid) {
             QAObservation(check: QACheck.jsonRoundtrip.rawValue, atMs: $0, method: "POST", path: request.uri.path,
                           status: 200, receivedBytes: received.count, receivedSHA256: QAContent.sha256(received),
-                          servedSHA256: nil, matched: matched, note: note)
+                          servedSHA256: nil, matched: matched, note: note, interference: foreign)
         }
         return respond(.ok, json(["echo": object ?? [:], "server": serverToken]))
     }
@@ -229,14 +268,11 @@ enum QARoutes {
     private static func report(_ request: Request, _ context: BasicRequestContext,
                                _ state: QAServerState) async throws -> Response {
         let sid = context.parameters.get("sid") ?? ""
-        guard let ticket = await state.ticket(sid) else {
-            await state.reject(sid, path: request.uri.path, status: 404, reason: "unknown session")
-            return text(.notFound, "unknown session")
-        }
+        guard let ticket = await known(sid, request, state) else { return text(.notFound, "unknown session") }
         guard let received = await body(request, limit: ticket.plan.bodyLimit, sid: sid, state) else {
             return text(.contentTooLarge, "body too large")
         }
-        let signature = request.headers[.init("X-QA-Signature")!]
+        let signature = request.headers[.init(QASignature.header)!]
         switch await state.acceptReport(sid, body: received, signature: signature, path: request.uri.path) {
         case .accepted: return respond(.ok, json(["accepted": true]))
         case .rejected(let status, let reason):

@@ -1,7 +1,9 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import HummingbirdTLS
 import Logging
+import NIOCore
 
 /// The QA server: per-board sessions with a random nonce and key, endpoints the board's QA script
 /// calls (GET, form POST, multipart upload, download, JSON echo, gzip, signed report), and a
@@ -20,7 +22,18 @@ public actor QAServer {
     private var httpsTask: Task<Void, Error>?
     /// The https listener's port (after `start`, when the server has a TLS identity).
     public private(set) var boundHTTPSPort: Int?
-    let state = QAServerState()
+    let state: QAServerState
+    /// Random bytes in a session id (shown as twice as many hex characters).
+    static let sessionIDBytes = 8
+    /// How long an unclosed session is kept past its deadline by default (see `sessionRetention`).
+    public static let defaultSessionRetention: Duration = .seconds(15 * 60)
+    /// How long a connection may send nothing (mid-request, or between requests) before the
+    /// server closes it. Boards reach the server over the internet, so anyone can open
+    /// connections and leave them half-sent; without a limit a few hundred such sockets use up
+    /// the descriptors the boards need. Twice the board's own request timeout (15 s by default,
+    /// `QAPlan.checkTimeoutMs`), so a board still waiting on its request is never cut first.
+    public static let defaultIdleTimeout: Duration = .seconds(30)
+    private let idleTimeout: Duration
     private var runTask: Task<Void, Error>?
     /// The port actually bound (after `start`).
     public private(set) var boundPort: Int?
@@ -31,8 +44,16 @@ public actor QAServer {
     ///   - publicURL: the base URL boards use, when not `http://host:port`.
     ///   - adminToken: enables the `/admin/…` endpoints for remote stations (bearer token).
     ///   - tls: certificate and key for the https check's listener (`httpsPort`, 0 = any free port).
+    ///   - sessionRetention: how long past its deadline a session nobody closed is kept before
+    ///     the server forgets it (checked as sessions are opened).
+    ///   - idleTimeout: how long a connection may send nothing before it is closed
+    ///     (`defaultIdleTimeout`).
     public init(host: String = "127.0.0.1", port: Int = 0, publicURL: String? = nil, adminToken: String? = nil,
-                tls: QATLSIdentity? = nil, httpsPort: Int = 0, publicHTTPSURL: String? = nil) {
+                tls: QATLSIdentity? = nil, httpsPort: Int = 0, publicHTTPSURL: String? = nil,
+                sessionRetention: Duration = QAServer.defaultSessionRetention,
+                idleTimeout: Duration = QAServer.defaultIdleTimeout) {
+        self.idleTimeout = idleTimeout
+        self.state = QAServerState(retention: sessionRetention)
         self.adminToken = adminToken
         self.tls = tls
         self.requestedHTTPSPort = httpsPort
@@ -97,7 +118,12 @@ public actor QAServer {
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
         var logger = Logger(label: "provision.qa-server")
         logger.logLevel = .critical
-        let app = Application(router: router, server: try tls.map { try .tls(.http1(), tlsConfiguration: $0) } ?? .http1(),
+        // Hummingbird's connection state handler closes a connection that read nothing for this
+        // long, whether it is between requests or in the middle of one (a half-sent head or body).
+        let http1 = HTTP1Channel.Configuration(idleTimeout: TimeAmount(idleTimeout))
+        let app = Application(router: router,
+                              server: try tls.map { try .tls(.http1(configuration: http1), tlsConfiguration: $0) }
+                                  ?? .http1(configuration: http1),
                               configuration: .init(address: .hostname(host, port: requested), serverName: nil),
                               onServerRunning: { channel in
                                   portSink.yield(channel.localAddress?.port ?? 0)
@@ -134,7 +160,7 @@ public actor QAServer {
 
     /// Opens a session for one board: a fresh session id, nonce and key.
     public func createSession(boardID: String, plan: QAPlan = QAPlan()) async -> QASessionTicket {
-        let sid = QARandom.hex(bytes: 8)
+        let sid = QARandom.hex(bytes: Self.sessionIDBytes)
         let ticket = QASessionTicket(sessionID: sid, boardID: boardID, sessionURL: "\(publicURL)/qa/\(sid)",
                                      httpsSessionURL: publicHTTPSURL.map { "\($0)/qa/\(sid)" },
                                      nonce: QARandom.hex(bytes: 16),
@@ -146,8 +172,15 @@ public actor QAServer {
     /// Everything the server recorded for a session.
     public func evidence(sessionID: String) async -> QASessionEvidence? { await state.evidence(sessionID) }
 
-    /// Requests refused because they named no known session.
+    /// The latest requests refused because they named no known session (at most
+    /// `QAServerState.unknownKept`, ids cut to a real id's length), oldest first.
     public func unknownSessionRejections() async -> [QARejection] { await state.unknownRejections }
+
+    /// How many requests were refused for naming no known session since the server started.
+    public func unknownSessionRequestCount() async -> Int { await state.unknownCount }
+
+    /// Sessions the server holds now.
+    public func openSessionCount() async -> Int { await state.count }
 
     /// The verdict for a session as of now, from the server's evidence and the board's VUART events.
     public func verdict(sessionID: String, boardEvents: [QABoardEvent] = []) async -> QAVerdict? {
@@ -157,6 +190,14 @@ public actor QAServer {
 
     /// Forgets a finished session.
     public func closeSession(_ sessionID: String) async { await state.remove(sessionID) }
+
+    /// Judges a finished session and forgets it in one step, handing over its evidence and verdict
+    /// (what `DELETE /admin/sessions/<id>` gives a remote station); nil for an unknown session.
+    public func finishSession(_ sessionID: String, boardEvents: [QABoardEvent] = []) async -> QASessionHandover? {
+        guard let (evidence, elapsed) = await state.take(sessionID) else { return nil }
+        return QASessionHandover(evidence: evidence,
+                                 verdict: QAJudge.verdict(evidence: evidence, boardEvents: boardEvents, elapsedMs: elapsed))
+    }
 }
 
 public struct QAServerError: Error, CustomStringConvertible, Sendable {

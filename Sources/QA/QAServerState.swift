@@ -3,12 +3,53 @@ import Foundation
 /// The QA server's records: sessions, what each saw, and refused requests. An actor, so 50
 /// boards' requests interleave without a lost or mixed-up record.
 actor QAServerState {
+    /// Length of the session ids the server issues (`QAServer.sessionIDBytes` as hex). A longer
+    /// one cannot name a session: it is refused before any lookup and shown cut to this length.
+    static let sessionIDLength = QAServer.sessionIDBytes * 2
+    /// Refusals for unknown sessions kept (the latest ones); the rest are only counted. Anyone
+    /// can send such requests, so keeping each one would let them grow the server's memory.
+    static let unknownKept = 32
+    /// Longest request path kept in a refusal (the path carries whatever id the client made up).
+    static let pathShown = 80
+    /// Refusals kept per known session; past this many they are counted
+    /// (`QASessionEvidence.rejectionsNotKept`), as interference is.
+    static let rejectionsKept = 64
+
     private var sessions: [String: QASessionRecord] = [:]
-    private var unknown: [QARejection] = []
+    /// The latest `unknownKept` unknown-session refusals, a ring: `unknownNext` is the slot
+    /// written next, which once the ring is full holds the oldest.
+    private var unknownRing: [QARejection] = []
+    private var unknownNext = 0
+    /// Every unknown-session refusal since the server started.
+    private(set) var unknownCount = 0
     private let started = ContinuousClock.now
+    /// How long a session is kept past its deadline when no station closed it (a station that
+    /// crashed, or a remote one that never took its evidence over).
+    let retention: Duration
+
+    init(retention: Duration) { self.retention = retention }
 
     func add(_ ticket: QASessionTicket) {
+        sweep()
         sessions[ticket.sessionID] = QASessionRecord(ticket: ticket, created: .now)
+    }
+
+    var count: Int { sessions.count }
+
+    /// Forgets sessions past their deadline by more than `retention`: no verdict on them can
+    /// change any more, and a station that wanted them had its chance.
+    private func sweep() {
+        let now = ContinuousClock.now
+        sessions = sessions.filter { _, record in
+            now - record.created <= .milliseconds(record.ticket.plan.deadlineMs) + retention
+        }
+    }
+
+    /// Removes a session and hands over what it recorded, with its age, in one step, so nothing
+    /// arrives between the judging and the freeing unseen.
+    func take(_ sid: String) -> (evidence: QASessionEvidence, elapsedMs: Int)? {
+        guard let record = sessions.removeValue(forKey: sid) else { return nil }
+        return (record.evidence, record.ms())
     }
 
     func ticket(_ sid: String) -> QASessionTicket? { sessions[sid]?.ticket }
@@ -21,23 +62,61 @@ actor QAServerState {
 
     func remove(_ sid: String) { sessions[sid] = nil }
 
-    /// Refusals that belong to no session (unknown session ids).
-    var unknownRejections: [QARejection] { unknown }
+    /// The latest refusals that belong to no session (unknown session ids), oldest first.
+    var unknownRejections: [QARejection] { Array(unknownRing[unknownNext...] + unknownRing[..<unknownNext]) }
+
+    /// A client-made session id as shown in a refusal: cut to the length of a real one.
+    static func shown(_ sid: String) -> String {
+        sid.count <= sessionIDLength ? sid : String(sid.prefix(sessionIDLength)) + "…"
+    }
+
+    private func refuseUnknown(_ sid: String?, path: String, status: Int, reason: String) {
+        if unknownCount < .max { unknownCount += 1 }
+        let d = ContinuousClock.now - started
+        let (ms, overflow) = d.components.seconds.multipliedReportingOverflow(by: 1000)
+        let shownPath = path.count <= Self.pathShown ? path : String(path.prefix(Self.pathShown - 1)) + "…"
+        let rejection = QARejection(sessionID: sid.map(Self.shown),
+                                    atMs: overflow ? .max : Int(ms) + Int(d.components.attoseconds / 1_000_000_000_000_000),
+                                    path: shownPath, status: status, reason: reason)
+        if unknownRing.count < Self.unknownKept { unknownRing.append(rejection) } else { unknownRing[unknownNext] = rejection }
+        unknownNext = (unknownNext + 1) % Self.unknownKept
+    }
+
+    private static func keep(_ rejection: QARejection, in record: inout QASessionRecord) {
+        if record.rejections.count < rejectionsKept {
+            record.rejections.append(rejection)
+        } else if record.rejectionsNotKept < .max {
+            record.rejectionsNotKept += 1
+        }
+    }
+
+    /// Interference observations kept per session. A stranger who knows the session id may send
+    /// any number of requests; past this many they are only counted, so they cannot grow the
+    /// server's memory (the board's own requests are a handful per check and always kept).
+    static let interferenceKept = 64
 
     func observe(_ sid: String, _ make: @Sendable (Int) -> QAObservation) {
         guard var record = sessions[sid] else { return }
-        record.observations.append(make(record.ms()))
+        let observation = make(record.ms())
+        if observation.interference != nil {
+            if record.interferenceCount >= Self.interferenceKept {
+                record.interferenceNotKept = record.interferenceNotKept.addingReportingOverflow(1).overflow
+                    ? .max : record.interferenceNotKept + 1
+                sessions[sid] = record
+                return
+            }
+            record.interferenceCount += 1
+        }
+        record.observations.append(observation)
         sessions[sid] = record
     }
 
     func reject(_ sid: String?, path: String, status: Int, reason: String) {
         if let sid, var record = sessions[sid] {
-            record.rejections.append(QARejection(sessionID: sid, atMs: record.ms(), path: path, status: status, reason: reason))
+            Self.keep(QARejection(sessionID: sid, atMs: record.ms(), path: path, status: status, reason: reason), in: &record)
             sessions[sid] = record
         } else {
-            let d = ContinuousClock.now - started
-            let ms = Int(d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000)
-            unknown.append(QARejection(sessionID: sid, atMs: ms, path: path, status: status, reason: reason))
+            refuseUnknown(sid, path: path, status: status, reason: reason)
         }
     }
 
@@ -47,7 +126,7 @@ actor QAServerState {
     /// or a second report (replay) is refused and recorded.
     func acceptReport(_ sid: String, body: [UInt8], signature: String?, path: String) -> ReportResult {
         guard var record = sessions[sid] else {
-            unknown.append(QARejection(sessionID: sid, atMs: 0, path: path, status: 404, reason: "unknown session"))
+            refuseUnknown(sid, path: path, status: 404, reason: "unknown session")
             return .rejected(status: 404, reason: "unknown session")
         }
         let result: ReportResult
@@ -79,7 +158,7 @@ actor QAServerState {
                                                      receivedBytes: body.count, receivedSHA256: hash, servedSHA256: nil,
                                                      matched: true, note: "signed report accepted"))
         case .rejected(let status, let reason):
-            record.rejections.append(QARejection(sessionID: sid, atMs: at, path: path, status: status, reason: reason))
+            Self.keep(QARejection(sessionID: sid, atMs: at, path: path, status: status, reason: reason), in: &record)
         }
         sessions[sid] = record
         return result

@@ -31,6 +31,10 @@ struct QASessionRecord {
     let ticket: QASessionTicket
     let created: ContinuousClock.Instant
     var observations: [QAObservation] = []
+    /// Interference observations kept so far, and those counted past the cap.
+    var interferenceCount = 0
+    var interferenceNotKept = 0
+    var rejectionsNotKept = 0
     var rejections: [QARejection] = []
     var report: QABoardReport?
     var reportAtMs: Int?
@@ -55,7 +59,9 @@ struct QASessionRecord {
     var evidence: QASessionEvidence {
         QASessionEvidence(sessionID: ticket.sessionID, boardID: ticket.boardID, plan: ticket.plan,
                           observations: observations, rejections: rejections, report: report,
-                          reportAtMs: reportAtMs, expected: expected)
+                          reportAtMs: reportAtMs, expected: expected,
+                          interferenceNotKept: interferenceNotKept > 0 ? interferenceNotKept : nil,
+                          rejectionsNotKept: rejectionsNotKept > 0 ? rejectionsNotKept : nil)
     }
 }
 
@@ -67,9 +73,23 @@ enum QARandom {
     }
 }
 
-/// HMAC-SHA256 of a report body with the session key, compared case-insensitively with the
-/// board's hex (LuatOS `crypto.hmac_sha256(data, key)` returns uppercase hex).
+/// HMAC-SHA256 with the session key, compared case-insensitively with the board's hex (LuatOS
+/// `crypto.hmac_sha256(data, key)` returns uppercase hex). The report is signed over its body;
+/// every check request over `request(method:path:body:)`, so only the board (which alone has the
+/// key) can add evidence a verdict reads.
 enum QASignature {
+    /// The header carrying the board's signature, on check requests and on the report.
+    static let header = "X-QA-Signature"
+
+    /// What the board signs for one check request: method, the session path (`/qa/<sid>/<endpoint>`)
+    /// and the body's SHA-256 in uppercase hex, concatenated — the QA script computes
+    /// `crypto.hmac_sha256(method .. path .. crypto.sha256(body or ""), cfg.key)`. The `Range`
+    /// header is left out on purpose: the firmware adds it itself when it resumes a download, with
+    /// the script's headers (and so this signature) unchanged.
+    static func request(method: String, path: String, body: [UInt8]) -> [UInt8] {
+        Array((method + path + QAContent.sha256(body).uppercased()).utf8)
+    }
+
     static func hex(_ body: [UInt8], key: String) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Array(key.utf8)))
         return QAContent.hexUpper(Array(mac))

@@ -174,6 +174,21 @@ public enum QAJudge {
                                elapsedMs: Int) -> QAVerdict {
         let plan = evidence.plan
         var notes = evidence.rejections.map { "refused \($0.path): \($0.reason)" }
+        if let more = evidence.rejectionsNotKept, more > 0 { notes.append("\(more) more refusals not kept") }
+        // Only what the board signed is evidence. Anyone who knows the session id (it is in every
+        // board URL) can send requests too; those are shown and counted, never judged, so a
+        // stranger can neither fail a good board nor stand in for a board that never asked.
+        let own = evidence.observations.filter { $0.interference == nil }
+        let foreign = evidence.observations.filter { $0.interference != nil }
+        let notKept = evidence.interferenceNotKept ?? 0
+        if !foreign.isEmpty || notKept > 0 {
+            let total = foreign.count.addingReportingOverflow(notKept)
+            var perCheck: [String: Int] = [:]
+            for o in foreign { perCheck[o.check, default: 0] += 1 }
+            let list = perCheck.keys.sorted().map { "\($0) ×\(perCheck[$0]!)" }.joined(separator: ", ")
+            notes.append("\(Self.requests(total.overflow ? .max : total.partialValue)) not signed by the board "
+                         + "ignored as interference (\(list)\(notKept > 0 ? ", \(notKept) more not kept" : ""))")
+        }
         let attachFailed = boardEvents.contains { $0.ev == "attach" && $0.ok == false }
         let report = evidence.report
         let reportInTime = report != nil && (evidence.reportAtMs ?? .max) <= plan.deadlineMs
@@ -181,7 +196,7 @@ public enum QAJudge {
         var checks: [QACheckVerdict] = []
         let names = plan.checks.map(\.rawValue) + plan.extraURLs.indices.map { "extra_\($0 + 1)" }
         for name in names {
-            let all = evidence.observations.filter { $0.check == name }
+            let all = own.filter { $0.check == name }
             // A download (GET) the board resumed with `Range` after a drop has several answers; the
             // last one that carried content speaks for the check (its served hash is the whole
             // content's), and together they must have carried every byte. Anything else (POSTs)
@@ -250,7 +265,7 @@ public enum QAJudge {
                 continue
             }
             guard let observation else {
-                checks.append(fail(.contentMismatch, "board reports 200 but the server has no record of the request"))
+                checks.append(fail(.contentMismatch, "board reports 200 but the server has no signed request from the board for it"))
                 continue
             }
             guard observation.matched else {
@@ -291,6 +306,16 @@ public enum QAJudge {
                                          serverAtMs: observation.atMs, detail: observation.note + resumed))
         }
 
+        // Each check says how much interference it drew, so the record shows it beside the result.
+        checks = checks.map { c in
+            let n = foreign.filter { $0.check == c.check }.count
+            guard n > 0 else { return c }
+            return QACheckVerdict(check: c.check, pass: c.pass, failure: c.failure, boardMs: c.boardMs,
+                                  serverAtMs: c.serverAtMs,
+                                  detail: c.detail + "; \(Self.requests(n)) not signed by the board ignored (interference)",
+                                  unavailable: c.unavailable)
+        }
+
         var failure: QAFailureClass?
         if attachFailed && report == nil {
             failure = .noNetworkAttach
@@ -309,6 +334,8 @@ public enum QAJudge {
                          failure: failure, checks: checks, imei: report?.imei, iccid: report?.iccid, csq: report?.csq,
                          firmware: report?.fw, reportAtMs: evidence.reportAtMs, deadlineMs: plan.deadlineMs, notes: notes)
     }
+
+    static func requests(_ n: Int) -> String { n == 1 ? "1 request" : "\(n) requests" }
 
     /// The verdict on a check the board said it cannot run on its firmware. Only checks whose
     /// module a build may lack (`QACheck.optionalModule`) can be unavailable; for those the plan's

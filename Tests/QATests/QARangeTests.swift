@@ -15,9 +15,12 @@ struct QARangeTests {
         let acceptRanges: String?
     }
 
-    static func get(_ url: String, range: [String] = [], client: HTTPClient = .shared) async throws -> Answer {
+    /// A GET; with `key`, signed as the board signs it (only signed requests are evidence).
+    static func get(_ url: String, range: [String] = [], client: HTTPClient = .shared,
+                    key: String? = nil) async throws -> Answer {
         var request = HTTPClientRequest(url: url)
         for value in range { request.headers.add(name: "Range", value: value) }
+        if let key { request.headers.add(name: "X-QA-Signature", value: QAInterferenceTests.boardSignature(url: url, key: key)) }
         let response = try await client.execute(request, timeout: .seconds(10))
         let body = try await response.body.collect(upTo: 1 << 22)
         return Answer(status: Int(response.status.code), body: Array(body.readableBytesView),
@@ -27,8 +30,10 @@ struct QARangeTests {
 
     /// Starts reading `url` and drops the connection once `keep` bytes arrived, as a board whose
     /// link fell mid-body; returns the first `keep` bytes.
-    static func cutShort(_ url: String, keep: Int) async throws -> [UInt8] {
-        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(10))
+    static func cutShort(_ url: String, keep: Int, key: String) async throws -> [UInt8] {
+        var request = HTTPClientRequest(url: url)
+        request.headers.add(name: "X-QA-Signature", value: QAInterferenceTests.boardSignature(url: url, key: key))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
         #expect(response.status.code == 200)
         var got: [UInt8] = []
         for try await chunk in response.body {
@@ -149,9 +154,9 @@ struct QARangeTests {
         let ticket = await server.createSession(boardID: "resume", plan: QAPlan(checks: [.download], downloadBytes: size))
         let url = ticket.sessionURL + "/download"
         let k = 10_000
-        let first = try await Self.cutShort(url, keep: k)
+        let first = try await Self.cutShort(url, keep: k, key: ticket.key)
         #expect(first.count == k)
-        let rest = try await Self.get(url, range: ["bytes=\(k)-"])
+        let rest = try await Self.get(url, range: ["bytes=\(k)-"], key: ticket.key)
         #expect(rest.status == 206)
         #expect(rest.contentRange == "bytes \(k)-\(size - 1)/\(size)")
         let got = first + rest.body
@@ -177,7 +182,7 @@ struct QARangeTests {
         try await server.start()
         defer { Task { await server.stop() } }
         let ticket = await server.createSession(boardID: "tail", plan: QAPlan(checks: [.download], downloadBytes: 8192))
-        let tail = try await Self.get(ticket.sessionURL + "/download", range: ["bytes=4096-"])
+        let tail = try await Self.get(ticket.sessionURL + "/download", range: ["bytes=4096-"], key: ticket.key)
         #expect(tail.status == 206)
         // The board could derive the head from its nonce; the server never sent it.
         let hash = QAContent.sha256(QAContent.bytes(nonce: ticket.nonce, label: QAContent.downloadLabel, count: 8192))

@@ -83,12 +83,25 @@ local function request(method, url, headers, body, opts)
     return http.request(method, url, headers, body, opts, cfg.ca).wait()
 end
 
+-- A request to one of this board's QA session endpoints, signed with the session key. Anyone who
+-- knows the session id (it is in the URL) can send requests to the server; only signed ones are
+-- evidence, so a stranger can neither fail this board nor pass for it. The server rebuilds the
+-- same path from its route, so a tunnel in front of it (another public URL) changes nothing.
+-- Range is not signed: the firmware adds it itself when it resumes a download, reusing these
+-- headers. Mirrored in Sources/QA/QASession.swift (QASignature.request).
+local function session_request(method, endpoint, headers, body, opts, base)
+    headers = headers or {}
+    local path = "/qa/" .. cfg.sid .. "/" .. endpoint
+    headers["X-QA-Signature"] = crypto.hmac_sha256(method .. path .. crypto.sha256(body or ""), cfg.key)
+    return request(method, (base or cfg.url) .. "/" .. endpoint, headers, body, opts)
+end
+
 ------------------------------------------------------------------ checks
 -- Each returns code, ok, hash, detail.
 local checks = {}
 
 function checks.get()
-    local code, _, body = request("GET", cfg.url .. "/get")
+    local code, _, body = session_request("GET", "get")
     if not fetched(code) then return code, false end
     local hash = crypto.sha256(body)
     return code, same(hash, crypto.sha256(content("get", cfg.get_bytes))), hash
@@ -96,8 +109,7 @@ end
 
 function checks.https()
     if not cfg.https_url then return -1, false, nil, "no https URL in the plan" end
-    local code, _, body = http.request("GET", cfg.https_url .. "/https", nil, nil,
-        { timeout = cfg.check_timeout_ms }, cfg.ca).wait()
+    local code, _, body = session_request("GET", "https", nil, nil, nil, cfg.https_url)
     if not fetched(code) then return code, false end
     local hash = crypto.sha256(body)
     return code, same(hash, crypto.sha256(content("get", cfg.get_bytes))), hash
@@ -107,7 +119,7 @@ function checks.form_post()
     local token = crypto.sha256(cfg.nonce .. ":form:1")
     local body = "imei=" .. string.urlEncode(mobile.imei() or "") .. "&token=" .. token ..
         "&text=" .. string.urlEncode(cfg.form_text)
-    local code, _, resp = request("POST", cfg.url .. "/form",
+    local code, _, resp = session_request("POST", "form",
         { ["Content-Type"] = "application/x-www-form-urlencoded" }, body)
     if code ~= 200 then return code, false end
     local echo = json.decode(resp)
@@ -123,7 +135,7 @@ function checks.multipart_upload()
         "Content-Disposition: form-data; name=\"file\"; filename=\"qa_" .. cfg.sid .. ".bin\"\r\n" ..
         "Content-Type: application/octet-stream\r\n\r\n" .. data .. "\r\n" ..
         "--" .. boundary .. "--\r\n"
-    local code, _, resp = request("POST", cfg.url .. "/upload",
+    local code, _, resp = session_request("POST", "upload",
         { ["Content-Type"] = "multipart/form-data; boundary=" .. boundary }, body)
     if code ~= 200 then return code, false end
     local hash = crypto.sha256(data)
@@ -134,7 +146,7 @@ end
 function checks.download()
     local path = "/qa_download.bin"
     os.remove(path)
-    local code, _, size = request("GET", cfg.url .. "/download", nil, nil, { dst = path })
+    local code, _, size = session_request("GET", "download", nil, nil, { dst = path })
     if not fetched(code) then return code, false end
     local hash = crypto.md_file("SHA256", path)
     local ok = size == cfg.download_bytes and same(hash, content_sha256("dl", cfg.download_bytes))
@@ -144,7 +156,7 @@ end
 
 function checks.json_roundtrip()
     local sent = { sid = cfg.sid, token = content("json", 64), n = 123456, list = { 1, 2, 3 }, text = cfg.json_text }
-    local code, _, resp = request("POST", cfg.url .. "/json", { ["Content-Type"] = "application/json" },
+    local code, _, resp = session_request("POST", "json", { ["Content-Type"] = "application/json" },
         json.encode(sent))
     if code ~= 200 then return code, false end
     local back = json.decode(resp)
@@ -154,7 +166,7 @@ function checks.json_roundtrip()
 end
 
 function checks.gzip()
-    local code, headers, body = request("GET", cfg.url .. "/gzip")
+    local code, headers, body = session_request("GET", "gzip")
     if not fetched(code) then return code, false end
     -- As the tutorial's weather demo does: skip the 10-byte gzip header, inflate raw deflate.
     local plain = miniz.uncompress(body:sub(11), 0)
