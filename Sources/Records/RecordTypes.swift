@@ -118,9 +118,13 @@ public struct RunFinish: Sendable, Equatable {
     public var imei: String?
     public var iccid: String?
     public var finishedAt: Date
+    /// The final record is to be posted to the webhook: an outbox row is written in the same
+    /// commit as the verdict, so no decided record can be left neither delivered nor queued.
+    public var queueForDelivery: Bool
 
     public init(runID: String, status: RunStatus, failureClass: String? = nil, failurePhase: String? = nil,
-                detail: String? = nil, imei: String? = nil, iccid: String? = nil, finishedAt: Date = Date()) {
+                detail: String? = nil, imei: String? = nil, iccid: String? = nil, finishedAt: Date = Date(),
+                queueForDelivery: Bool = false) {
         self.runID = runID
         self.status = status
         self.failureClass = failureClass
@@ -129,6 +133,7 @@ public struct RunFinish: Sendable, Equatable {
         self.imei = imei
         self.iccid = iccid
         self.finishedAt = finishedAt
+        self.queueForDelivery = queueForDelivery
     }
 }
 

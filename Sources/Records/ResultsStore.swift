@@ -20,6 +20,10 @@ public protocol ResultsStore: Sendable {
     /// Marks `stationID`'s runs still `running` as `interrupted` (a station that died mid-batch).
     /// Returns how many were marked.
     func markInterruptedRuns(stationID: String, at: Date) async throws -> Int
+    /// Run ids of `stationID` whose final record waits in the webhook outbox, oldest first.
+    func undeliveredRuns(stationID: String) async throws -> [String]
+    /// Takes a delivered run out of the webhook outbox.
+    func markDelivered(runID: String) async throws
     /// The runs a report covers, oldest first, with their phases and checks.
     func runs(_ query: RunQuery) async throws -> [RunRecord]
     func close() async

@@ -103,7 +103,30 @@ public actor SQLResultsStore: ResultsStore {
                 [.text(imei), .optionalText(finish.iccid), .time(finish.finishedAt), .time(finish.finishedAt),
                  .text(imei)]))
         }
+        if finish.queueForDelivery {
+            // Same transaction as the verdict: a crash between the two cannot drop the record
+            // from the outbox. The station id is the run's own, so the next start of that station
+            // finds it; NOT EXISTS keeps a finish written twice to one row.
+            statements.append(SQLStatement(
+                """
+                INSERT INTO webhook_outbox (run_id, station_id, queued_at)
+                SELECT id, station_id, ? FROM runs
+                WHERE id = ? AND NOT EXISTS (SELECT 1 FROM webhook_outbox WHERE run_id = ?)
+                """,
+                [.time(finish.finishedAt), .text(finish.runID), .text(finish.runID)]))
+        }
         try await database.transaction(statements)
+    }
+
+    public func undeliveredRuns(stationID: String) async throws -> [String] {
+        let rows = try await database.fetch(SQLStatement(
+            "SELECT run_id FROM webhook_outbox WHERE station_id = ? ORDER BY queued_at, run_id", [.text(stationID)]),
+            columns: [.text])
+        return rows.compactMap { $0.first?.text }
+    }
+
+    public func markDelivered(runID: String) async throws {
+        try await database.transaction([SQLStatement("DELETE FROM webhook_outbox WHERE run_id = ?", [.text(runID)])])
     }
 
     public func markInterruptedRuns(stationID: String, at: Date) async throws -> Int {

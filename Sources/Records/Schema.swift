@@ -80,6 +80,20 @@ enum Schema {
         Migration(version: 2, statements: [
             "ALTER TABLE events ADD COLUMN seq BIGINT NOT NULL DEFAULT 0",
         ]),
+        // v3: the webhook outbox. A run whose final record is meant for the webhook gets a row in
+        // the same commit as its verdict; the row goes once the collector answered 2xx, so a hung
+        // or failing collector, or a station stopped mid-delivery, loses no record: the next start
+        // of the same station id posts what is left.
+        Migration(version: 3, statements: [
+            """
+            CREATE TABLE webhook_outbox (
+                run_id TEXT PRIMARY KEY REFERENCES runs(id),
+                station_id TEXT NOT NULL,
+                queued_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX webhook_outbox_by_station ON webhook_outbox (station_id, queued_at)",
+        ]),
     ]
 
     /// The newest schema version.

@@ -36,6 +36,12 @@ struct CommittingStore: ResultsStore {
     func finishRun(_ finish: RunFinish) async throws {
         try await uncancelled { [base] in try await base.finishRun(finish) }
     }
+    func undeliveredRuns(stationID: String) async throws -> [String] {
+        try await base.undeliveredRuns(stationID: stationID)
+    }
+    func markDelivered(runID: String) async throws {
+        try await uncancelled { [base] in try await base.markDelivered(runID: runID) }
+    }
     func markInterruptedRuns(stationID: String, at: Date) async throws -> Int {
         try await uncancelled { [base] in try await base.markInterruptedRuns(stationID: stationID, at: at) }
     }

@@ -14,6 +14,8 @@ public struct PipelineSettings: Sendable {
     public var scriptSHA256: String?
     /// What the `app_log` step checks (required when the flow has that step).
     public var appLog: AppLogPlan?
+    /// Each final record is queued in the store's webhook outbox with its verdict (a webhook is set).
+    public var queueForDelivery = false
 
     public init(flow: [StationStep] = StationStep.fullFlow, deadlines: [StationStep: Duration],
                 retries: [String: Int] = [:], batch: String, stationID: String,
@@ -134,7 +136,8 @@ public actor SlotPipeline {
                     if failure.retryable && attempt <= budget { continue }
                     try await store.finishRun(RunFinish(
                         runID: runID, status: .fail, failureClass: failure.failureClass, failurePhase: step.rawValue,
-                        detail: failure.detail, imei: identities.imei, iccid: identities.iccid))
+                        detail: failure.detail, imei: identities.imei, iccid: identities.iccid,
+                        queueForDelivery: settings.queueForDelivery))
                     try await send(.verdict(.fail, failureClass: failure.failureClass, step: step, detail: failure.detail))
                     return RunOutcome(runID: runID, status: .fail, failureClass: failure.failureClass,
                                       failedStep: step, detail: failure.detail, stepSeconds: seconds)
@@ -143,7 +146,7 @@ public actor SlotPipeline {
             }
         }
         try await store.finishRun(RunFinish(runID: runID, status: .pass, imei: identities.imei,
-                                            iccid: identities.iccid))
+                                            iccid: identities.iccid, queueForDelivery: settings.queueForDelivery))
         try await send(.verdict(.pass, failureClass: nil, step: nil, detail: nil))
         return RunOutcome(runID: runID, status: .pass, failureClass: nil, failedStep: nil, detail: nil,
                           stepSeconds: seconds)
@@ -156,7 +159,8 @@ public actor SlotPipeline {
         let detail = "the station was stopped" + (step.map { " before \($0.rawValue)" } ?? "")
         try await store.finishRun(RunFinish(runID: runID, status: .interrupted,
                                             failureClass: StepFailure.interruptedClass, failurePhase: step?.rawValue,
-                                            detail: detail, imei: identities.imei, iccid: identities.iccid))
+                                            detail: detail, imei: identities.imei, iccid: identities.iccid,
+                                            queueForDelivery: settings.queueForDelivery))
         try await send(.verdict(.interrupted, failureClass: StepFailure.interruptedClass, step: step, detail: detail))
         return RunOutcome(runID: runID, status: .interrupted, failureClass: StepFailure.interruptedClass,
                           failedStep: step, detail: detail, stepSeconds: seconds)

@@ -16,6 +16,9 @@ enum ProvisionExit {
     static let inputError: Int32 = 2
     /// The machine is not ready (permissions, missing system component, device absent).
     static let environmentError: Int32 = 3
+    /// The station stopped with board records its webhook did not take; they are kept in the
+    /// results store's outbox and posted at the station's next start.
+    static let recordsUndelivered: Int32 = 4
 }
 
 /// Errors that know their own exit code and one-line message. Library errors that are input

@@ -21,7 +21,12 @@ struct StationRun {
     static let simulatedAttachBudgetMs = 3_000
     static let simulatedCheckTimeoutMs = 5_000
 
-    func run() async throws -> (passed: Int, failed: Int, other: Int) {
+    /// How long a stopping station waits for the webhook to deliver what is queued. A collector
+    /// that hangs must not hold the stop (and the operator) longer than this: whatever is left
+    /// stays in the store's outbox and is posted at the next start.
+    static let webhookDrainLimit: Duration = .seconds(10)
+
+    func run() async throws -> (passed: Int, failed: Int, other: Int, undelivered: Int) {
         // The profile's QA plan is held to the bounds a shared server holds a posted plan to,
         // before the store or any board is touched.
         do {
@@ -63,10 +68,36 @@ struct StationRun {
         settings.firmwareSHA256 = SHA256Hex.of(inputs.package.plan.images.flatMap(\.bytes))
         settings.scriptSHA256 = inputs.production.sha256
         settings.appLog = inputs.appLog
+        settings.queueForDelivery = inputs.webhook != nil
         let webhook: WebhookPoster?
         do {
-            webhook = try inputs.webhook.map { try WebhookPoster(url: $0) }
+            webhook = try inputs.webhook.map {
+                try WebhookPoster(url: $0, onDelivered: { runID in
+                    // A failed delete only means the record is posted once more at the next start.
+                    try? await store.markDelivered(runID: runID)
+                })
+            }
         } catch {
+            await qaServer.stop()
+            await store.close()
+            throw error
+        }
+        do {
+            // What an earlier start of this station could not deliver goes first, in its order.
+            let leftovers = try await store.undeliveredRuns(stationID: inputs.stationID)
+            if !leftovers.isEmpty, let webhook {
+                for runID in leftovers {
+                    if let record = try await store.runs(RunQuery(runID: runID)).first {
+                        await webhook.post(BoardRecordPayload(run: record))
+                    }
+                }
+                display.note("webhook: \(leftovers.count) record(s) left undelivered by an earlier start posted again")
+            } else if !leftovers.isEmpty {
+                display.note("webhook: \(leftovers.count) record(s) wait in the webhook outbox of \(store.label); "
+                             + "they are posted when this station starts with a webhook")
+            }
+        } catch {
+            await webhook?.shutdown()
             await qaServer.stop()
             await store.close()
             throw error
@@ -113,11 +144,29 @@ struct StationRun {
         await work.value
         signals.forEach { $0.cancel() }
         await qaServer.stop()
+        var undelivered = 0
         if let webhook {
-            _ = await webhook.drain(timeout: .seconds(10))
-            let failures = await webhook.failures
-            if !failures.isEmpty { display.note("webhook: \(failures.count) record(s) not delivered: \(failures[0])") }
+            let emptied = await webhook.drain(timeout: Self.webhookDrainLimit)
+            // Shut down before counting: it ends the delivery in flight, so a hung collector is
+            // counted (and not left holding the stop), and nothing is posted after the count.
             await webhook.shutdown()
+            let failures = await webhook.failures
+            // The outbox, not the poster's tally, says what is undelivered: it also holds what an
+            // earlier start left and what a 4xx refused.
+            let kept: Int
+            do {
+                kept = try await store.undeliveredRuns(stationID: inputs.stationID).count
+            } catch {
+                display.note("webhook: the outbox of \(store.label) cannot be read: \(error)")
+                kept = max(failures.count, 1)
+            }
+            if kept > 0 {
+                let why = emptied ? (failures.first ?? "not delivered")
+                    : "the collector did not finish within the \(Self.webhookDrainLimit) drain limit"
+                display.note("webhook: \(kept) record(s) not delivered to \(inputs.webhook ?? ""); kept in the webhook outbox "
+                             + "of \(store.label), posted again at this station's next start (\(why))")
+            }
+            undelivered = kept
         }
         if let folder = inputs.reportFolder {
             await writeReports(into: folder, store: store)
@@ -125,7 +174,7 @@ struct StationRun {
         await store.close()
         let (passed, failed, other) = tally.counts
         display.note("done: \(passed) passed, \(failed) failed" + (other > 0 ? ", \(other) not decided" : ""))
-        return (passed, failed, other)
+        return (passed, failed, other, undelivered)
     }
 
     // MARK: - Boards

@@ -29,7 +29,7 @@ import Testing
         await old.close()
 
         let store = try await StoreURL.open("sqlite:\(path)")
-        #expect(try await store.schemaVersion() == 2)
+        #expect(try await store.schemaVersion() == Schema.latestVersion)
         try await store.recordEvent(EventRecord(runID: "r1", at: Date(timeIntervalSince1970: 0.005), kind: "check",
                                                 payload: "{}", seq: 1))
         let events = try await store.events(runID: "r1")
