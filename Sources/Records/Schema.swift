@@ -94,6 +94,21 @@ enum Schema {
             """,
             "CREATE INDEX webhook_outbox_by_station ON webhook_outbox (station_id, queued_at)",
         ]),
+        // v4: one lease per station id. A running station renews its heartbeat; a second start
+        // with the same id is refused while the lease is live, and takes it over once it is stale
+        // (the holder crashed) — only then are the old holder's undecided runs its to mark.
+        Migration(version: 4, statements: [
+            """
+            CREATE TABLE station_leases (
+                station_id TEXT PRIMARY KEY,
+                holder TEXT NOT NULL,
+                host TEXT NOT NULL,
+                pid BIGINT NOT NULL,
+                acquired_at BIGINT NOT NULL,
+                heartbeat_at BIGINT NOT NULL
+            )
+            """,
+        ]),
     ]
 
     /// The newest schema version.

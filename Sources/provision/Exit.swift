@@ -46,6 +46,9 @@ func fail(_ error: Error) -> ExitCode {
         message = e.description; code = ProvisionExit.inputError
     case let e as SlotLabelError:
         message = e.description; code = ProvisionExit.inputError
+    case let e as StationIDInUse:
+        // Another live station holds the id: the operator names this one differently.
+        message = e.description; code = ProvisionExit.inputError
     case let e as RecordsError:
         // A store named wrongly, or holding a value that cannot be read, is bad input; one that
         // cannot be opened or written is the machine/setup. Neither is the board.

@@ -34,12 +34,20 @@ struct StationRun {
         } catch {
             throw QAInputError(file: inputs.profile.source, reason: "\(error)")
         }
-        // The store first: runs this station left undecided are marked interrupted.
+        // The store first: the station id's lease, then runs an earlier (crashed) holder of the id
+        // left undecided are marked interrupted. A live station with this id refuses the start.
         let store = try await StoreURL.open(inputs.storeURL)
-        // Every way out closes the store: closing is what folds SQLite's WAL into the file.
+        let lease = StationLeaseKeeper(store: store, stationID: inputs.stationID,
+                                       holder: StationLeaseKeeper.thisProcess(), timing: .standard)
+        // Every way out frees the id and closes the store: closing is what folds SQLite's WAL
+        // into the file.
+        @Sendable func closeStore() async {
+            await lease.release()
+            await store.close()
+        }
         var https: (identity: QATLSIdentity, port: Int, publicURL: String?)?
         do {
-            let interrupted = try await store.markInterruptedRuns(stationID: inputs.stationID, at: Date())
+            let interrupted = try await lease.start()
             if interrupted > 0 { display.note("\(interrupted) run(s) left in flight by an earlier start marked interrupted") }
             try await store.ensureBatch(BatchInfo(name: inputs.batch, operatorID: inputs.operatorID,
                                                   workOrder: inputs.workOrder, profile: inputs.profile.name))
@@ -53,7 +61,7 @@ struct StationRun {
                 }
             }
         } catch {
-            await store.close()
+            await closeStore()
             throw error
         }
         let qaServer = QAServer(host: inputs.qaListen.host, port: inputs.qaListen.port, publicURL: inputs.qaPublicURL,
@@ -61,7 +69,7 @@ struct StationRun {
         do {
             _ = try await qaServer.start()
         } catch {
-            await store.close()
+            await closeStore()
             throw StationEnvironmentError("the QA server cannot listen on \(inputs.qaListen): \(error)")
         }
         var settings = PipelineSettings(profile: inputs.profile, batch: inputs.batch, stationID: inputs.stationID)
@@ -79,7 +87,7 @@ struct StationRun {
             }
         } catch {
             await qaServer.stop()
-            await store.close()
+            await closeStore()
             throw error
         }
         do {
@@ -99,11 +107,21 @@ struct StationRun {
         } catch {
             await webhook?.shutdown()
             await qaServer.stop()
-            await store.close()
+            await closeStore()
             throw error
         }
         let tally = Tally(limit: inputs.count ?? inputs.simulate ?? Int.max,
                           stopWhenIdleAfterFirst: inputs.once && inputs.simulate == nil)
+        let display = self.display
+        let stationID = inputs.stationID
+        await lease.heartbeat(lost: {
+            // Another start took the id over after missed heartbeats (this process stalled): its
+            // boards are no longer ours to start. Boards in flight still record their verdicts.
+            display.note("station id \(stationID): the lease was taken over by another start; no new boards")
+            tally.stopClaiming()
+        }, trouble: { error in
+            display.note("station id \(stationID): lease heartbeat not written (retried): \(error)")
+        })
         let finished: @Sendable (RunOutcome) async -> Void = { outcome in
             tally.record(outcome.status)
             guard let webhook else { return }
@@ -126,7 +144,7 @@ struct StationRun {
             }
         } catch {
             await qaServer.stop()
-            await store.close()
+            await closeStore()
             throw error
         }
         // Ctrl-C / SIGTERM: no new boards; boards in flight stop at once and are recorded as
@@ -171,7 +189,7 @@ struct StationRun {
         if let folder = inputs.reportFolder {
             await writeReports(into: folder, store: store)
         }
-        await store.close()
+        await closeStore()
         let (passed, failed, other) = tally.counts
         display.note("done: \(passed) passed, \(failed) failed" + (other > 0 ? ", \(other) not decided" : ""))
         return (passed, failed, other, undelivered)
