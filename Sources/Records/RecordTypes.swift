@@ -122,10 +122,13 @@ public struct RunFinish: Sendable, Equatable {
     public var flashNAKs: Int
     /// Commands the flasher resent and blocks it restarted during the run's flashes.
     public var flashRetries: Int
+    /// The final record is to be posted to the webhook: an outbox row is written in the same
+    /// commit as the verdict, so no decided record can be left neither delivered nor queued.
+    public var queueForDelivery: Bool
 
     public init(runID: String, status: RunStatus, failureClass: String? = nil, failurePhase: String? = nil,
                 detail: String? = nil, imei: String? = nil, iccid: String? = nil, finishedAt: Date = Date(),
-                flashNAKs: Int = 0, flashRetries: Int = 0) {
+                flashNAKs: Int = 0, flashRetries: Int = 0, queueForDelivery: Bool = false) {
         self.runID = runID
         self.status = status
         self.failureClass = failureClass
@@ -136,6 +139,7 @@ public struct RunFinish: Sendable, Equatable {
         self.finishedAt = finishedAt
         self.flashNAKs = flashNAKs
         self.flashRetries = flashRetries
+        self.queueForDelivery = queueForDelivery
     }
 }
 

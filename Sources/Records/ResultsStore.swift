@@ -20,6 +20,20 @@ public protocol ResultsStore: Sendable {
     /// Marks `stationID`'s runs still `running` as `interrupted` (a station that died mid-batch).
     /// Returns how many were marked.
     func markInterruptedRuns(stationID: String, at: Date) async throws -> Int
+    /// Run ids of `stationID` whose final record waits in the webhook outbox, oldest first.
+    func undeliveredRuns(stationID: String) async throws -> [String]
+    /// Takes a delivered run out of the webhook outbox.
+    func markDelivered(runID: String) async throws
+    /// Takes `stationID`'s lease for `holder` at `now`: a free id, an id already ours, or one whose
+    /// last heartbeat is older than `timing`'s expiry (the holder is taken to have crashed); and
+    /// the lease held by `replacing` whatever its age (its process is known to be gone). Any other
+    /// holder's lease is live and is returned, untouched.
+    func claimLease(stationID: String, holder: LeaseHolder, now: Date, timing: LeaseTiming,
+                    replacing: String?) async throws -> LeaseClaim
+    /// Renews `holder`'s heartbeat at `now`; false when the lease is no longer `holder`'s.
+    func renewLease(stationID: String, holderToken: String, now: Date) async throws -> Bool
+    /// Gives `stationID`'s lease up if `holder` still holds it (a clean stop frees the id at once).
+    func releaseLease(stationID: String, holderToken: String) async throws
     /// The runs a report covers, oldest first, with their phases and checks.
     func runs(_ query: RunQuery) async throws -> [RunRecord]
     func close() async

@@ -105,7 +105,30 @@ public actor SQLResultsStore: ResultsStore {
                 [.text(imei), .optionalText(finish.iccid), .time(finish.finishedAt), .time(finish.finishedAt),
                  .text(imei)]))
         }
+        if finish.queueForDelivery {
+            // Same transaction as the verdict: a crash between the two cannot drop the record
+            // from the outbox. The station id is the run's own, so the next start of that station
+            // finds it; NOT EXISTS keeps a finish written twice to one row.
+            statements.append(SQLStatement(
+                """
+                INSERT INTO webhook_outbox (run_id, station_id, queued_at)
+                SELECT id, station_id, ? FROM runs
+                WHERE id = ? AND NOT EXISTS (SELECT 1 FROM webhook_outbox WHERE run_id = ?)
+                """,
+                [.time(finish.finishedAt), .text(finish.runID), .text(finish.runID)]))
+        }
         try await database.transaction(statements)
+    }
+
+    public func undeliveredRuns(stationID: String) async throws -> [String] {
+        let rows = try await database.fetch(SQLStatement(
+            "SELECT run_id FROM webhook_outbox WHERE station_id = ? ORDER BY queued_at, run_id", [.text(stationID)]),
+            columns: [.text])
+        return rows.compactMap { $0.first?.text }
+    }
+
+    public func markDelivered(runID: String) async throws {
+        try await database.transaction([SQLStatement("DELETE FROM webhook_outbox WHERE run_id = ?", [.text(runID)])])
     }
 
     public func markInterruptedRuns(stationID: String, at: Date) async throws -> Int {
@@ -123,6 +146,71 @@ public actor SQLResultsStore: ResultsStore {
              .text("the station stopped before this run was decided"), .text(stationID),
              .text(RunStatus.running.rawValue)])])
         return stale.count
+    }
+
+    public func claimLease(stationID: String, holder: LeaseHolder, now: Date, timing: LeaseTiming,
+                           replacing: String?) async throws -> LeaseClaim {
+        let nowMs = SQLValue.time(now).int ?? 0
+        // LeaseTiming refuses an expiry that does not fit; a `now` near the epoch cannot go below
+        // Int64.min either, but the subtraction is checked all the same.
+        let (staleBefore, overflow) = nowMs.subtractingReportingOverflow(timing.expiryMilliseconds ?? Int64.max)
+        let cutoff = overflow ? Int64.min : staleBefore
+        let before = try await lease(stationID: stationID)
+        let statements = [
+            // A free id: the conditional INSERT is one statement on both backends.
+            SQLStatement(
+                """
+                INSERT INTO station_leases (station_id, holder, host, pid, acquired_at, heartbeat_at)
+                SELECT ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM station_leases WHERE station_id = ?)
+                """,
+                [.text(stationID), .text(holder.token), .text(holder.host), .int(Int64(holder.pid)), .int(nowMs),
+                 .int(nowMs), .text(stationID)]),
+            // A stale or dead holder's lease: the WHERE is evaluated against the row as it is when
+            // the row is locked, so of two starts racing for one stale lease only one wins.
+            SQLStatement(
+                """
+                UPDATE station_leases SET holder = ?, host = ?, pid = ?, acquired_at = ?, heartbeat_at = ?
+                WHERE station_id = ? AND holder <> ? AND (heartbeat_at < ? OR holder = ?)
+                """,
+                [.text(holder.token), .text(holder.host), .int(Int64(holder.pid)), .int(nowMs), .int(nowMs),
+                 .text(stationID), .text(holder.token), .int(cutoff), .optionalText(replacing)]),
+        ]
+        do {
+            try await database.transaction(statements)
+        } catch {
+            // PostgreSQL: two starts inserting one free id at once — one insert fails on the
+            // primary key. Read what won rather than failing the start.
+            guard try await lease(stationID: stationID) != nil else { throw error }
+        }
+        guard let after = try await lease(stationID: stationID) else {
+            throw RecordsError(store: label, reason: "the lease of station \(stationID) was not written")
+        }
+        guard after.holder.token == holder.token else { return .heldElsewhere(after) }
+        return .acquired(replaced: before.flatMap { $0.holder.token == holder.token ? nil : $0 })
+    }
+
+    public func renewLease(stationID: String, holderToken: String, now: Date) async throws -> Bool {
+        try await database.transaction([SQLStatement(
+            "UPDATE station_leases SET heartbeat_at = ? WHERE station_id = ? AND holder = ?",
+            [.time(now), .text(stationID), .text(holderToken)])])
+        return try await lease(stationID: stationID)?.holder.token == holderToken
+    }
+
+    public func releaseLease(stationID: String, holderToken: String) async throws {
+        try await database.transaction([SQLStatement(
+            "DELETE FROM station_leases WHERE station_id = ? AND holder = ?", [.text(stationID), .text(holderToken)])])
+    }
+
+    /// The lease of `stationID`, if any.
+    public func lease(stationID: String) async throws -> StationLease? {
+        let rows = try await database.fetch(SQLStatement(
+            "SELECT holder, host, pid, acquired_at, heartbeat_at FROM station_leases WHERE station_id = ?",
+            [.text(stationID)]), columns: [.text, .text, .int, .int, .int])
+        guard let r = rows.first else { return nil }
+        return StationLease(stationID: stationID,
+                            holder: LeaseHolder(token: r[0].text ?? "", host: r[1].text ?? "",
+                                                pid: Int(clamping: r[2].int ?? 0)),
+                            acquiredAt: r[3].date ?? .distantPast, heartbeatAt: r[4].date ?? .distantPast)
     }
 
     public func runs(_ query: RunQuery) async throws -> [RunRecord] {

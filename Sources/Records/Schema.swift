@@ -86,13 +86,39 @@ enum Schema {
             "ALTER TABLE runs ADD COLUMN flash_naks BIGINT NOT NULL DEFAULT 0",
             "ALTER TABLE runs ADD COLUMN flash_retries BIGINT NOT NULL DEFAULT 0",
         ]),
+        // v4: the webhook outbox. A run whose final record is meant for the webhook gets a row in
+        // the same commit as its verdict; the row goes once the collector answered 2xx, so a hung
+        // or failing collector, or a station stopped mid-delivery, loses no record: the next start
+        // of the same station id posts what is left.
+        Migration(version: 4, statements: [
+            """
+            CREATE TABLE webhook_outbox (
+                run_id TEXT PRIMARY KEY REFERENCES runs(id),
+                station_id TEXT NOT NULL,
+                queued_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX webhook_outbox_by_station ON webhook_outbox (station_id, queued_at)",
+        ]),
+        // v5: one lease per station id. A running station renews its heartbeat; a second start
+        // with the same id is refused while the lease is live, and takes it over once it is stale
+        // (the holder crashed) — only then are the old holder's undecided runs its to mark.
+        Migration(version: 5, statements: [
+            """
+            CREATE TABLE station_leases (
+                station_id TEXT PRIMARY KEY,
+                holder TEXT NOT NULL,
+                host TEXT NOT NULL,
+                pid BIGINT NOT NULL,
+                acquired_at BIGINT NOT NULL,
+                heartbeat_at BIGINT NOT NULL
+            )
+            """,
+        ]),
     ]
 
     /// The newest schema version.
     static var latestVersion: Int { migrations.map(\.version).max() ?? 0 }
-
-    /// The version a fully migrated store has.
-    static var currentVersion: Int { migrations.map(\.version).max() ?? 0 }
 
     /// Holds the applied versions; created by the backends before anything else.
     static let versionTable = """

@@ -36,6 +36,24 @@ struct CommittingStore: ResultsStore {
     func finishRun(_ finish: RunFinish) async throws {
         try await uncancelled { [base] in try await base.finishRun(finish) }
     }
+    func undeliveredRuns(stationID: String) async throws -> [String] {
+        try await base.undeliveredRuns(stationID: stationID)
+    }
+    func markDelivered(runID: String) async throws {
+        try await uncancelled { [base] in try await base.markDelivered(runID: runID) }
+    }
+    func claimLease(stationID: String, holder: LeaseHolder, now: Date, timing: LeaseTiming,
+                    replacing: String?) async throws -> LeaseClaim {
+        try await uncancelled { [base] in
+            try await base.claimLease(stationID: stationID, holder: holder, now: now, timing: timing, replacing: replacing)
+        }
+    }
+    func renewLease(stationID: String, holderToken: String, now: Date) async throws -> Bool {
+        try await uncancelled { [base] in try await base.renewLease(stationID: stationID, holderToken: holderToken, now: now) }
+    }
+    func releaseLease(stationID: String, holderToken: String) async throws {
+        try await uncancelled { [base] in try await base.releaseLease(stationID: stationID, holderToken: holderToken) }
+    }
     func markInterruptedRuns(stationID: String, at: Date) async throws -> Int {
         try await uncancelled { [base] in try await base.markInterruptedRuns(stationID: stationID, at: at) }
     }

@@ -14,6 +14,8 @@ public struct PipelineSettings: Sendable {
     public var scriptSHA256: String?
     /// What the `app_log` step checks (required when the flow has that step).
     public var appLog: AppLogPlan?
+    /// Each final record is queued in the store's webhook outbox with its verdict (a webhook is set).
+    public var queueForDelivery = false
 
     public init(flow: [StationStep] = StationStep.fullFlow, deadlines: [StationStep: Duration],
                 retries: [String: Int] = [:], batch: String, stationID: String,
@@ -149,7 +151,7 @@ public actor SlotPipeline {
                     try await store.finishRun(RunFinish(
                         runID: runID, status: .fail, failureClass: failure.failureClass, failurePhase: step.rawValue,
                         detail: failure.detail, imei: identities.imei, iccid: identities.iccid,
-                        flashNAKs: total.naks, flashRetries: total.retries))
+                        flashNAKs: total.naks, flashRetries: total.retries, queueForDelivery: settings.queueForDelivery))
                     try await send(.verdict(.fail, failureClass: failure.failureClass, step: step, detail: failure.detail))
                     return RunOutcome(runID: runID, status: .fail, failureClass: failure.failureClass,
                                       failedStep: step, detail: failure.detail, stepSeconds: seconds)
@@ -159,7 +161,7 @@ public actor SlotPipeline {
         }
         let total = repeats.withLock { $0 }
         try await store.finishRun(RunFinish(runID: runID, status: .pass, imei: identities.imei,
-                                            iccid: identities.iccid, flashNAKs: total.naks, flashRetries: total.retries))
+                                            iccid: identities.iccid, flashNAKs: total.naks, flashRetries: total.retries, queueForDelivery: settings.queueForDelivery))
         try await send(.verdict(.pass, failureClass: nil, step: nil, detail: nil))
         return RunOutcome(runID: runID, status: .pass, failureClass: nil, failedStep: nil, detail: nil,
                           stepSeconds: seconds)
@@ -173,7 +175,7 @@ public actor SlotPipeline {
         try await store.finishRun(RunFinish(runID: runID, status: .interrupted,
                                             failureClass: StepFailure.interruptedClass, failurePhase: step?.rawValue,
                                             detail: detail, imei: identities.imei, iccid: identities.iccid,
-                                            flashNAKs: repeats.naks, flashRetries: repeats.retries))
+                                            flashNAKs: repeats.naks, flashRetries: repeats.retries, queueForDelivery: settings.queueForDelivery))
         try await send(.verdict(.interrupted, failureClass: StepFailure.interruptedClass, step: step, detail: detail))
         return RunOutcome(runID: runID, status: .interrupted, failureClass: StepFailure.interruptedClass,
                           failedStep: step, detail: detail, stepSeconds: seconds)

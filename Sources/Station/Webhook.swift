@@ -110,8 +110,11 @@ public struct WebhookError: Error, Equatable, Sendable, CustomStringConvertible 
 ///
 /// A webhook must never block or fail a slot: `post` only queues the record; one background task
 /// delivers the queue in order, retrying connection errors and 5xx answers with a short backoff
-/// (100 ms, 400 ms, 1.6 s…). A record that still fails is counted in `failures` with its reason
-/// and dropped — the results store, not the webhook, is the record of truth.
+/// (100 ms, 400 ms, 1.6 s…). A record that still fails is counted in `failures` with its reason.
+/// The poster itself keeps nothing across starts: the station queues each record in the store's
+/// webhook outbox with its verdict and takes it out in `onDelivered`, so what is given up on here
+/// stays in the store and is posted again at the next start (delivery is at least once; the
+/// collector keys records by `run_id`).
 ///
 /// Call `shutdown()` before dropping a poster (after `drain`): its HTTP client must be shut down.
 public actor WebhookPoster {
@@ -125,7 +128,11 @@ public actor WebhookPoster {
     /// Why each record that was given up on failed, in order.
     public private(set) var failures: [String] = []
 
+    /// Called with a record's run id once the collector answered 2xx.
+    public typealias DeliveredHandler = @Sendable (_ runID: String) async -> Void
+
     private let client: HTTPClient
+    private let onDelivered: DeliveredHandler?
     private var queue: [Pending] = []
     private var inFlight: Pending?
     private var worker: Task<Void, Never>?
@@ -137,7 +144,8 @@ public actor WebhookPoster {
     }
 
     /// Refuses a URL that is not http(s), or fewer than one attempt.
-    public init(url: String, timeout: Duration = .seconds(5), attempts: Int = 3) throws {
+    public init(url: String, timeout: Duration = .seconds(5), attempts: Int = 3,
+                onDelivered: DeliveredHandler? = nil) throws {
         let lower = url.lowercased()
         guard lower.hasPrefix("http://") || lower.hasPrefix("https://"),
               let parts = URLComponents(string: url), !(parts.host ?? "").isEmpty else {
@@ -148,6 +156,7 @@ public actor WebhookPoster {
         self.url = url
         self.timeout = timeout
         self.attempts = attempts
+        self.onDelivered = onDelivered
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .disallow
         configuration.timeout.connect = Self.timeAmount(timeout)
@@ -227,6 +236,7 @@ public actor WebhookPoster {
                 failures.append(failure)
             } else {
                 delivered += 1
+                await onDelivered?(next.runID)
             }
             inFlight = nil
         }

@@ -16,6 +16,9 @@ enum ProvisionExit {
     static let inputError: Int32 = 2
     /// The machine is not ready (permissions, missing system component, device absent).
     static let environmentError: Int32 = 3
+    /// The station stopped with board records its webhook did not take; they are kept in the
+    /// results store's outbox and posted at the station's next start.
+    static let recordsUndelivered: Int32 = 4
 }
 
 /// Errors that know their own exit code and one-line message. Library errors that are input
@@ -42,6 +45,9 @@ func fail(_ error: Error) -> ExitCode {
     case let e as QAInputError:
         message = e.description; code = ProvisionExit.inputError
     case let e as SlotLabelError:
+        message = e.description; code = ProvisionExit.inputError
+    case let e as StationIDInUse:
+        // Another live station holds the id: the operator names this one differently.
         message = e.description; code = ProvisionExit.inputError
     case let e as RecordsError:
         // A store named wrongly, or holding a value that cannot be read, is bad input; one that

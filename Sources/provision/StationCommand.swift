@@ -129,6 +129,9 @@ struct StationCommand: AsyncParsableCommand {
                 return
             }
             let counts = try await StationRun(inputs: inputs, display: display).run()
+            // Undelivered records outrank a failed board: a failed board is routine on a line, a
+            // collector missing records is not, and a script reading only "1" would miss it.
+            if counts.undelivered > 0 { throw ExitCode(ProvisionExit.recordsUndelivered) }
             if counts.failed > 0 || counts.other > 0 { throw ExitCode(ProvisionExit.boardFailed) }
         } catch let exit as ExitCode {
             throw exit

@@ -21,7 +21,12 @@ struct StationRun {
     static let simulatedAttachBudgetMs = 3_000
     static let simulatedCheckTimeoutMs = 5_000
 
-    func run() async throws -> (passed: Int, failed: Int, other: Int) {
+    /// How long a stopping station waits for the webhook to deliver what is queued. A collector
+    /// that hangs must not hold the stop (and the operator) longer than this: whatever is left
+    /// stays in the store's outbox and is posted at the next start.
+    static let webhookDrainLimit: Duration = .seconds(10)
+
+    func run() async throws -> (passed: Int, failed: Int, other: Int, undelivered: Int) {
         // The profile's QA plan is held to the bounds a shared server holds a posted plan to,
         // before the store or any board is touched.
         do {
@@ -29,12 +34,20 @@ struct StationRun {
         } catch {
             throw QAInputError(file: inputs.profile.source, reason: "\(error)")
         }
-        // The store first: runs this station left undecided are marked interrupted.
+        // The store first: the station id's lease, then runs an earlier (crashed) holder of the id
+        // left undecided are marked interrupted. A live station with this id refuses the start.
         let store = try await StoreURL.open(inputs.storeURL)
-        // Every way out closes the store: closing is what folds SQLite's WAL into the file.
+        let lease = StationLeaseKeeper(store: store, stationID: inputs.stationID,
+                                       holder: StationLeaseKeeper.thisProcess(), timing: .standard)
+        // Every way out frees the id and closes the store: closing is what folds SQLite's WAL
+        // into the file.
+        @Sendable func closeStore() async {
+            await lease.release()
+            await store.close()
+        }
         var https: (identity: QATLSIdentity, port: Int, publicURL: String?)?
         do {
-            let interrupted = try await store.markInterruptedRuns(stationID: inputs.stationID, at: Date())
+            let interrupted = try await lease.start()
             if interrupted > 0 { display.note("\(interrupted) run(s) left in flight by an earlier start marked interrupted") }
             try await store.ensureBatch(BatchInfo(name: inputs.batch, operatorID: inputs.operatorID,
                                                   workOrder: inputs.workOrder, profile: inputs.profile.name))
@@ -48,7 +61,7 @@ struct StationRun {
                 }
             }
         } catch {
-            await store.close()
+            await closeStore()
             throw error
         }
         let qaServer = QAServer(host: inputs.qaListen.host, port: inputs.qaListen.port, publicURL: inputs.qaPublicURL,
@@ -56,23 +69,59 @@ struct StationRun {
         do {
             _ = try await qaServer.start()
         } catch {
-            await store.close()
+            await closeStore()
             throw StationEnvironmentError("the QA server cannot listen on \(inputs.qaListen): \(error)")
         }
         var settings = PipelineSettings(profile: inputs.profile, batch: inputs.batch, stationID: inputs.stationID)
         settings.firmwareSHA256 = SHA256Hex.of(inputs.package.plan.images.flatMap(\.bytes))
         settings.scriptSHA256 = inputs.production.sha256
         settings.appLog = inputs.appLog
+        settings.queueForDelivery = inputs.webhook != nil
         let webhook: WebhookPoster?
         do {
-            webhook = try inputs.webhook.map { try WebhookPoster(url: $0) }
+            webhook = try inputs.webhook.map {
+                try WebhookPoster(url: $0, onDelivered: { runID in
+                    // A failed delete only means the record is posted once more at the next start.
+                    try? await store.markDelivered(runID: runID)
+                })
+            }
         } catch {
             await qaServer.stop()
-            await store.close()
+            await closeStore()
+            throw error
+        }
+        do {
+            // What an earlier start of this station could not deliver goes first, in its order.
+            let leftovers = try await store.undeliveredRuns(stationID: inputs.stationID)
+            if !leftovers.isEmpty, let webhook {
+                for runID in leftovers {
+                    if let record = try await store.runs(RunQuery(runID: runID)).first {
+                        await webhook.post(BoardRecordPayload(run: record))
+                    }
+                }
+                display.note("webhook: \(leftovers.count) record(s) left undelivered by an earlier start posted again")
+            } else if !leftovers.isEmpty {
+                display.note("webhook: \(leftovers.count) record(s) wait in the webhook outbox of \(store.label); "
+                             + "they are posted when this station starts with a webhook")
+            }
+        } catch {
+            await webhook?.shutdown()
+            await qaServer.stop()
+            await closeStore()
             throw error
         }
         let tally = Tally(limit: inputs.count ?? inputs.simulate ?? Int.max,
                           stopWhenIdleAfterFirst: inputs.once && inputs.simulate == nil)
+        let display = self.display
+        let stationID = inputs.stationID
+        await lease.heartbeat(lost: {
+            // Another start took the id over after missed heartbeats (this process stalled): its
+            // boards are no longer ours to start. Boards in flight still record their verdicts.
+            display.note("station id \(stationID): the lease was taken over by another start; no new boards")
+            tally.stopClaiming()
+        }, trouble: { error in
+            display.note("station id \(stationID): lease heartbeat not written (retried): \(error)")
+        })
         let finished: @Sendable (RunOutcome) async -> Void = { outcome in
             tally.record(outcome.status)
             guard let webhook else { return }
@@ -95,7 +144,7 @@ struct StationRun {
             }
         } catch {
             await qaServer.stop()
-            await store.close()
+            await closeStore()
             throw error
         }
         // Ctrl-C / SIGTERM: no new boards; boards in flight stop at once and are recorded as
@@ -113,19 +162,37 @@ struct StationRun {
         await work.value
         signals.forEach { $0.cancel() }
         await qaServer.stop()
+        var undelivered = 0
         if let webhook {
-            _ = await webhook.drain(timeout: .seconds(10))
-            let failures = await webhook.failures
-            if !failures.isEmpty { display.note("webhook: \(failures.count) record(s) not delivered: \(failures[0])") }
+            let emptied = await webhook.drain(timeout: Self.webhookDrainLimit)
+            // Shut down before counting: it ends the delivery in flight, so a hung collector is
+            // counted (and not left holding the stop), and nothing is posted after the count.
             await webhook.shutdown()
+            let failures = await webhook.failures
+            // The outbox, not the poster's tally, says what is undelivered: it also holds what an
+            // earlier start left and what a 4xx refused.
+            let kept: Int
+            do {
+                kept = try await store.undeliveredRuns(stationID: inputs.stationID).count
+            } catch {
+                display.note("webhook: the outbox of \(store.label) cannot be read: \(error)")
+                kept = max(failures.count, 1)
+            }
+            if kept > 0 {
+                let why = emptied ? (failures.first ?? "not delivered")
+                    : "the collector did not finish within the \(Self.webhookDrainLimit) drain limit"
+                display.note("webhook: \(kept) record(s) not delivered to \(inputs.webhook ?? ""); kept in the webhook outbox "
+                             + "of \(store.label), posted again at this station's next start (\(why))")
+            }
+            undelivered = kept
         }
         if let folder = inputs.reportFolder {
             await writeReports(into: folder, store: store)
         }
-        await store.close()
+        await closeStore()
         let (passed, failed, other) = tally.counts
         display.note("done: \(passed) passed, \(failed) failed" + (other > 0 ? ", \(other) not decided" : ""))
-        return (passed, failed, other)
+        return (passed, failed, other, undelivered)
     }
 
     // MARK: - Boards

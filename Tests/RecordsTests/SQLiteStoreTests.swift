@@ -52,7 +52,7 @@ import Testing
         await old.close()
 
         let store = try await StoreURL.open("sqlite:\(path)")
-        #expect(try await store.schemaVersion() == 3)
+        #expect(try await store.schemaVersion() == Schema.latestVersion)
         try await store.startRun(RunStart(runID: "new", batch: "b", stationID: "st", slotPath: "1-2", slotLabel: "A2"))
         try await store.finishRun(RunFinish(runID: "new", status: .pass, flashNAKs: 2, flashRetries: 3))
         let runs = try await store.runs(RunQuery(batch: "b"))

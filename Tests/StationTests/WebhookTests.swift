@@ -4,6 +4,7 @@ import Logging
 import Records
 import Station
 import Testing
+import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -125,6 +126,45 @@ import Glibc
         #expect(await poster.pending == 0)
         await poster.post(Self.record(4))
         #expect(await poster.failures.count == 4, "a post after shutdown is counted, not queued")
+    }
+
+    @Test func deliveredRecordsAreHandedBackByRunIDInOrder() async throws {
+        let server = try await HookServer.start(answers: [500, 422])
+        let seen = HookRecorder(answers: [])
+        let poster = try WebhookPoster(url: "http://127.0.0.1:\(server.port)/hook", attempts: 2,
+                                       onDelivered: { runID in _ = await seen.receive(Data(runID.utf8), contentType: "") })
+        for n in 1...3 { await poster.post(Self.record(n)) }
+        #expect(await poster.drain(timeout: .seconds(60)))
+        await poster.shutdown()
+        await server.stop()
+        // run-1: 500 then 422 → given up, never handed back (it stays in the station's outbox).
+        let delivered = await seen.bodies.map { String(decoding: $0, as: UTF8.self) }
+        #expect(delivered == ["run-2", "run-3"])
+        #expect(await poster.failures.count == 1)
+    }
+
+    /// A collector that accepts the connection and never answers: the drain gives up at its
+    /// limit and the shutdown ends the request in flight at once, counting it, instead of
+    /// waiting out every attempt's timeout.
+    @Test func aHungCollectorNeitherHoldsTheStopNorHidesTheRecord() async throws {
+        let listener = try SilentListener()
+        defer { listener.close() }
+        let handedBack = HookRecorder(answers: [])
+        let poster = try WebhookPoster(url: "http://127.0.0.1:\(listener.port)/hook", timeout: .seconds(30),
+                                       attempts: 3,
+                                       onDelivered: { runID in _ = await handedBack.receive(Data(runID.utf8), contentType: "") })
+        await poster.post(Self.record(1))
+        await poster.post(Self.record(2))
+        #expect(await poster.drain(timeout: .milliseconds(300)) == false)
+        let start = ContinuousClock.now
+        await poster.shutdown()
+        let elapsed = ContinuousClock.now - start
+        #expect(elapsed < .seconds(5), "shutdown waited for the hung request: \(elapsed)")
+        let failures = await poster.failures
+        #expect(failures.count == 2, "\(failures)")
+        #expect(failures.first?.contains("run-1") == true)
+        #expect(await poster.delivered == 0)
+        #expect(await handedBack.answered.isEmpty)
     }
 
     @Test(arguments: ["ftp://mes.local/hook", "mes.local/hook", "http://", "", "http:// spaces in/hook"])

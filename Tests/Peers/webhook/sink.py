@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """A webhook receiver for the station's CLI tests: listens on 127.0.0.1 (an ephemeral port, printed
-as the first stdout line), appends each POST body as one line to OUT, answers 200, and exits after
+as the first stdout line), appends each POST body as one line to OUT, answers 200 (or --status), and exits after
 --count bodies or --seconds, whichever comes first. Loopback only."""
 import argparse
 import http.server
@@ -13,6 +13,7 @@ def main():
     parser.add_argument("out")
     parser.add_argument("--count", type=int, required=True)
     parser.add_argument("--seconds", type=float, default=120)
+    parser.add_argument("--status", type=int, default=200, help="the status every POST is answered with")
     args = parser.parse_args()
     received = []
     done = threading.Event()
@@ -23,7 +24,7 @@ def main():
             with open(args.out, "ab") as f:
                 f.write(body.replace(b"\n", b" ") + b"\n")
             received.append(self.path)
-            self.send_response(200)
+            self.send_response(args.status)
             self.send_header("Content-Length", "0")
             self.end_headers()
             if len(received) >= args.count:
