@@ -2,6 +2,7 @@ import BoardSim
 import Foundation
 import LuaImage
 import Links
+import TestSupport
 import Testing
 
 @Suite("Runtime: sys scheduler, log, board APIs")
@@ -186,32 +187,11 @@ struct RuntimeSchedulerTests {
 
 @Suite("Runtime: http.request against local listeners")
 struct RuntimeHTTPTests {
-    /// A TCP listener on 127.0.0.1 that accepts nothing (connections sit in the backlog unanswered).
-    final class SilentListener {
-        let fd: Int32
-        let port: Int
-        init() {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var addr = sockaddr_in()
-            addr.sin_family = sa_family_t(AF_INET)
-            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-            addr.sin_port = 0
-            var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-            let ok = withUnsafeMutablePointer(to: &addr) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa -> Bool in
-                    bind(fd, sa, len) == 0 && listen(fd, 8) == 0 && getsockname(fd, sa, &len) == 0
-                }
-            }
-            self.fd = fd
-            port = ok ? Int(UInt16(bigEndian: addr.sin_port)) : 0
-        }
-        deinit { close(fd) }
-    }
-
-    @Test("opts.timeout expires as -8; a refused connection is -4; a dropped one -5")
-    func errorCodes() async {
-        let listener = SilentListener()
-        #expect(listener.port > 0)
+    @Test("opts.timeout expires as -8; a refused connection and a dropped one are -5")
+    func errorCodes() async throws {
+        // Connections sit in its backlog unanswered (TestSupport).
+        let listener = try SilentListener()
+        defer { listener.close() }
         var faults = NetworkFaults()
         faults.dropConnectionsMatching = "/dropme"
         let report = await RuntimeHarness.run("""
@@ -227,7 +207,6 @@ struct RuntimeHTTPTests {
         // default of FirmwareHTTPBehaviour.connectFailure).
         #expect(report.logLines.contains("I/user.refused\t-5"))
         #expect(report.logLines.contains("I/user.dropped\t-5"))
-        withExtendedLifetime(listener) {}
     }
 
     @Test("http.request outside a task fails like the firmware (no waiting in the main chunk)")

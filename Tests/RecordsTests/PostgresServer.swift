@@ -1,4 +1,6 @@
 import Foundation
+@testable import Records
+import Testing
 import TestSupport
 
 /// A throw-away PostgreSQL server on 127.0.0.1 for one test run: `initdb` into a temporary
@@ -74,5 +76,22 @@ final class PostgresServer {
     struct Failure: Error, CustomStringConvertible {
         let description: String
         init(_ d: String) { description = d }
+    }
+}
+
+extension PostgresServer {
+    /// Runs `body` on a results store in a fresh PostgreSQL server, or says why it is skipped
+    /// (the server binaries are missing; CI must have them).
+    static func withStore(_ suite: String, _ body: (SQLResultsStore) async throws -> Void) async throws {
+        guard PostgresStoreTests.available else {
+            #expect(!PostgresStoreTests.requiredInCI, "CI must install PostgreSQL (apt-get install postgresql)")
+            print("\(suite) (PostgreSQL) skipped: PostgreSQL server binaries are not installed")
+            return
+        }
+        let server = try PostgresServer()
+        defer { server.stop() }
+        let store = try await StoreURL.open(server.url)
+        try await body(store)
+        await store.close()
     }
 }

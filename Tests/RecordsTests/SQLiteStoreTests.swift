@@ -37,8 +37,8 @@ import Testing
         await store.close()
     }
 
-    /// v3 keeps each run's flash NAKs and retries; a v2 store's runs are kept and read 0.
-    @Test func aVersionTwoStoreGainsFlashCountsWithItsRunsKept() async throws {
+    /// A store at schema v2 (before the flash counts) holding one finished run, `old`, in batch `b`.
+    private func versionTwoStore() async throws -> String {
         let path = try freshPath()
         let old = try SQLiteDatabase(path: path)
         try await old.migrate(Array(Schema.migrations.prefix { $0.version <= 2 }))
@@ -50,6 +50,12 @@ import Testing
                 """),
         ])
         await old.close()
+        return path
+    }
+
+    /// v3 keeps each run's flash NAKs and retries; a v2 store's runs are kept and read 0.
+    @Test func aVersionTwoStoreGainsFlashCountsWithItsRunsKept() async throws {
+        let path = try await versionTwoStore()
 
         let store = try await StoreURL.open("sqlite:\(path)")
         #expect(try await store.schemaVersion() == Schema.latestVersion)
@@ -63,17 +69,7 @@ import Testing
     }
 
     @Test func aReaderOfAnOlderStoreSeesItsRunsAndLeavesTheFileAsItIs() async throws {
-        let path = try freshPath()
-        let old = try SQLiteDatabase(path: path)
-        try await old.migrate(Array(Schema.migrations.prefix { $0.version <= 2 }))
-        try await old.transaction([
-            SQLStatement("INSERT INTO batches (name, created_at) VALUES ('b', 0)"),
-            SQLStatement("""
-                INSERT INTO runs (id, batch, station_id, slot_path, slot_label, started_at, finished_at, status)
-                VALUES ('old', 'b', 'st', '1-1', 'A1', 0, 5, 'pass')
-                """),
-        ])
-        await old.close()
+        let path = try await versionTwoStore()
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
 
         let reader = try await StoreURL.openForReading("sqlite:\(path)")

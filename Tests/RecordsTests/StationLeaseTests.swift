@@ -69,16 +69,7 @@ import Testing
     }
 
     @Test func postgresLeaseIsRefusedWhileLiveAndTakenOverWhenStale() async throws {
-        guard PostgresStoreTests.available else {
-            #expect(!PostgresStoreTests.requiredInCI, "CI must install PostgreSQL (apt-get install postgresql)")
-            print("StationLeaseTests (PostgreSQL) skipped: PostgreSQL server binaries are not installed")
-            return
-        }
-        let server = try PostgresServer()
-        defer { server.stop() }
-        let store = try await StoreURL.open(server.url)
-        try await Self.exercise(store)
-        await store.close()
+        try await PostgresServer.withStore("StationLeaseTests") { try await Self.exercise($0) }
     }
 
     @Test func timingIsCheckedAndNamed() throws {

@@ -47,15 +47,6 @@ import Testing
     }
 
     @Test func postgresOutboxQueuesWithTheVerdictAndEmptiesOnDelivery() async throws {
-        guard PostgresStoreTests.available else {
-            #expect(!PostgresStoreTests.requiredInCI, "CI must install PostgreSQL (apt-get install postgresql)")
-            print("WebhookOutboxTests (PostgreSQL) skipped: PostgreSQL server binaries are not installed")
-            return
-        }
-        let server = try PostgresServer()
-        defer { server.stop() }
-        let store = try await StoreURL.open(server.url)
-        try await Self.exercise(store)
-        await store.close()
+        try await PostgresServer.withStore("WebhookOutboxTests") { try await Self.exercise($0) }
     }
 }
