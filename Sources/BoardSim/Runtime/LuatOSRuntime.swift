@@ -92,8 +92,7 @@ public actor LuatOSRuntime {
             return Report(outcome: .mainFailed("sandbox: \(error)"), logLines: [], vuart: [], taskErrors: [], connections: [])
         }
         let outcome = await boot(host: host, events: events, limit: limit)
-        let http = host.cancelAll()
-        await http.shutdown()
+        host.cancelAll()
         continuation.finish()
         stopContinuation = nil
         return Report(outcome: outcome, logLines: logLines, vuart: vuart, taskErrors: host.taskErrors,

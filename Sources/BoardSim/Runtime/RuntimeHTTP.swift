@@ -43,23 +43,6 @@ public enum LuatOSHTTPError: Int, Sendable, CaseIterable {
     case timeout = -8, fota = -9
 }
 
-/// Performs the simulated board's HTTP requests for real, as the firmware's client would.
-final class RuntimeHTTPClient: Sendable {
-    private let client: FirmwareHTTPClient
-
-    init(settings: RuntimeSettings, link: LinkState, boardTime: @escaping @Sendable () -> Date) {
-        client = FirmwareHTTPClient(network: settings.network, faults: settings.faults,
-                                    maxResponseBytes: settings.maxResponseBytes, behaviour: settings.http,
-                                    link: link, boardTime: boardTime)
-    }
-
-    func shutdown() async {}
-
-    func perform(_ request: RuntimeHTTPRequest) async -> RuntimeHTTPOutcome {
-        await client.perform(request)
-    }
-}
-
 extension Duration {
     /// Nanoseconds, clamped to Int64 (durations here are at most minutes).
     var nanosecondsClamped: Int64 {

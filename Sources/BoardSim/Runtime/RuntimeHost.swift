@@ -23,7 +23,8 @@ final class RuntimeHost {
     let luadb: [String: [UInt8]]
     let boot = ContinuousClock.now
     let events: AsyncStream<RuntimeEvent>.Continuation
-    let http: RuntimeHTTPClient
+    /// The board's HTTP client: performs its requests for real, as the firmware's would.
+    let http: FirmwareHTTPClient
     let fsRoot: String
     let luadbRoot: String
     let link = LinkState()
@@ -50,7 +51,9 @@ final class RuntimeHost {
         self.luadb = luadb
         self.events = events
         let clockAtBoot = settings.clockAtBoot, boot = self.boot
-        self.http = RuntimeHTTPClient(settings: settings, link: link) {
+        self.http = FirmwareHTTPClient(network: settings.network, faults: settings.faults,
+                                       maxResponseBytes: settings.maxResponseBytes, behaviour: settings.http,
+                                       link: link) {
             clockAtBoot.addingTimeInterval(Double((ContinuousClock.now - boot).components.seconds))
         }
         fsRoot = settings.sandboxDirectory + "/fs"
@@ -101,11 +104,7 @@ final class RuntimeHost {
         log("E/main " + error)
         let delay = settings.exitRebootDelay
         log("E/main Lua VM exit!! reboot in \(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)ms")
-        for task in timers.values { task.cancel() }
-        for task in requests.values { task.cancel() }
-        timers = [:]
-        requests = [:]
-        taskErrorRaise?.cancel()
+        cancelAll()
         let events = self.events
         Task {
             try? await Task.sleep(for: delay)
@@ -156,14 +155,14 @@ final class RuntimeHost {
 
     struct PathRefusal: Error { let reason: String }
 
-    /// Cancels pending timers and requests; returns the HTTP client for the caller to shut down.
-    func cancelAll() -> RuntimeHTTPClient {
+    /// Cancels everything the script had pending: timers, requests and a task error waiting to
+    /// be raised again.
+    func cancelAll() {
         taskErrorRaise?.cancel()
         for task in timers.values { task.cancel() }
         for task in requests.values { task.cancel() }
         timers = [:]
         requests = [:]
-        return http
     }
 
     static func from(_ L: OpaquePointer?) -> RuntimeHost {
