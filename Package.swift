@@ -86,14 +86,18 @@ let package = Package(
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
         ]),
-        // The per-slot pipeline (actors), retry policy, phase timing, station events.
+        // The station: the runner, the per-slot pipeline (actors), the one board driver over any
+        // bus, retry policy, phase timing, station events.
         .target(name: "Station", dependencies: [
-            "Firmware", "Records", "QA", "BoardSim", "EC618", "Links", "LuaImage", "Hotplug",
+            "Firmware", "Records", "QA", "EC618", "Links", "LuaImage", "Hotplug",
             .product(name: "TOMLKit", package: "TOMLKit"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
+        // A fixture of simulated boards on memory or pseudo-terminal buses, as a station's board
+        // source: what the executable (and tests) compose when no real board is attached.
+        .target(name: "SimulatedLine", dependencies: ["BoardSim", "Firmware", "Hotplug", "Links", "Station"]),
         .executableTarget(name: "provision", dependencies: [
-            "Firmware", "LuaImage", "Links", "EC618", "BoardSim", "Hotplug", "QA", "Records", "Station",
+            "Firmware", "LuaImage", "Links", "EC618", "BoardSim", "Hotplug", "QA", "Records", "Station", "SimulatedLine",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -115,7 +119,7 @@ let package = Package(
         ]),
         .testTarget(name: "HotplugTests", dependencies: ["TestSupport", "Hotplug", "Links", "EC618", "BoardSim", "Firmware"]),
         .testTarget(name: "StationTests", dependencies: [
-            "Station", "Records", "Firmware", "BoardSim", "Hotplug", "Links", "QA", "LuaImage", "EC618", "TestSupport",
+            "Station", "SimulatedLine", "Records", "Firmware", "BoardSim", "Hotplug", "Links", "QA", "LuaImage", "EC618", "TestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         .testTarget(name: "RecordsTests", dependencies: ["Records", "TestSupport"]),

@@ -21,11 +21,18 @@ public enum ScriptImageBuilder {
 
     /// Builds the image from inputs already in memory.
     public static func build(inputs: [ScriptInput], options: ScriptImageOptions) throws -> ScriptImage {
+        try assemble(inputs, options: options) { try convert($0, options: options) }
+    }
+
+    /// Plans the stored names of `inputs`, takes each one's stored bytes from `stored`, and
+    /// writes the LuaDB, checked against the partition.
+    static func assemble(_ inputs: [ScriptInput], options: ScriptImageOptions,
+                         stored: (ScriptInput) throws -> ([UInt8], Bool)) throws -> ScriptImage {
         let planned = try plan(inputs, options: options)
         var files: [LuaDBFile] = []
         var entries: [ScriptImageEntry] = []
         for (input, storedName) in planned {
-            let (bytes, compiled) = try convert(input, options: options)
+            let (bytes, compiled) = try stored(input)
             files.append(LuaDBFile(name: storedName, bytes: bytes))
             entries.append(ScriptImageEntry(name: storedName, path: input.path, size: bytes.count, compiled: compiled))
         }
@@ -137,7 +144,7 @@ public enum ScriptImageBuilder {
 
     static func isLuaSource(_ name: String) -> Bool { name.hasSuffix(".lua") }
 
-    private static func convert(_ input: ScriptInput, options: ScriptImageOptions) throws -> ([UInt8], Bool) {
+    static func convert(_ input: ScriptInput, options: ScriptImageOptions) throws -> ([UInt8], Bool) {
         if isLuaSource(input.name) {
             guard options.useLuac else {
                 // Stored as source, compiled on the device by its own 32-bit Lua: a syntax check suffices.

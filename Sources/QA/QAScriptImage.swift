@@ -30,15 +30,26 @@ public enum QAScriptImage {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// Reads the QA script folder and builds the image for `ticket`.
+    /// Reads the QA script folder and builds the image for `ticket` (one board, one shot; a
+    /// station compiles the folder once with `QAImageTemplate`).
     public static func build(ticket: QASessionTicket, scriptFolder: String, options: ScriptImageOptions,
                              caPEM: String? = nil) throws -> ScriptImage {
-        // Only Lua sources go on the board (the folder also holds station-side files).
-        var inputs = try ScriptImageBuilder.collect([scriptFolder])
-            .filter { $0.name.hasSuffix(".lua") && $0.name != "qa_config.lua" }
-        inputs.append(ScriptInput(path: "qa_config.lua (generated)", name: "qa_config.lua",
-                                  bytes: Array(configLua(ticket: ticket, caPEM: caPEM).utf8)))
-        return try ScriptImageBuilder.build(inputs: inputs, options: options)
+        try QAImageTemplate(scriptFolder: scriptFolder, options: options, caPEM: caPEM).image(for: ticket)
+    }
+
+    /// The Lua sources of the QA script folder that go on the board (the folder also holds
+    /// station-side files, and a stale `qa_config.lua` is never used: each board gets its own).
+    static func boardSources(in scriptFolder: String) throws -> [ScriptInput] {
+        try ScriptImageBuilder.collect([scriptFolder])
+            .filter { $0.name.hasSuffix(".lua") && $0.name != configName }
+    }
+
+    static let configName = "qa_config.lua"
+
+    /// The generated config as an image input.
+    static func configInput(ticket: QASessionTicket, caPEM: String?) -> ScriptInput {
+        ScriptInput(path: configName + " (generated)", name: configName,
+                    bytes: Array(configLua(ticket: ticket, caPEM: caPEM).utf8))
     }
 
     /// The QA script folder: `profiles/<board>/qa` in the first profile folder that has it.

@@ -1,5 +1,4 @@
 import Firmware
-import BoardSim
 import Foundation
 import Hotplug
 import Records
@@ -29,23 +28,10 @@ public struct StationConfig: Sendable, Equatable {
 
     /// `station.id`: the station's id in a shared results store.
     public var stationID: String?
-    /// `simulation.hosts`: names simulated boards' apps use, mapped to addresses on this machine.
-    public var simulatedNetwork = SimulatedNetwork()
+    /// `simulation.hosts`: `NAME=HOST:PORT` names simulated boards' apps use, mapped to addresses
+    /// on this machine (checked when the simulated line is built).
+    public var simulationHosts: [String] = []
 
-    /// `NAME=HOST:PORT` mappings (`--sim-host`, `simulation.hosts`) as a simulated network; the
-    /// address must be on this machine, so no simulated board ever sends traffic elsewhere.
-    public static func simulatedNetwork(_ mappings: [String], into network: SimulatedNetwork = SimulatedNetwork())
-        throws(SimulatedNetworkError) -> SimulatedNetwork {
-        var network = network
-        for mapping in mappings {
-            let parts = mapping.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, let address = ListenAddress(parts[1]) else {
-                throw SimulatedNetworkError(reason: "\"\(mapping)\" is not NAME=\(ListenAddress.form)")
-            }
-            try network.map(parts[0], to: SimulatedNetwork.Endpoint(host: address.host, port: address.port))
-        }
-        return network
-    }
     /// `station.profile`: a profile name or path.
     public var profile: String?
     /// `station.store`: `sqlite:PATH`, `postgres://…` or `postgresql://…`.
@@ -176,8 +162,11 @@ private struct StationConfigReader {
         if let simulation = try table(root, "simulation") {
             try refuseUnknownKeys(simulation, section: "simulation")
             if let hosts = try strings(simulation, "hosts", section: "simulation") {
-                do { config.simulatedNetwork = try StationConfig.simulatedNetwork(hosts) }
-                catch { throw refuse("simulation.hosts: \(error.reason)") }
+                for host in hosts where host.split(separator: "=", maxSplits: 1).count != 2
+                    || HostPort(String(host.split(separator: "=", maxSplits: 1).last ?? "")) == nil {
+                    throw refuse("simulation.hosts: \"\(host)\" is not NAME=\(HostPort.form)")
+                }
+                config.simulationHosts = hosts
             }
         }
         return config

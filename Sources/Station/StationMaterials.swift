@@ -8,31 +8,25 @@ public struct StationMaterials: Sendable {
     public let package: SocPackage
     public let agentBoot: [UInt8]
     public let productionImage: ScriptImage
-    public let scriptOptions: ScriptImageOptions
     public let qaServer: QAServer
     public let qaPlan: QAPlan
-    public let qaScriptFolder: String
-    /// The station certificate the QA image trusts for the https check (nil: no https check).
-    public let caPEM: String?
+    /// The QA script, compiled once; each board's image adds only its session's config.
+    public let qaImage: QAImageTemplate
 
     public init(package: SocPackage, agentBoot: [UInt8], productionImage: ScriptImage,
-                scriptOptions: ScriptImageOptions, qaServer: QAServer, qaPlan: QAPlan, qaScriptFolder: String,
-                caPEM: String?) {
+                qaServer: QAServer, qaPlan: QAPlan, qaImage: QAImageTemplate) {
         self.package = package
         self.agentBoot = agentBoot
         self.productionImage = productionImage
-        self.scriptOptions = scriptOptions
         self.qaServer = qaServer
         self.qaPlan = qaPlan
-        self.qaScriptFolder = qaScriptFolder
-        self.caPEM = caPEM
+        self.qaImage = qaImage
     }
 
     /// A QA session for one board and the full-flash plan carrying its QA script image.
     public func qaFlash(boardID: String, slot: String) async throws -> (ticket: QASessionTicket, plan: FlashPlan) {
         let ticket = await qaServer.createSession(boardID: boardID, plan: qaPlan)
-        let image = try QAScriptImage.build(ticket: ticket, scriptFolder: qaScriptFolder, options: scriptOptions,
-                                            caPEM: caPEM)
+        let image = try qaImage.image(for: ticket)
         let plan = try package.plan.withScript(image.bytes, name: package.info.script.file,
                                                source: "QA image of slot \(slot)")
         return (ticket, plan)

@@ -1,3 +1,4 @@
+import Firmware
 import ArgumentParser
 import Foundation
 import Records

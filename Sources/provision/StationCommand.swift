@@ -1,5 +1,6 @@
 import ArgumentParser
 import BoardSim
+import SimulatedLine
 import Firmware
 import Foundation
 import Hotplug
@@ -101,8 +102,8 @@ struct StationCommand: AsyncParsableCommand {
         valueName: "NAME=HOST:PORT"))
     var simHosts: [String] = []
 
-    @Option(name: .customLong("sim-bus"), help: "What simulated boards sit on: memory (fast), or pty (pseudo-terminals that change shape like USB devices, flashed and checked by the real-board driver; one board per slot).")
-    var simBus: StationInputs.SimulatedBus = .memory
+    @Option(name: .customLong("sim-bus"), help: "What simulated boards sit on: memory (fast), or pty (pseudo-terminals that change shape like USB devices. Either way the real-board driver flashes and checks them.")
+    var simBus: SimulatedFixture.Bus = .memory
 
     @Option(help: "Stop after this many boards have a verdict.")
     var count: Int?
@@ -166,13 +167,12 @@ struct StationCommand: AsyncParsableCommand {
         if let stationID, stationID.trimmingCharacters(in: .whitespaces).isEmpty {
             throw StationInputError("--station-id is empty")
         }
-        if let simulate, simBus == .pty, let count, count > simulate {
-            throw StationInputError("--sim-bus pty holds one board per slot: --count \(count) needs --simulate \(count)")
-        }
         let faults = try parseFaults(lastBoard: lastSimulatedBoard)
         if simulate == nil && !simHosts.isEmpty { throw StationInputError("--sim-host needs --simulate N") }
-        let simNetwork: SimulatedNetwork
-        do { simNetwork = try StationConfig.simulatedNetwork(simHosts, into: config.simulatedNetwork) }
+        var simNetwork: SimulatedNetwork
+        do { simNetwork = try SimulatedNetwork().adding(config.simulationHosts) }
+        catch { throw StationConfigError(file: station ?? "station.toml", reason: "simulation.hosts: \(error.reason)") }
+        do { simNetwork = try simNetwork.adding(simHosts) }
         catch { throw StationInputError("--sim-host: \(error.reason)") }
 
         var labels = config.slotLabels
@@ -235,14 +235,12 @@ struct StationCommand: AsyncParsableCommand {
     }
 
     /// The highest board number a simulated run reaches, as the simulated slots number them
-    /// (slot k takes boards k, k + N, k + 2N, …): one board per slot on the pty bus or with
-    /// `--once`, the `--count` boards when that is more, no limit when the run only ends on a stop.
+    /// (slot k takes boards k, k + N, k + 2N, …): one board per slot with `--once` or without
+    /// `--count`, else the `--count` boards when that is more.
     private var lastSimulatedBoard: (number: Int, why: String)? {
         guard let simulate else { return nil }
-        if simBus == .pty || once {
-            return (simulate, "--simulate \(simulate)" + (simBus == .pty ? " on the pty bus" : " with --once"))
-        }
-        guard let count else { return nil }
+        if once { return (simulate, "--simulate \(simulate) with --once") }
+        guard let count else { return (simulate, "--simulate \(simulate) without --count") }
         return (max(simulate, count), "--simulate \(simulate), --count \(count)")
     }
 
@@ -277,7 +275,7 @@ struct StationCommand: AsyncParsableCommand {
 }
 
 extension BoardLinkKind: ExpressibleByArgument {}
-extension StationInputs.SimulatedBus: ExpressibleByArgument {}
+extension SimulatedFixture.Bus: ExpressibleByArgument {}
 
 /// A bad station option.
 struct StationInputError: ProvisionFailure {

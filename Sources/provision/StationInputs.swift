@@ -1,4 +1,5 @@
 import BoardSim
+import SimulatedLine
 import Firmware
 import Hotplug
 import Foundation
@@ -37,23 +38,13 @@ struct StationInputs: Sendable {
     let simulate: Int?
     let simFaults: [Int: Set<SimulatedBoardFault>]
     let simTiming: SimTiming
-    let simBus: SimulatedBus
+    let simBus: SimulatedFixture.Bus
     /// What simulated boards' host names resolve to (`--sim-host`, `simulation.hosts`).
     let simNetwork: SimulatedNetwork
     /// The `app_log` phase's expectations, when the profile's flow has that phase.
     let appLog: AppLogPlan?
     /// The https listener's certificate (nil: a self-signed one is made when the plan has https).
     let tls: QATLSIdentity?
-
-    /// What simulated boards sit on: an in-memory link (fast), or pseudo-terminals that change
-    /// shape like USB devices, driven by the real-board driver.
-    enum SimulatedBus: String, Sendable, CaseIterable { case memory, pty }
-
-    /// What every board is flashed with and judged by; the QA image trusts `https`'s certificate.
-    func materials(qaServer: QAServer, qaPlan: QAPlan, https: QATLSIdentity?) -> StationMaterials {
-        StationMaterials(package: package, agentBoot: agentBoot, productionImage: production, scriptOptions: scriptOptions,
-                         qaServer: qaServer, qaPlan: qaPlan, qaScriptFolder: qaFolder, caPEM: https?.certificatePEM)
-    }
 
     /// The https check's listener: the certificate and where boards reach it, or why there is none.
     func httpsListener() throws -> (identity: QATLSIdentity, port: Int, publicURL: String?)? {

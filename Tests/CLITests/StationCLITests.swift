@@ -25,7 +25,7 @@ import TestSupport
         let verdicts = events.filter { $0["event"] as? String == "verdict" }
         #expect(verdicts.count == 6)
         let bySlot = Dictionary(grouping: verdicts) { $0["slot"] as? String ?? "" }
-        #expect(bySlot.keys.sorted() == ["sim-1", "sim-2", "sim-3", "sim-4"])
+        #expect(bySlot.keys.sorted() == ["99-1", "99-2", "99-3", "99-4"])
         let failures = verdicts.filter { $0["status"] as? String == "fail" }
             .compactMap { $0["failure_class"] as? String }.sorted()
         #expect(failures == ["content_mismatch", "no_network_attach"])
@@ -63,7 +63,6 @@ import TestSupport
             ["--soc", soc, app, "--simulate", "1", "--tls-cert", soc],
             ["--soc", soc, app, "--qa-url", "ftp://qa.example/", "--dry-run"],
             ["--soc", soc, app, "--simulate", "1", "--report-folder", folder.appendingPathComponent("none").path],
-            ["--soc", soc, app, "--simulate", "2", "--sim-bus", "pty", "--count", "3"],
             ["--soc", soc, app, "--simulate", "1", "--tls-cert", folder.appendingPathComponent("no.pem").path,
              "--tls-key", folder.appendingPathComponent("no.key").path],
         ] {
@@ -120,7 +119,7 @@ import TestSupport
                                               "--batch", "naks", "--json", "--sim-fault", "1=nak-block"])
         #expect(result.status == 0, "\(result.stderr)")
         let repeats = ProvisionBinary.events(result.stdout, named: "flash_repeats")
-        #expect(repeats.map { $0["slot"] as? String } == ["sim-1"], "\(repeats)")
+        #expect(repeats.map { $0["slot"] as? String } == ["99-1"], "\(repeats)")
         #expect((repeats.first?["naks"] as? Int ?? 0) >= 1 && (repeats.first?["retries"] as? Int ?? 0) >= 1)
 
         let json = folder.appendingPathComponent("naks.json").path
@@ -130,7 +129,7 @@ import TestSupport
             as? [String: Any])
         let runs = try #require(document["runs"] as? [[String: Any]])
         let bySlot = Dictionary(runs.map { ($0["slotPath"] as? String ?? "", $0) }, uniquingKeysWith: { a, _ in a })
-        let faulty = try #require(bySlot["sim-1"]), clean = try #require(bySlot["sim-2"])
+        let faulty = try #require(bySlot["99-1"]), clean = try #require(bySlot["99-2"])
         #expect(faulty["status"] as? String == "pass")
         #expect((faulty["flashNAKs"] as? Int ?? 0) >= 1 && (faulty["flashRetries"] as? Int ?? 0) >= 1, "\(faulty)")
         #expect(clean["flashNAKs"] as? Int == 0 && clean["flashRetries"] as? Int == 0, "\(clean)")
@@ -209,10 +208,10 @@ import TestSupport
         #expect(baseline.count == 8 && baseline.values.allSatisfy { $0.status == "pass" })
         let mixed = try station(["2=unplug-mid-flash", "3=no-network", "4=nak-block"], batch: "mixed")
         #expect(mixed.count == 8)
-        #expect(mixed["sim-2"]?.status == "fail" && mixed["sim-2"]?.failure == "unplugged", "\(mixed)")
-        #expect(mixed["sim-3"]?.status == "fail" && mixed["sim-3"]?.failure == "no_network_attach", "\(mixed)")
-        #expect(mixed["sim-4"]?.status == "pass", "the flasher's retry recovers a NAKed block: \(mixed)")
-        let clean = ["sim-1", "sim-5", "sim-6", "sim-7", "sim-8"]
+        #expect(mixed["99-2"]?.status == "fail" && mixed["99-2"]?.failure == "unplugged", "\(mixed)")
+        #expect(mixed["99-3"]?.status == "fail" && mixed["99-3"]?.failure == "no_network_attach", "\(mixed)")
+        #expect(mixed["99-4"]?.status == "pass", "the flasher's retry recovers a NAKed block: \(mixed)")
+        let clean = ["99-1", "99-5", "99-6", "99-7", "99-8"]
         #expect(clean.allSatisfy { mixed[$0]?.status == "pass" }, "\(mixed)")
         // Unaffected: the clean boards take about as long as they do with no faulty neighbour.
         let mean = { (runs: [String: (status: String, failure: String?, seconds: Double)]) in

@@ -1,4 +1,5 @@
 import BoardSim
+import SimulatedLine
 import EC618
 import Firmware
 import Foundation
@@ -40,7 +41,7 @@ import Testing
             flasher.responseTimeout = .milliseconds(400)
             let materials = StationMaterials(
                 package: package, agentBoot: SyntheticSoc.agentBootBytes(), productionImage: production,
-                scriptOptions: options, qaServer: server, qaPlan: plan, qaScriptFolder: Self.qaFolder, caPEM: nil)
+                qaServer: server, qaPlan: plan, qaImage: try QAImageTemplate(scriptFolder: Self.qaFolder, options: options))
             let line = HardwareLine(
                 materials: materials, link: link, flasher: flasher,
                 bootEntry: BootEntrySequence(steps: [.init(bytes: Array("AT+ECRST=delay,50\r\n".utf8), wait: .milliseconds(20)),

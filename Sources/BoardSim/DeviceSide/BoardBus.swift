@@ -30,3 +30,12 @@ public struct RunningPorts: Sendable {
         self.vuart = vuart
     }
 }
+
+/// What the host side sees of a board on a bus, by the names of its ports (device nodes on a
+/// real or gadget bus, pty paths, in-memory port names): what a bus announces in place of the
+/// kernel's uevents.
+public enum BusShape: Sendable, Equatable {
+    case download(port: String)
+    case running(socLog: String, trace: String, vuart: String)
+    case detached
+}

@@ -48,21 +48,14 @@ public actor ConfigfsGadgetBus: BoardBus {
         }
     }
 
-    /// What the host side should see, for the console of whoever runs the board.
-    public enum Shape: Sendable, Equatable {
-        case download(port: String)
-        case running(socLog: String, trace: String, vuart: String)
-        case detached
-    }
-
     public let configuration: Configuration
-    private let onShape: @Sendable (Shape) -> Void
+    private let onShape: @Sendable (BusShape) -> Void
     private var downloadGadget: Gadget?
     private var runningGadget: Gadget?
     private var bound: Gadget?
     private var links: [any ByteLink] = []
 
-    public init(_ configuration: Configuration, onShape: @escaping @Sendable (Shape) -> Void = { _ in }) {
+    public init(_ configuration: Configuration, onShape: @escaping @Sendable (BusShape) -> Void = { _ in }) {
         self.configuration = configuration
         self.onShape = onShape
     }

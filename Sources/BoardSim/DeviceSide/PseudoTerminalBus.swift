@@ -5,17 +5,10 @@ import Links
 /// kernel's uevents. Taking the board off the bus closes the ptys' device sides, so a host
 /// holding one open sees it unplugged, as with a real USB tty.
 public actor PseudoTerminalBus: BoardBus {
-    /// What the host side would see on a real bus.
-    public enum Shape: Sendable, Equatable {
-        case download(port: String)
-        case running(socLog: String, trace: String, vuart: String)
-        case detached
-    }
-
-    private let onShape: @Sendable (Shape) async -> Void
+    private let onShape: @Sendable (BusShape) async -> Void
     private var open: [PseudoTerminal] = []
 
-    public init(onShape: @escaping @Sendable (Shape) async -> Void) {
+    public init(onShape: @escaping @Sendable (BusShape) async -> Void) {
         self.onShape = onShape
     }
 

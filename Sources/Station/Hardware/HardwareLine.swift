@@ -1,6 +1,7 @@
 import EC618
 import Firmware
 import Foundation
+import Links
 import LuaImage
 import QA
 
@@ -11,11 +12,12 @@ public enum BoardLinkKind: String, Sendable, CaseIterable {
     case usb
 }
 
-/// What every real board of one station shares: the station's materials, and how boards are
-/// reached and judged on their ports.
+/// What every board of one station shares: the station's materials, and how boards are reached
+/// (the bus's ports: device nodes, or a simulated bus's) and judged on their ports.
 public struct HardwareLine: Sendable {
     public let materials: StationMaterials
     public let link: BoardLinkKind
+    public let ports: any BoardPorts
     public let flasher: FlasherSettings
     public let bootEntry: BootEntrySequence
     /// Baud rates the ports are opened with (meaningless on USB CDC, set anyway: ec618 §1.4).
@@ -25,11 +27,12 @@ public struct HardwareLine: Sendable {
     /// How the x.2 log frames escape `7E`/`7D` (an open question of the spec: a profile setting).
     public let logEscaping: LuatOSLogDecoder.Escaping
 
-    public init(materials: StationMaterials, link: BoardLinkKind, flasher: FlasherSettings = FlasherSettings(),
+    public init(materials: StationMaterials, link: BoardLinkKind, ports: any BoardPorts = SystemBoardPorts(), flasher: FlasherSettings = FlasherSettings(),
                 bootEntry: BootEntrySequence, downloadBaud: Int, runtimeBaud: Int,
                 bootCheck: BootCheckRules = BootCheckRules(), logEscaping: LuatOSLogDecoder.Escaping = .airm2m) {
         self.materials = materials
         self.link = link
+        self.ports = ports
         self.flasher = flasher
         self.bootEntry = bootEntry
         self.downloadBaud = downloadBaud

@@ -171,8 +171,8 @@ public actor HardwareSlotBoard: SlotBoard {
         let link: any ByteLink
         do {
             switch line.link {
-            case .tty: link = try SerialLink.open(path: board.port!, baud: line.downloadBaud)
-            case .usb: link = try await USBLink.open(path: board.usbDevnode!)
+            case .tty: link = try await line.ports.openSerial(board.port!, baud: line.downloadBaud)
+            case .usb: link = try await line.ports.openUSB(board.usbDevnode!)
             }
         } catch {
             if await devices.isEmpty { throw unplugged("while opening the download port") }
@@ -211,7 +211,8 @@ public actor HardwareSlotBoard: SlotBoard {
     private func runningSession(for board: RunningBoard) async throws -> RunningSession {
         if let session { return session }
         do {
-            let opened = try RunningSession.open(board, baud: line.runtimeBaud, logEscaping: line.logEscaping)
+            let opened = try await RunningSession.open(board, ports: line.ports, baud: line.runtimeBaud,
+                                                       logEscaping: line.logEscaping)
             session = opened
             return opened
         } catch {

@@ -26,18 +26,19 @@ actor RunningSession {
         self.logDecoder = LuatOSLogDecoder(escaping: logEscaping)
     }
 
-    static func open(_ board: RunningBoard, baud: Int, logEscaping: LuatOSLogDecoder.Escaping) throws -> RunningSession {
+    static func open(_ board: RunningBoard, ports: any BoardPorts, baud: Int,
+                     logEscaping: LuatOSLogDecoder.Escaping) async throws -> RunningSession {
         guard let logPath = board.ports[.socLog], let vuartPath = board.ports[.vuart] else {
             throw LinkError.io(link: board.slot.description, reason: "the running board has no x.2 or x.6 port")
         }
-        let log = try SerialLink.open(path: logPath, baud: baud)
-        let uart: FileDescriptorLink
-        do { uart = try SerialLink.open(path: vuartPath, baud: baud) } catch {
-            Task { await log.close() }
+        let log = try await ports.openSerial(logPath, baud: baud)
+        let uart: any ByteLink
+        do { uart = try await ports.openSerial(vuartPath, baud: baud) } catch {
+            await log.close()
             throw error
         }
         let session = RunningSession(socLog: log, vuart: uart, logEscaping: logEscaping)
-        Task { await session.startReading() }
+        await session.startReading()
         return session
     }
 

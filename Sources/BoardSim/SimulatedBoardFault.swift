@@ -1,10 +1,3 @@
-import BoardSim
-import EC618
-import Firmware
-import Foundation
-import LuaImage
-import QA
-
 /// Faults a simulated board can be given (`--sim-fault N=KIND`), so every failure class of the
 /// station can be shown without hardware.
 public enum SimulatedBoardFault: String, Sendable, CaseIterable {
@@ -43,27 +36,5 @@ extension Set where Element == SimulatedBoardFault {
         if contains(.corruptDownload) { faults.corruptResponseBodyMatching = "/download" }
         if contains(.dropMidDownload) { faults.cutResponses = .init(marker: "/download", afterBytes: 2_000, times: 2) }
         return faults
-    }
-}
-
-/// What every simulated board of one station shares: the station's materials and the
-/// simulation's timing.
-public struct SimulatedLine: Sendable {
-    public let materials: StationMaterials
-    public let timing: SimTiming
-    /// Simulated 4G attach time.
-    public let attachDelay: Duration
-    /// How long the production app must run without a Lua error to pass the boot check.
-    public let bootCheckWindow: Duration
-    /// What the boards' host names resolve to: addresses on this machine only.
-    public let network: SimulatedNetwork
-
-    public init(materials: StationMaterials, timing: SimTiming, attachDelay: Duration, bootCheckWindow: Duration,
-                network: SimulatedNetwork = SimulatedNetwork()) {
-        self.materials = materials
-        self.timing = timing
-        self.attachDelay = attachDelay
-        self.bootCheckWindow = bootCheckWindow
-        self.network = network
     }
 }

@@ -1,8 +1,8 @@
 import BoardSim
 import Hotplug
 
-extension PseudoTerminalBus.Shape {
-    /// What the watcher would report for a board on pseudo-terminals in `slot`.
+extension BusShape {
+    /// What the watcher would report for a board showing this shape in `slot`.
     public func report(for slot: Slot) -> SlotReport {
         switch self {
         case .download(let port):

@@ -1,0 +1,131 @@
+import BoardSim
+import Firmware
+import Foundation
+import Hotplug
+import Links
+import Station
+import Synchronization
+
+/// A fixture of simulated boards: each slot holds a whole simulated Air780E (download mode,
+/// reset, running ports, boot entry) on a memory or pseudo-terminal bus, announced as the watcher
+/// would announce a real one. When the station is done with a board, the simulated operator
+/// takes it out and seats the next (slot N gets boards N, N + slots, N + 2 × slots, …), so the
+/// station drives simulated boards with the same driver, dispatcher and swap rules as real ones.
+public final class SimulatedFixture: BoardSource {
+    /// What the boards sit on.
+    public enum Bus: String, Sendable, CaseIterable {
+        /// In-memory ports: fast, any number of boards.
+        case memory
+        /// Pseudo-terminals that change shape like USB ttys.
+        case pty
+    }
+
+    /// What every simulated board of the fixture is like.
+    public struct BoardModel: Sendable {
+        /// Where the LuaDB sits in AP flash (the `.soc`'s script partition).
+        public var scriptPartition: ScriptPartition
+        /// The flash plan's size, where `unplug-mid-flash` pulls the board (half of it).
+        public var planBytes: Int
+        public var timing: SimTiming = .fast
+        /// Simulated 4G attach time.
+        public var attachDelay: Duration = .milliseconds(200)
+        public var network = SimulatedNetwork()
+        /// Faults by board number.
+        public var faults: [Int: Set<SimulatedBoardFault>] = [:]
+
+        public init(scriptPartition: ScriptPartition, planBytes: Int) {
+            self.scriptPartition = scriptPartition
+            self.planBytes = planBytes
+        }
+    }
+
+    /// The pretend USB bus number of simulated slots (their paths read `99-N`).
+    public static let bus = 99
+    /// How long the simulated operator takes to swap a board: longer than `swapSettle`, so the
+    /// next board counts as a new one, and longer than a board's reset gap.
+    public static let swapPause: Duration = .milliseconds(700)
+
+    public let slots: Int
+    public let model: BoardModel
+    public let busKind: Bus
+    public var ports: any BoardPorts { memoryPorts.map { $0 as any BoardPorts } ?? SystemBoardPorts() }
+    /// A reset keeps a simulated board off the bus for `DeviceSideBoard.Settings.resetGap`
+    /// (300 ms); a swap takes `swapPause`.
+    public var swapSettle: Duration { .milliseconds(500) }
+    public var swapsBoards: Bool { true }
+
+    private let memoryPorts: MemoryBoardPorts?
+    private let sandbox: String
+    private let stream: AsyncThrowingStream<SlotReport, Error>
+    private let sink: AsyncThrowingStream<SlotReport, Error>.Continuation
+    /// Each slot's board: its number and the task running its life.
+    private let seated = Mutex<[Int: (number: Int, life: Task<Void, Never>)]>([:])
+    private let closed = Mutex(false)
+
+    public init(slots: Int, model: BoardModel, bus: Bus = .memory) {
+        self.slots = slots
+        self.model = model
+        busKind = bus
+        memoryPorts = bus == .memory ? MemoryBoardPorts() : nil
+        sandbox = NSTemporaryDirectory() + "provision-sim-\(getpid())-\(UUID().uuidString.prefix(8))"
+        (stream, sink) = AsyncThrowingStream.makeStream(of: SlotReport.self)
+    }
+
+    public func slot(_ number: Int) -> Slot {
+        Slot(path: PhysicalPath(bus: Self.bus, ports: [number])!, label: "slot\(number)")
+    }
+
+    /// Seats board 1…slots; the reports start with their first shapes.
+    public func reports() throws -> AsyncThrowingStream<SlotReport, Error> {
+        for number in 1...slots { try seat(board: number, in: number) }
+        return stream
+    }
+
+    public func finished(_ slot: Slot) async {
+        guard let position = slot.path.ports.last, position >= 1, position <= slots,
+              let current = seated.withLock({ $0[position] }) else { return }
+        let pause = Self.swapPause
+        // Not awaited: the station records the slot's end before the board leaves, as on a line.
+        Task {
+            current.life.cancel()
+            await current.life.value
+            try? await Task.sleep(for: pause)
+            if !closed.withLock({ $0 }) { try? seat(board: current.number + slots, in: position) }
+        }
+    }
+
+    public func close() async {
+        closed.withLock { $0 = true }
+        let lives = seated.withLock { s in Array(s.values.map(\.life)) }
+        lives.forEach { $0.cancel() }
+        for life in lives { await life.value }
+        sink.finish()
+        try? FileManager.default.removeItem(atPath: sandbox)
+    }
+
+    /// The settings of board `number` (its identity, faults and sandbox follow from the number).
+    public func settings(board number: Int) throws -> DeviceSideBoard.Settings {
+        let faults = model.faults[number] ?? []
+        var runtime = RuntimeSettings(sandboxDirectory: sandbox + "/board-\(number)")
+        runtime.attachDelay = model.attachDelay
+        runtime.faults = faults.networkFaults
+        runtime.network = model.network
+        runtime.firmwareBuild = FirmwareBuild(scriptRegionBytes: model.scriptPartition.capacity)
+        var device = DeviceSideBoard.Settings(identity: .simulated(number), runtime: runtime,
+                                              scriptPartition: model.scriptPartition)
+        device.timing = model.timing
+        device.faults = try FaultPlan(spec: faults.flashFaultSpec(planBytes: model.planBytes))
+        return device
+    }
+
+    private func seat(board number: Int, in position: Int) throws {
+        let slot = self.slot(position)
+        let sink = self.sink
+        let announce: @Sendable (BusShape) async -> Void = { shape in sink.yield(shape.report(for: slot)) }
+        let bus: any BoardBus = memoryPorts.map { MemoryBus(name: "slot\(position)-board\(number)", ports: $0, onShape: announce) }
+            ?? PseudoTerminalBus(onShape: announce)
+        let board = DeviceSideBoard(bus: bus, settings: try settings(board: number))
+        let life = Task { await board.run(from: .download) }
+        seated.withLock { $0[position] = (number, life) }
+    }
+}

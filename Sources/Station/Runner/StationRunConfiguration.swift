@@ -1,0 +1,104 @@
+import EC618
+import Firmware
+import Hotplug
+import LuaImage
+import QA
+import Records
+
+/// Everything one start of the station needs, validated by whoever built it (the command line,
+/// station.toml and the profile merged), except the boards: those come from a `BoardSource`.
+public struct StationRunConfiguration: Sendable {
+    /// `sqlite:PATH`, `postgres://…`.
+    public var storeURL: String
+    public var stationID: String
+    public var batch: BatchInfo
+    public var profile: Profile
+    public var package: SocPackage
+    public var agentBoot: [UInt8]
+    public var production: ScriptImage
+    public var scriptOptions: ScriptImageOptions
+    public var qaScriptFolder: String
+    /// The checks and budgets boards get (the https check is dropped when there is no listener).
+    public var qaPlan: QAPlan
+    public var qaListen: HostPort
+    /// What boards are told to use instead of the listen address (a tunnel, a public host).
+    public var qaPublicURL: String?
+    /// The https check's certificate and where boards reach it; nil: no https listener.
+    public var https: HTTPSListener?
+    public var webhook: String?
+    public var reportFolder: String?
+    public var reportFormats: [ReportFormat] = [.html]
+    /// Boards to decide before the station stops on its own (nil: until stopped).
+    public var boardLimit: Int?
+    /// Stop once a board was decided and none is in flight (`--once` on real boards).
+    public var stopWhenIdleAfterFirst = false
+    /// Only these slots are the station's (nil: every slot where a board appears).
+    public var allowedSlots: Set<PhysicalPath>?
+    public var appLog: AppLogPlan?
+    /// How boards are reached and judged on their ports.
+    public var link: BoardLinkKind = .tty
+    public var bootEntry: BootEntrySequence
+    public var bootCheck: BootCheckRules
+    public var logEscaping: LuatOSLogDecoder.Escaping = .airm2m
+    public var flasher = FlasherSettings()
+
+    /// The https listener of the QA server.
+    public struct HTTPSListener: Sendable {
+        public var identity: QATLSIdentity
+        /// 0: any free port (boards are told the one it got).
+        public var port: Int
+        public var publicURL: String?
+
+        public init(identity: QATLSIdentity, port: Int, publicURL: String?) {
+            self.identity = identity
+            self.port = port
+            self.publicURL = publicURL
+        }
+    }
+
+    public init(storeURL: String, stationID: String, batch: BatchInfo, profile: Profile, package: SocPackage,
+                agentBoot: [UInt8], production: ScriptImage, scriptOptions: ScriptImageOptions, qaScriptFolder: String,
+                qaPlan: QAPlan, qaListen: HostPort) {
+        self.storeURL = storeURL
+        self.stationID = stationID
+        self.batch = batch
+        self.profile = profile
+        self.package = package
+        self.agentBoot = agentBoot
+        self.production = production
+        self.scriptOptions = scriptOptions
+        self.qaScriptFolder = qaScriptFolder
+        self.qaPlan = qaPlan
+        self.qaListen = qaListen
+        bootEntry = BootEntrySequence(profile: profile)
+        bootCheck = BootCheckRules(window: profile.bootCheckWindow)
+        logEscaping = LuatOSLogDecoder.Escaping(rawValue: profile.logEscaping) ?? .airm2m
+    }
+}
+
+/// What the station shows its operator besides the slots' events.
+public protocol StationObserver: Sendable {
+    /// One slot's event (step started, progress, verdict, …).
+    func show(_ event: StationEvent)
+    /// A message outside any slot (start-up, summary).
+    func note(_ text: String)
+    /// Something about one slot that is not a run (a device of unknown shape in it).
+    func slotNote(path: String, label: String, step: String, _ text: String)
+}
+
+/// How a start of the station ended.
+public struct StationRunSummary: Sendable, Equatable {
+    public var passed: Int
+    public var failed: Int
+    /// Runs interrupted (a stop, a record that could not be written).
+    public var other: Int
+    /// Records the webhook did not take; kept in the store's outbox.
+    public var undelivered: Int
+
+    public init(passed: Int, failed: Int, other: Int, undelivered: Int) {
+        self.passed = passed
+        self.failed = failed
+        self.other = other
+        self.undelivered = undelivered
+    }
+}

@@ -1,0 +1,249 @@
+import Dispatch
+import Firmware
+import Foundation
+import Glibc
+import Hotplug
+import QA
+import Records
+
+/// One start of the station: the store and its lease, the QA server, the boards from a
+/// `BoardSource` driven by the one board driver, the signals that stop it, and what it leaves
+/// behind (records, reports, webhook posts). The executable only builds the configuration,
+/// picks the source and renders what the observer is told.
+public struct StationRunner: Sendable {
+    public let configuration: StationRunConfiguration
+    public let observer: any StationObserver
+
+    /// How long a stopping station waits for the webhook to deliver what is queued. A collector
+    /// that hangs must not hold the stop (and the operator) longer than this: whatever is left
+    /// stays in the store's outbox and is posted at the next start.
+    public static let webhookDrainLimit: Duration = .seconds(10)
+
+    public init(configuration: StationRunConfiguration, observer: any StationObserver) {
+        self.configuration = configuration
+        self.observer = observer
+    }
+
+    /// Runs until the board limit is decided, the source ends, or `stop` is raised (a signal):
+    /// then no new board starts and the boards in flight are recorded as interrupted.
+    public func run(boards source: any BoardSource, stop: StationStop = StationStop()) async throws -> StationRunSummary {
+        let config = configuration
+        let observer = self.observer
+        // The QA plan is held to the bounds a shared server holds a posted plan to, and the QA
+        // script is compiled, before the store or any board is touched.
+        do {
+            try config.qaPlan.validate()
+        } catch {
+            throw QAInputError(file: config.profile.source, reason: "\(error)")
+        }
+        let qaImage = try QAImageTemplate(scriptFolder: config.qaScriptFolder, options: config.scriptOptions,
+                                          caPEM: config.https?.identity.certificatePEM, checkingWith: config.qaPlan)
+        // The store first: the station id's lease, then runs an earlier (crashed) holder of the id
+        // left undecided are marked interrupted. A live station with this id refuses the start.
+        let store = try await StoreURL.open(config.storeURL)
+        let lease = StationLeaseKeeper(store: store, stationID: config.stationID,
+                                       holder: StationLeaseKeeper.thisProcess(), timing: .standard)
+        // Every way out frees the id and closes the store: closing is what folds SQLite's WAL
+        // into the file.
+        @Sendable func closeStore() async {
+            await lease.release()
+            await store.close()
+        }
+        do {
+            let interrupted = try await lease.start()
+            if interrupted > 0 { observer.note("\(interrupted) run(s) left in flight by an earlier start marked interrupted") }
+            try await store.ensureBatch(config.batch)
+        } catch {
+            await closeStore()
+            throw error
+        }
+        let https = config.https
+        let qaServer = QAServer(host: config.qaListen.host, port: config.qaListen.port, publicURL: config.qaPublicURL,
+                                tls: https?.identity, httpsPort: https?.port ?? 0, publicHTTPSURL: https?.publicURL)
+        do {
+            _ = try await qaServer.start()
+        } catch {
+            await closeStore()
+            throw StationEnvironmentError("the QA server cannot listen on \(config.qaListen): \(error)")
+        }
+        var settings = PipelineSettings(profile: config.profile, batch: config.batch.name, stationID: config.stationID)
+        settings.firmwareSHA256 = SHA256Hex.of(config.package.plan.images.flatMap(\.bytes))
+        settings.scriptSHA256 = config.production.sha256
+        settings.appLog = config.appLog
+        settings.queueForDelivery = config.webhook != nil
+        let webhook: WebhookPoster?
+        do {
+            webhook = try config.webhook.map {
+                try WebhookPoster(url: $0, onDelivered: { runID in
+                    // A failed delete only means the record is posted once more at the next start.
+                    try? await store.markDelivered(runID: runID)
+                })
+            }
+            try await postLeftovers(store: store, webhook: webhook)
+        } catch {
+            await qaServer.stop()
+            await closeStore()
+            throw error
+        }
+        let tally = Tally(limit: config.boardLimit ?? Int.max, stopWhenIdleAfterFirst: config.stopWhenIdleAfterFirst)
+        let stationID = config.stationID
+        await lease.heartbeat(lost: {
+            // Another start took the id over after missed heartbeats (this process stalled): its
+            // boards are no longer ours to start. Boards in flight still record their verdicts.
+            observer.note("station id \(stationID): the lease was taken over by another start; no new boards")
+            tally.stopClaiming()
+        }, trouble: { error in
+            observer.note("station id \(stationID): lease heartbeat not written (retried): \(error)")
+        })
+        let finished: @Sendable (RunOutcome) async -> Void = { outcome in
+            tally.record(outcome.status)
+            guard let webhook else { return }
+            if let record = try? await store.runs(RunQuery(runID: outcome.runID)).first {
+                await webhook.post(BoardRecordPayload(run: record))
+            }
+        }
+        let materials = StationMaterials(package: config.package, agentBoot: config.agentBoot,
+                                         productionImage: config.production, qaServer: qaServer,
+                                         qaPlan: config.qaPlan, qaImage: qaImage)
+        let line = HardwareLine(materials: materials, link: config.link, ports: source.ports, flasher: config.flasher,
+                                bootEntry: config.bootEntry, downloadBaud: config.profile.downloadBaud,
+                                runtimeBaud: config.profile.runtimeBaud, bootCheck: config.bootCheck,
+                                logEscaping: config.logEscaping)
+        let reports: AsyncThrowingStream<SlotReport, Error>
+        do {
+            reports = try source.reports()
+        } catch {
+            await webhook?.shutdown()
+            await qaServer.stop()
+            await closeStore()
+            throw error
+        }
+        let work = drive(reports, source: source, line: line, settings: settings, store: store, tally: tally,
+                         finished: finished)
+        stop.onRaise {
+            tally.stopClaiming()
+            work.cancel()
+        }
+        await work.value
+        await source.close()
+        await qaServer.stop()
+        let undelivered = await drainWebhook(webhook, store: store)
+        if let folder = config.reportFolder {
+            await writeReports(into: folder, store: store)
+        }
+        await closeStore()
+        let counts = tally.counts
+        observer.note("done: \(counts.passed) passed, \(counts.failed) failed"
+                      + (counts.other > 0 ? ", \(counts.other) not decided" : ""))
+        return StationRunSummary(passed: counts.passed, failed: counts.failed, other: counts.other,
+                                 undelivered: undelivered)
+    }
+
+    // MARK: - Boards
+
+    /// Runs the slots on `reports`: a board that arrives in a free slot runs the pipeline, and
+    /// its slot takes the next board once it has left.
+    private func drive(_ reports: AsyncThrowingStream<SlotReport, Error>, source: any BoardSource, line: HardwareLine,
+                       settings: PipelineSettings, store: any ResultsStore, tally: Tally,
+                       finished: @escaping @Sendable (RunOutcome) async -> Void) -> Task<Void, Never> {
+        let link = line.link
+        let stationID = configuration.stationID
+        let allowed = configuration.allowedSlots
+        let observer = self.observer
+        let operatorSwaps = !source.swapsBoards
+        let dispatcher = SlotDispatcher(
+            accepts: { slot in allowed?.contains(slot.path) ?? true },
+            isReady: { report in report.isReady(for: link) },
+            claim: { tally.claim() },
+            hasBudget: { tally.hasBudget },
+            swapSettle: source.swapSettle,
+            onEvent: { event in
+                switch event {
+                case .started, .left: break
+                case .finished(let slot):
+                    if operatorSwaps { observer.note("\(slot.label): done; swap the board") }
+                case .held(let slot): observer.note("\(slot.label): the finished board is back (reset?); remove it to start the next")
+                case .unknownShape(let slot, let message):
+                    observer.slotNote(path: slot.path.rawValue, label: slot.label, step: "unknown shape", message)
+                }
+            },
+            runBoard: { devices in
+                let label = devices.slot.label
+                let board = HardwareSlotBoard(devices: devices, line: line,
+                                              boardID: "\(stationID)/\(label)/\(UUID().uuidString.prefix(8))")
+                let pipeline = SlotPipeline(slotLabel: label, settings: settings, store: store, emit: observer.show)
+                do {
+                    await finished(try await pipeline.run(board))
+                } catch {
+                    observer.note("\(label): cannot record: \(error)")
+                    tally.record(.interrupted)
+                }
+                await board.release()
+                await source.finished(devices.slot)
+            })
+        return Task { await dispatcher.run(reports) }
+    }
+
+    // MARK: - Webhook
+
+    /// What an earlier start of this station could not deliver goes first, in its order.
+    private func postLeftovers(store: SQLResultsStore, webhook: WebhookPoster?) async throws {
+        let leftovers = try await store.undeliveredRuns(stationID: configuration.stationID)
+        guard !leftovers.isEmpty else { return }
+        if let webhook {
+            for runID in leftovers {
+                if let record = try await store.runs(RunQuery(runID: runID)).first {
+                    await webhook.post(BoardRecordPayload(run: record))
+                }
+            }
+            observer.note("webhook: \(leftovers.count) record(s) left undelivered by an earlier start posted again")
+        } else {
+            observer.note("webhook: \(leftovers.count) record(s) wait in the webhook outbox of \(store.label); "
+                          + "they are posted when this station starts with a webhook")
+        }
+    }
+
+    /// Waits for the webhook to deliver what is queued (bounded), and counts what is left.
+    private func drainWebhook(_ webhook: WebhookPoster?, store: SQLResultsStore) async -> Int {
+        guard let webhook else { return 0 }
+        let emptied = await webhook.drain(timeout: Self.webhookDrainLimit)
+        // Shut down before counting: it ends the delivery in flight, so a hung collector is
+        // counted (and not left holding the stop), and nothing is posted after the count.
+        await webhook.shutdown()
+        let failures = await webhook.failures
+        // The outbox, not the poster's tally, says what is undelivered: it also holds what an
+        // earlier start left and what a 4xx refused.
+        let kept: Int
+        do {
+            kept = try await store.undeliveredRuns(stationID: configuration.stationID).count
+        } catch {
+            observer.note("webhook: the outbox of \(store.label) cannot be read: \(error)")
+            kept = max(failures.count, 1)
+        }
+        if kept > 0 {
+            let why = emptied ? (failures.first ?? "not delivered")
+                : "the collector did not finish within the \(Self.webhookDrainLimit) drain limit"
+            observer.note("webhook: \(kept) record(s) not delivered to \(configuration.webhook ?? ""); kept in the webhook "
+                          + "outbox of \(store.label), posted again at this station's next start (\(why))")
+        }
+        return kept
+    }
+
+    // MARK: - After the run
+
+    private func writeReports(into folder: String, store: any ResultsStore) async {
+        let batch = configuration.batch.name
+        do {
+            let runs = try await store.runs(RunQuery(batch: batch))
+            let base = batch.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." ? $0 : "_" }
+            for format in configuration.reportFormats {
+                let path = (folder as NSString).appendingPathComponent(String(base) + "." + format.fileExtension)
+                let text = try format.render(title: "Batch \(batch)", runs: runs)
+                try writeAtomically(Array(text.utf8), to: path)
+                observer.note("report: \(path)")
+            }
+        } catch {
+            observer.note("reports not written: \(error)")
+        }
+    }
+}
