@@ -98,6 +98,9 @@ public struct QASessionEvidence: Sendable, Equatable, Codable {
     /// Refusals past the per-session cap (`QAServerState.rejectionsKept`), counted but not kept;
     /// nil when none were dropped.
     public let rejectionsNotKept: Int?
+    /// The accepted report as the board signed it (bytes, signature, session key), for the
+    /// verdict to carry into the record; nil without an accepted report, and in older evidence.
+    public var signedReport: QASignedReport? = nil
 }
 
 /// What a station takes over when it closes a session: the evidence and the verdict on it. The

@@ -130,7 +130,7 @@ actor QAServerState {
             return .rejected(status: 404, reason: "unknown session")
         }
         let result: ReportResult
-        if let signature, record.reportSignature?.uppercased() == signature.uppercased() {
+        if let signature, record.signedReport?.signature.uppercased() == signature.uppercased() {
             result = .rejected(status: 409, reason: "replayed report (same signature as the accepted one)")
         } else if record.report != nil {
             result = .rejected(status: 409, reason: "a report was already accepted for this session")
@@ -144,7 +144,7 @@ actor QAServerState {
             } else {
                 record.report = report
                 record.reportAtMs = record.ms()
-                record.reportSignature = signature
+                record.signedReport = QASignedReport(body: body, signature: signature!, key: record.ticket.key)
                 result = .accepted
             }
         } else {

@@ -38,7 +38,8 @@ struct QASessionRecord {
     var rejections: [QARejection] = []
     var report: QABoardReport?
     var reportAtMs: Int?
-    var reportSignature: String?
+    /// The accepted report's bytes, signature and key, handed on in the evidence and the verdict.
+    var signedReport: QASignedReport?
 
     var expected: [String: String] {
         let n = ticket.nonce, p = ticket.plan
@@ -61,7 +62,8 @@ struct QASessionRecord {
                           observations: observations, rejections: rejections, report: report,
                           reportAtMs: reportAtMs, expected: expected,
                           interferenceNotKept: interferenceNotKept > 0 ? interferenceNotKept : nil,
-                          rejectionsNotKept: rejectionsNotKept > 0 ? rejectionsNotKept : nil)
+                          rejectionsNotKept: rejectionsNotKept > 0 ? rejectionsNotKept : nil,
+                          signedReport: signedReport)
     }
 }
 

@@ -81,9 +81,12 @@ public struct QACheckVerdict: Sendable, Equatable, Codable {
     /// True when the board could not run the check on its firmware and the plan let it not count
     /// (`pass` is then true); nil otherwise, so verdicts without it encode as before.
     public let unavailable: Bool?
+    /// The HTTP status or LuatOS library / QA script code the board gave for the check (its signed
+    /// report, else its VUART line); nil when it gave none, so older verdicts decode the same.
+    public let code: Int?
 
     public init(check: String, pass: Bool, failure: QAFailureClass?, boardMs: Int?, serverAtMs: Int?, detail: String,
-                unavailable: Bool? = nil) {
+                unavailable: Bool? = nil, code: Int? = nil) {
         self.check = check
         self.pass = pass
         self.failure = failure
@@ -91,6 +94,7 @@ public struct QACheckVerdict: Sendable, Equatable, Codable {
         self.serverAtMs = serverAtMs
         self.detail = detail
         self.unavailable = unavailable
+        self.code = code
     }
 }
 
@@ -122,10 +126,13 @@ public struct QAVerdict: Sendable, Equatable, Codable {
     /// HMAC-SHA256 over the verdict's canonical JSON (without this field) with the station's key,
     /// so a stored verdict cannot be edited unnoticed. Empty until `signed(with:)`.
     public var signature: String = ""
+    /// The report the server accepted, as the board signed it, so a record can be checked later
+    /// against the board's own signature; nil when no report was accepted (and in older verdicts).
+    public var signedReport: QASignedReport?
 
     public init(sessionID: String, boardID: String, pass: Bool, failure: QAFailureClass?, checks: [QACheckVerdict],
                 imei: String?, iccid: String?, csq: Int?, firmware: String?, reportAtMs: Int?, deadlineMs: Int,
-                notes: [String], signature: String = "") {
+                notes: [String], signature: String = "", signedReport: QASignedReport? = nil) {
         self.sessionID = sessionID
         self.boardID = boardID
         self.pass = pass
@@ -139,6 +146,7 @@ public struct QAVerdict: Sendable, Equatable, Codable {
         self.deadlineMs = deadlineMs
         self.notes = notes
         self.signature = signature
+        self.signedReport = signedReport
     }
 
     /// This verdict signed with `stationKey`.
@@ -209,15 +217,18 @@ public enum QAJudge {
             let resumedStatus = served.contains { $0.status == 206 } ? 206 : 200
             let boardCheck = report?.checks.last { $0.name == name }
             let boardEvent = boardEvents.last { $0.ev == "check" && $0.name == name }
+            // What the board said the check ended with: its signed report is its word, the VUART
+            // line only stands in when no report came.
+            let boardCode = boardCheck?.code ?? (report == nil ? boardEvent?.code : nil)
             func fail(_ failure: QAFailureClass, _ detail: String) -> QACheckVerdict {
                 QACheckVerdict(check: name, pass: false, failure: failure, boardMs: boardCheck?.ms ?? boardEvent?.ms,
-                               serverAtMs: observation?.atMs, detail: detail)
+                               serverAtMs: observation?.atMs, detail: detail, code: boardCode)
             }
             // The board could not run the check on its firmware: the plan's policy decides.
             if (report == nil || reportInTime),
                (boardCheck?.unavailable ?? (report == nil ? boardEvent?.unavailable : nil)) == true {
                 checks.append(unavailable(name, plan: plan, said: boardCheck?.detail ?? boardEvent?.detail,
-                                          boardMs: boardCheck?.ms ?? boardEvent?.ms))
+                                          boardMs: boardCheck?.ms ?? boardEvent?.ms, code: boardCode))
                 continue
             }
             guard let report else {
@@ -261,7 +272,7 @@ public enum QAJudge {
             if name.hasPrefix("extra_") {
                 checks.append(QACheckVerdict(check: name, pass: boardCheck.ok, failure: boardCheck.ok ? nil : .contentMismatch,
                                              boardMs: boardCheck.ms, serverAtMs: nil,
-                                             detail: "board's word only: \(boardCheck.detail ?? "")"))
+                                             detail: "board's word only: \(boardCheck.detail ?? "")", code: boardCheck.code))
                 continue
             }
             guard let observation else {
@@ -303,7 +314,8 @@ public enum QAJudge {
             let resumed = served.count > 1
                 ? "; \(served.count) answers, \(served.filter { $0.range != nil }.count) of them ranged (resumed download)" : ""
             checks.append(QACheckVerdict(check: name, pass: true, failure: nil, boardMs: boardCheck.ms,
-                                         serverAtMs: observation.atMs, detail: observation.note + resumed))
+                                         serverAtMs: observation.atMs, detail: observation.note + resumed,
+                                         code: boardCheck.code))
         }
 
         // Each check says how much interference it drew, so the record shows it beside the result.
@@ -313,7 +325,7 @@ public enum QAJudge {
             return QACheckVerdict(check: c.check, pass: c.pass, failure: c.failure, boardMs: c.boardMs,
                                   serverAtMs: c.serverAtMs,
                                   detail: c.detail + "; \(Self.requests(n)) not signed by the board ignored (interference)",
-                                  unavailable: c.unavailable)
+                                  unavailable: c.unavailable, code: c.code)
         }
 
         var failure: QAFailureClass?
@@ -332,7 +344,8 @@ public enum QAJudge {
         if report == nil { notes.append("no signed report accepted") }
         return QAVerdict(sessionID: evidence.sessionID, boardID: evidence.boardID, pass: failure == nil,
                          failure: failure, checks: checks, imei: report?.imei, iccid: report?.iccid, csq: report?.csq,
-                         firmware: report?.fw, reportAtMs: evidence.reportAtMs, deadlineMs: plan.deadlineMs, notes: notes)
+                         firmware: report?.fw, reportAtMs: evidence.reportAtMs, deadlineMs: plan.deadlineMs, notes: notes,
+                         signedReport: evidence.signedReport)
     }
 
     static func requests(_ n: Int) -> String { n == 1 ? "1 request" : "\(n) requests" }
@@ -340,21 +353,22 @@ public enum QAJudge {
     /// The verdict on a check the board said it cannot run on its firmware. Only checks whose
     /// module a build may lack (`QACheck.optionalModule`) can be unavailable; for those the plan's
     /// `unavailableChecks` decides between failing the board and not counting the check.
-    static func unavailable(_ name: String, plan: QAPlan, said: String?, boardMs: Int?) -> QACheckVerdict {
+    static func unavailable(_ name: String, plan: QAPlan, said: String?, boardMs: Int?, code: Int? = nil) -> QACheckVerdict {
         let reason = said ?? "unavailable on this firmware"
         guard let module = QACheck(rawValue: name)?.optionalModule else {
             return QACheckVerdict(check: name, pass: false, failure: .unavailableOnFirmware, boardMs: boardMs, serverAtMs: nil,
-                                  detail: "board says \"\(reason)\", but \(name) needs no module a firmware may lack")
+                                  detail: "board says \"\(reason)\", but \(name) needs no module a firmware may lack",
+                                  code: code)
         }
         switch plan.unavailableChecks {
         case .fail:
             return QACheckVerdict(check: name, pass: false, failure: .unavailableOnFirmware, boardMs: boardMs, serverAtMs: nil,
                                   detail: "\(reason) (needs \(module)); qa.unavailable_checks = \"fail\" fails the board",
-                                  unavailable: true)
+                                  unavailable: true, code: code)
         case .skip:
             return QACheckVerdict(check: name, pass: true, failure: nil, boardMs: boardMs, serverAtMs: nil,
                                   detail: "\(reason) (needs \(module)); not counted: qa.unavailable_checks = \"skip\"",
-                                  unavailable: true)
+                                  unavailable: true, code: code)
         }
     }
 

@@ -57,13 +57,21 @@ public struct PhaseRecord: Sendable, Equatable, Codable {
     /// `ok`, `fail`, `skipped` or `interrupted`.
     public var outcome: String
     public var detail: String?
+    /// Commands the board refused (NAK) during this attempt, when it was a flash (schema v6;
+    /// 0 for phases recorded before, whose run kept only totals).
+    public var flashNAKs: Int
+    /// Commands resent and blocks restarted during this attempt, when it was a flash.
+    public var flashRetries: Int
 
-    public init(name: String, startedAt: Date, endedAt: Date, outcome: String, detail: String? = nil) {
+    public init(name: String, startedAt: Date, endedAt: Date, outcome: String, detail: String? = nil,
+                flashNAKs: Int = 0, flashRetries: Int = 0) {
         self.name = name
         self.startedAt = startedAt
         self.endedAt = endedAt
         self.outcome = outcome
         self.detail = detail
+        self.flashNAKs = flashNAKs
+        self.flashRetries = flashRetries
     }
 
     public var duration: TimeInterval { endedAt.timeIntervalSince(startedAt) }
@@ -165,6 +173,9 @@ public struct RunRecord: Sendable, Equatable, Codable {
     public var flashRetries: Int
     public var phases: [PhaseRecord]
     public var checks: [CheckRecord]
+    /// The QA verdict as received, signature included; nil for a run without one (no QA step
+    /// reached, an app-log flow, or recorded before schema v6).
+    public var verdict: VerdictRecord?
 }
 
 /// Which runs a report covers.

@@ -13,6 +13,9 @@ public protocol ResultsStore: Sendable {
     func startRun(_ run: RunStart) async throws
     func recordPhase(runID: String, _ phase: PhaseRecord) async throws
     func recordCheck(runID: String, _ check: CheckRecord) async throws
+    /// Keeps the QA verdict of a run as received (a retried QA step's replaces the earlier one),
+    /// with the board's identities it carries.
+    func recordVerdict(runID: String, _ verdict: VerdictRecord) async throws
     func recordEvent(_ event: EventRecord) async throws
     /// A run's events in the order they happened.
     func events(runID: String) async throws -> [EventRecord]

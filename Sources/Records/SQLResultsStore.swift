@@ -46,11 +46,12 @@ public actor SQLResultsStore: ResultsStore {
         // The sequence number is computed in the same statement, so retried phases keep their order.
         try await database.transaction([SQLStatement(
             """
-            INSERT INTO phases (run_id, seq, name, started_at, ended_at, outcome, detail)
-            VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM phases WHERE run_id = ?), ?, ?, ?, ?, ?)
+            INSERT INTO phases (run_id, seq, name, started_at, ended_at, outcome, detail, flash_naks, flash_retries)
+            VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM phases WHERE run_id = ?), ?, ?, ?, ?, ?, ?, ?)
             """,
             [.text(runID), .text(runID), .text(phase.name), .time(phase.startedAt), .time(phase.endedAt),
-             .text(phase.outcome), .optionalText(phase.detail)])])
+             .text(phase.outcome), .optionalText(phase.detail), .int(Int64(phase.flashNAKs)),
+             .int(Int64(phase.flashRetries))])])
     }
 
     public func recordCheck(runID: String, _ check: CheckRecord) async throws {
@@ -64,6 +65,19 @@ public actor SQLResultsStore: ResultsStore {
                 [.text(runID), .text(check.name), .int(check.passed ? 1 : 0), check.code.map { .int(Int64($0)) } ?? .null,
                  .int(Int64(check.durationMs)), .optionalText(check.failureClass), .optionalText(check.detail)]),
         ])
+    }
+
+    public func recordVerdict(runID: String, _ verdict: VerdictRecord) async throws {
+        try await database.transaction([SQLStatement(
+            """
+            UPDATE runs SET qa_session_id = ?, qa_report = ?, qa_signature = ?, qa_key = ?, qa_check_codes = ?,
+                            csq = ?, imei = COALESCE(?, imei), iccid = COALESCE(?, iccid)
+            WHERE id = ?
+            """,
+            [.text(verdict.sessionID), .optionalText(verdict.reportBase64), .optionalText(verdict.signature),
+             .optionalText(verdict.key), .text(try VerdictColumns.encode(verdict.checkCodes)),
+             verdict.csq.map { .int(Int64($0)) } ?? .null, .optionalText(verdict.imei), .optionalText(verdict.iccid),
+             .text(runID)])])
     }
 
     public func recordEvent(_ event: EventRecord) async throws {
@@ -223,33 +237,38 @@ public actor SQLResultsStore: ResultsStore {
         let rows = try await database.fetch(SQLStatement(
             """
             SELECT id, batch, station_id, slot_path, slot_label, imei, iccid, firmware_sha256, script_sha256,
-                   started_at, finished_at, status, failure_class, failure_phase, detail, flash_naks, flash_retries
+                   started_at, finished_at, status, failure_class, failure_phase, detail, flash_naks, flash_retries,
+                   qa_session_id, qa_report, qa_signature, qa_key, qa_check_codes, csq
             FROM runs \(filter) ORDER BY started_at, id
             """, arguments),
             columns: [.text, .text, .text, .text, .text, .text, .text, .text, .text, .int, .int, .text, .text, .text, .text,
-                      .int, .int])
-        var runs = rows.map { r in
+                      .int, .int, .text, .text, .text, .text, .text, .int])
+        var runs = try rows.map { r in
             RunRecord(runID: r[0].text ?? "", batch: r[1].text ?? "", stationID: r[2].text ?? "",
                       slotPath: r[3].text ?? "", slotLabel: r[4].text ?? "", imei: r[5].text, iccid: r[6].text,
                       firmwareSHA256: r[7].text, scriptSHA256: r[8].text, startedAt: r[9].date ?? .distantPast,
                       finishedAt: r[10].date, status: RunStatus(rawValue: r[11].text ?? "") ?? .interrupted,
                       failureClass: r[12].text, failurePhase: r[13].text, detail: r[14].text,
-                      flashNAKs: Self.count(r[15].int), flashRetries: Self.count(r[16].int), phases: [], checks: [])
+                      flashNAKs: Self.count(r[15].int), flashRetries: Self.count(r[16].int), phases: [], checks: [],
+                      verdict: try VerdictColumns.read(Array(r[17...22]), imei: r[5].text, iccid: r[6].text,
+                                                       run: r[0].text ?? "", store: label))
         }
         guard !runs.isEmpty else { return [] }
         let index = Dictionary(uniqueKeysWithValues: runs.enumerated().map { ($1.runID, $0) })
         let phaseRows = try await database.fetch(SQLStatement(
             """
-            SELECT p.run_id, p.name, p.started_at, p.ended_at, p.outcome, p.detail FROM phases p
+            SELECT p.run_id, p.name, p.started_at, p.ended_at, p.outcome, p.detail, p.flash_naks, p.flash_retries
+            FROM phases p
             JOIN runs ON runs.id = p.run_id \(filter.replacingOccurrences(of: "batch", with: "runs.batch")
                 .replacingOccurrences(of: "started_at", with: "runs.started_at"))
             ORDER BY p.run_id, p.seq
-            """, arguments), columns: [.text, .text, .int, .int, .text, .text])
+            """, arguments), columns: [.text, .text, .int, .int, .text, .text, .int, .int])
         for r in phaseRows {
             guard let i = index[r[0].text ?? ""] else { continue }
             runs[i].phases.append(PhaseRecord(name: r[1].text ?? "", startedAt: r[2].date ?? .distantPast,
                                               endedAt: r[3].date ?? .distantPast, outcome: r[4].text ?? "",
-                                              detail: r[5].text))
+                                              detail: r[5].text, flashNAKs: Self.count(r[6].int),
+                                              flashRetries: Self.count(r[7].int)))
         }
         let checkRows = try await database.fetch(SQLStatement(
             """

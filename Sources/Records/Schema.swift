@@ -115,6 +115,21 @@ enum Schema {
             )
             """,
         ]),
+        // v6: keep what was decided. The QA verdict as the station received it: the session, the
+        // board's report as it signed it (base64 of the exact bytes), its signature and the
+        // single-use session key that checks it, per-check codes (JSON) and the signal (CSQ); and
+        // each flash attempt's NAKs and retries on its phase row, so a full flash and a script
+        // flash are told apart. Older rows read NULL (no verdict) and 0.
+        Migration(version: 6, statements: [
+            "ALTER TABLE runs ADD COLUMN qa_session_id TEXT",
+            "ALTER TABLE runs ADD COLUMN qa_report TEXT",
+            "ALTER TABLE runs ADD COLUMN qa_signature TEXT",
+            "ALTER TABLE runs ADD COLUMN qa_key TEXT",
+            "ALTER TABLE runs ADD COLUMN qa_check_codes TEXT",
+            "ALTER TABLE runs ADD COLUMN csq BIGINT",
+            "ALTER TABLE phases ADD COLUMN flash_naks BIGINT NOT NULL DEFAULT 0",
+            "ALTER TABLE phases ADD COLUMN flash_retries BIGINT NOT NULL DEFAULT 0",
+        ]),
     ]
 
     /// The newest schema version.

@@ -27,6 +27,9 @@ struct CommittingStore: ResultsStore {
     func recordCheck(runID: String, _ check: CheckRecord) async throws {
         try await uncancelled { [base] in try await base.recordCheck(runID: runID, check) }
     }
+    func recordVerdict(runID: String, _ verdict: VerdictRecord) async throws {
+        try await uncancelled { [base] in try await base.recordVerdict(runID: runID, verdict) }
+    }
     func recordEvent(_ event: EventRecord) async throws {
         try await uncancelled { [base] in try await base.recordEvent(event) }
     }

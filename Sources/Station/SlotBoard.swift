@@ -1,4 +1,5 @@
 import EC618
+import Foundation
 import QA
 import Records
 
@@ -85,15 +86,19 @@ public struct QAResult: Sendable, Equatable {
     /// The failure class of the board verdict when it did not pass.
     public var failureClass: String?
     public var detail: String?
+    /// The QA server's verdict as the record keeps it (signed report included); nil when the
+    /// step's outcome is not a QA server verdict (the app-log flow).
+    public var verdict: VerdictRecord?
 
     public init(passed: Bool, checks: [CheckRecord], imei: String? = nil, iccid: String? = nil,
-                failureClass: String? = nil, detail: String? = nil) {
+                failureClass: String? = nil, detail: String? = nil, verdict: VerdictRecord? = nil) {
         self.passed = passed
         self.checks = checks
         self.imei = imei
         self.iccid = iccid
         self.failureClass = failureClass
         self.detail = detail
+        self.verdict = verdict
     }
 }
 
@@ -102,13 +107,25 @@ extension QAResult {
     /// from `fallback` (what the station knows of the board otherwise).
     public init(verdict: QAVerdict, fallbackIMEI: String? = nil, fallbackICCID: String? = nil) {
         let checks = verdict.checks.map { c in
-            CheckRecord(name: c.check, passed: c.pass, code: nil, durationMs: c.boardMs ?? 0,
+            CheckRecord(name: c.check, passed: c.pass, code: c.code, durationMs: c.boardMs ?? 0,
                         failureClass: c.failure?.code, detail: c.detail.isEmpty ? nil : c.detail)
         }
         let failing = verdict.checks.first { !$0.pass }
         self.init(passed: verdict.pass, checks: checks, imei: verdict.imei ?? fallbackIMEI,
                   iccid: verdict.iccid ?? fallbackICCID, failureClass: verdict.failure?.code,
-                  detail: failing.map { "\($0.check): \($0.detail)" })
+                  detail: failing.map { "\($0.check): \($0.detail)" }, verdict: VerdictRecord(verdict))
+    }
+}
+
+extension VerdictRecord {
+    /// `verdict` as the record keeps it: identities only as the board reported them (a fallback
+    /// the station knew otherwise is not the board's signed word).
+    public init(_ verdict: QAVerdict) {
+        let report = verdict.signedReport
+        self.init(sessionID: verdict.sessionID, reportBase64: report.map { Data($0.body).base64EncodedString() },
+                  signature: report?.signature, key: report?.key,
+                  checkCodes: verdict.checks.map { CheckCode(check: $0.check, code: $0.code, failureClass: $0.failure?.code) },
+                  imei: verdict.imei, iccid: verdict.iccid, csq: verdict.csq)
     }
 }
 

@@ -127,14 +127,16 @@ public actor SlotPipeline {
                 switch result {
                 case .success(let qa):
                     try await store.recordPhase(runID: runID, PhaseRecord(name: step.rawValue, startedAt: started,
-                                                                          endedAt: ended, outcome: "ok"))
+                                                                          endedAt: ended, outcome: "ok",
+                                                                          flashNAKs: stepRepeats.naks,
+                                                                          flashRetries: stepRepeats.retries))
                     try await send(.stepFinished(step, outcome: "ok", seconds: elapsed, detail: nil))
                     try await sendRepeats()
                     identities = try await keep(qa, runID: runID, identities: identities, send: send)
                 case .failure(let failure, _) where failure.failureClass == StepFailure.interruptedClass:
                     try await store.recordPhase(runID: runID, PhaseRecord(
                         name: step.rawValue, startedAt: started, endedAt: ended, outcome: "interrupted",
-                        detail: failure.detail))
+                        detail: failure.detail, flashNAKs: stepRepeats.naks, flashRetries: stepRepeats.retries))
                     try await send(.stepFinished(step, outcome: "interrupted", seconds: elapsed, detail: failure.detail))
                     try await sendRepeats()
                     return try await interrupt(runID: runID, before: nil, identities: identities, seconds: seconds,
@@ -142,7 +144,7 @@ public actor SlotPipeline {
                 case .failure(let failure, let qa):
                     try await store.recordPhase(runID: runID, PhaseRecord(
                         name: step.rawValue, startedAt: started, endedAt: ended, outcome: "fail",
-                        detail: failure.description))
+                        detail: failure.description, flashNAKs: stepRepeats.naks, flashRetries: stepRepeats.retries))
                     try await send(.stepFinished(step, outcome: "fail", seconds: elapsed, detail: failure.description))
                     try await sendRepeats()
                     identities = try await keep(qa, runID: runID, identities: identities, send: send)
@@ -181,10 +183,12 @@ public actor SlotPipeline {
                           failedStep: step, detail: detail, stepSeconds: seconds)
     }
 
-    /// Records a QA step's checks and returns the identities learnt so far.
+    /// Records a QA step's verdict and checks and returns the identities learnt so far.
     private func keep(_ qa: QAResult?, runID: String, identities: (imei: String?, iccid: String?),
                       send: @Sendable (StationEvent.Kind) async throws -> Void) async throws -> (imei: String?, iccid: String?) {
         guard let qa else { return identities }
+        // The verdict is a decision like the checks: committed before the pipeline moves on.
+        if let verdict = qa.verdict { try await store.recordVerdict(runID: runID, verdict) }
         for check in qa.checks {
             try await store.recordCheck(runID: runID, check)
             try await send(.check(check))

@@ -19,6 +19,9 @@ enum ProvisionExit {
     /// The station stopped with board records its webhook did not take; they are kept in the
     /// results store's outbox and posted at the station's next start.
     static let recordsUndelivered: Int32 = 4
+    /// `report --check-signatures` found a record whose kept QA report no longer matches the
+    /// board's signature: the store was edited after the verdict was decided.
+    static let signatureMismatch: Int32 = 5
 }
 
 /// Errors that know their own exit code and one-line message. Library errors that are input

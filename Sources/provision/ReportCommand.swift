@@ -2,6 +2,7 @@ import Firmware
 import ArgumentParser
 import Foundation
 import Records
+import Station
 
 /// `provision report`: batch QA reports from the results store.
 struct Report: AsyncParsableCommand {
@@ -20,11 +21,20 @@ struct Report: AsyncParsableCommand {
     @Option(help: "Report format: html, csv, json or junit.")
     var format: ReportFormat = .html
 
-    @Option(name: .shortAndLong, help: "Output file.")
-    var output: String
+    @Option(name: .shortAndLong, help: "Output file (optional with --check-signatures).")
+    var output: String?
+
+    @Flag(help: """
+        Check each run's kept QA report against the board's signature and print ok, mismatch or \
+        not signed per run; exits \(ProvisionExit.signatureMismatch) when any record does not match.
+        """)
+    var checkSignatures = false
 
     func run() async throws {
         do {
+            guard output != nil || checkSignatures else {
+                throw ReportInputError(reason: "-o FILE is required (or --check-signatures)")
+            }
             var sinceDate: Date?
             if let since {
                 guard let parsed = ISO8601DateFormatter().date(from: since) else {
@@ -51,14 +61,43 @@ struct Report: AsyncParsableCommand {
             await store.close()
             let title = batch.map { "Batch \($0)" } ?? sinceDate.map { "Runs since \(ReportTimeLabel.iso($0))" }
                 ?? "All runs"
-            let text = try format.render(title: title, runs: runs)
-            try writeAtomically(Array(text.utf8), to: output)
-            let decided = runs.filter { $0.status == .pass || $0.status == .fail }.count
-            let passed = runs.filter { $0.status == .pass }.count
-            print("wrote \(output): \(format.rawValue), \(runs.count) runs, \(passed)/\(decided) passed")
+            if let output {
+                let text = try format.render(title: title, runs: runs)
+                try writeAtomically(Array(text.utf8), to: output)
+                let decided = runs.filter { $0.status == .pass || $0.status == .fail }.count
+                let passed = runs.filter { $0.status == .pass }.count
+                print("wrote \(output): \(format.rawValue), \(runs.count) runs, \(passed)/\(decided) passed")
+            }
+            if checkSignatures { try Self.printSignatureChecks(of: runs) }
         } catch {
             throw fail(error)
         }
+    }
+
+    /// One line per run (`<run id> <slot> <result>`) and a total; throws when any record does
+    /// not match what its board signed.
+    static func printSignatureChecks(of runs: [RunRecord]) throws {
+        var counts = (ok: 0, mismatch: 0, notSigned: 0)
+        for run in runs {
+            let check = VerdictSignatureCheck(run)
+            switch check {
+            case .ok: counts.ok += 1
+            case .mismatch: counts.mismatch += 1
+            case .notSigned: counts.notSigned += 1
+            }
+            print("\(run.runID) \(run.slotLabel) \(check)")
+        }
+        print("signatures: \(counts.ok) ok, \(counts.mismatch) mismatch, \(counts.notSigned) not signed")
+        if counts.mismatch > 0 { throw SignatureMismatch(count: counts.mismatch) }
+    }
+}
+
+/// Records that no longer say what their boards signed.
+struct SignatureMismatch: ProvisionFailure {
+    let count: Int
+    var exitCode: Int32 { ProvisionExit.signatureMismatch }
+    var description: String {
+        "\(count) record\(count == 1 ? "" : "s") do\(count == 1 ? "es" : "") not match the board's signature"
     }
 }
 

@@ -1,5 +1,6 @@
 import Firmware
 import Foundation
+@testable import QA
 import Records
 import Station
 import Testing
@@ -199,4 +200,118 @@ import Testing
         text = text.replacingOccurrences(of: #""boot_check"]"#, with: #""boot_chek"]"#)
         #expect(throws: FirmwareError.self) { try Profile(toml: text, source: "typo.toml") }
     }
+}
+
+/// The QA verdict is kept with the run as received, and the record can be checked against the
+/// board's signature; each flash step keeps its own NAKs and retries.
+@Suite struct SlotPipelineVerdictTests {
+    static let key = "00112233445566778899aabbccddeeff"
+
+    /// A verdict on a report the board signed with the session key, as the QA server hands it over.
+    static func signedVerdict() -> QAVerdict {
+        let body = Array(#"{"sid":"5e55","imei":"860000000000011","iccid":"89860000000000000011","csq":23,"fw":"V1112","checks":[{"name":"get","code":200,"ms":120,"ok":true}]}"#.utf8)
+        let report = QASignedReport(body: body, signature: QASignature.hex(body, key: key), key: key)
+        return QAVerdict(sessionID: "5e55", boardID: "b", pass: true, failure: nil,
+                         checks: [QACheckVerdict(check: "get", pass: true, failure: nil, boardMs: 120, serverAtMs: 7,
+                                                 detail: "served", code: 200)],
+                         imei: "860000000000011", iccid: "89860000000000000011", csq: 23, firmware: "V1112",
+                         reportAtMs: 100, deadlineMs: 1000, notes: [], signedReport: report)
+    }
+
+    private func recorded(_ board: any SlotBoard) async throws -> RunRecord {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("station-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let store = try await StoreURL.open(folder.appendingPathComponent("r.sqlite").path)
+        try await store.ensureBatch(BatchInfo(name: "b1"))
+        let settings = PipelineSettings(
+            deadlines: Dictionary(uniqueKeysWithValues: StationStep.allCases.map { ($0, Duration.seconds(30)) }),
+            batch: "b1", stationID: "st")
+        _ = try await SlotPipeline(slotLabel: "A1", settings: settings, store: store, emit: { _ in }).run(board)
+        let run = try #require(try await store.runs(RunQuery()).first)
+        await store.close()
+        return run
+    }
+
+    @Test func theVerdictIsKeptWithTheRunAndItsSignatureChecksOut() async throws {
+        let run = try await recorded(ScriptedBoard(slotPath: "1-1.1", qa: QAResult(verdict: Self.signedVerdict())))
+        let verdict = try #require(run.verdict)
+        #expect(verdict.sessionID == "5e55")
+        #expect(verdict.key == Self.key)
+        #expect(verdict.csq == 23)
+        #expect(verdict.checkCodes == [VerdictRecord.CheckCode(check: "get", code: 200, failureClass: nil)])
+        #expect(Data(base64Encoded: verdict.reportBase64 ?? "").map { [UInt8]($0) } == Self.signedVerdict().signedReport?.body)
+        #expect(run.checks.first?.code == 200)
+        #expect(run.imei == "860000000000011")
+        #expect(VerdictSignatureCheck(run) == .ok)
+    }
+
+    @Test func anEditedRecordNoLongerMatchesWhatTheBoardSigned() async throws {
+        let run = try await recorded(ScriptedBoard(slotPath: "1-1.1", qa: QAResult(verdict: Self.signedVerdict())))
+        var body = try #require(Data(base64Encoded: run.verdict?.reportBase64 ?? ""))
+        body[body.count / 2] ^= 0x01
+        var tampered = run
+        tampered.verdict?.reportBase64 = body.base64EncodedString()
+        #expect(VerdictSignatureCheck(tampered) == .mismatch(reason: "the signature does not match the kept report"))
+
+        var relabelled = run
+        relabelled.imei = "860000000000099"
+        guard case .mismatch(let reason) = VerdictSignatureCheck(relabelled) else {
+            Issue.record("an edited IMEI must not pass")
+            return
+        }
+        #expect(reason.contains("IMEI 860000000000099 in the record, 860000000000011 in the signed report"))
+
+        var keyless = run
+        keyless.verdict?.key = nil
+        #expect(VerdictSignatureCheck(keyless) != .ok)
+
+        var older = run
+        older.verdict = nil
+        #expect(VerdictSignatureCheck(older) == .notSigned)
+    }
+
+    @Test func aVerdictWithoutAnAcceptedReportIsKeptButNotSigned() async throws {
+        var verdict = Self.signedVerdict()
+        verdict.signedReport = nil
+        let run = try await recorded(ScriptedBoard(slotPath: "1-1.1", qa: QAResult(verdict: verdict)))
+        #expect(run.verdict?.sessionID == "5e55")
+        #expect(VerdictSignatureCheck(run) == .notSigned)
+    }
+
+    @Test func eachFlashStepKeepsItsOwnRepeats() async throws {
+        let board = RepeatingBoard(base: ScriptedBoard(slotPath: "1-1.1"),
+                                   full: [.nak, .retry, .nak], script: [.retry])
+        let run = try await recorded(board)
+        let full = try #require(run.phases.first { $0.name == "flash_full" })
+        let script = try #require(run.phases.first { $0.name == "flash_script" })
+        #expect((full.flashNAKs, full.flashRetries) == (2, 1))
+        #expect((script.flashNAKs, script.flashRetries) == (0, 1))
+        #expect((run.flashNAKs, run.flashRetries) == (2, 2))
+        #expect(run.phases.filter { !$0.name.hasPrefix("flash") }.allSatisfy { $0.flashNAKs == 0 && $0.flashRetries == 0 })
+        #expect(run.flashRepeatsBySteps)
+    }
+}
+
+/// A scripted board whose flashes report the given repeats, as the flasher does.
+private struct RepeatingBoard: SlotBoard {
+    let base: ScriptedBoard
+    let full: [FlashRepeat]
+    let script: [FlashRepeat]
+
+    var slotPath: String { base.slotPath }
+    func enterDownloadMode() async throws { try await base.enterDownloadMode() }
+    func flashFull(progress: @escaping @Sendable (Int, Int) -> Void,
+                   repeated: @escaping @Sendable (FlashRepeat) -> Void) async throws {
+        full.forEach(repeated)
+        try await base.flashFull(progress: progress, repeated: repeated)
+    }
+    func waitRunning() async throws { try await base.waitRunning() }
+    func runQA() async throws -> QAResult { try await base.runQA() }
+    func flashScript(progress: @escaping @Sendable (Int, Int) -> Void,
+                     repeated: @escaping @Sendable (FlashRepeat) -> Void) async throws {
+        script.forEach(repeated)
+        try await base.flashScript(progress: progress, repeated: repeated)
+    }
+    func bootCheck() async throws { try await base.bootCheck() }
+    func checkAppLog(_ plan: AppLogPlan) async throws -> QAResult { try await base.checkAppLog(plan) }
 }

@@ -47,7 +47,8 @@ enum HTMLReport {
             html += "</table>\n"
         }
         html += "<h2>Boards</h2>\n<table><tr><th>slot</th><th>path</th><th>IMEI</th><th>ICCID</th><th>result</th>"
-            + "<th>failure</th><th>started</th><th>duration</th><th>flash NAKs</th><th>flash retries</th><th>checks</th></tr>\n"
+            + "<th>failure</th><th>started</th><th>duration</th><th>flash NAKs</th><th>flash retries</th>"
+            + "<th>full flash NAKs / retries</th><th>script flash NAKs / retries</th><th>CSQ</th><th>checks</th></tr>\n"
         for r in runs {
             let failure = [r.failureClass, r.failurePhase.map { "in \($0)" }, r.detail].compactMap { $0 }
                 .joined(separator: " ")
@@ -59,10 +60,21 @@ enum HTMLReport {
                 + "<td>\(xml(ReportTime.iso(r.startedAt)))</td><td>\(r.duration.map(sec) ?? "")</td>"
                 // A board that passed after NAKs is a board to watch: the counts sit beside its result.
                 + "<td class=\"naks\">\(r.flashNAKs)</td><td class=\"retries\">\(r.flashRetries)</td>"
+                // Which flash went through them: the full flash (with the QA image) or the script flash.
+                + "<td class=\"flash-full\">\(stepRepeats(r, FlashPhase.full))</td>"
+                + "<td class=\"flash-script\">\(stepRepeats(r, FlashPhase.script))</td>"
+                + "<td class=\"csq\">\(r.verdict?.csq.map(String.init) ?? "")</td>"
                 + "<td class=\"checks\">\(checks)</td></tr>\n"
         }
         html += "</table>\n</body></html>\n"
         return html
+    }
+
+    /// "NAKs / retries" of one flash step; empty when the step never ran, "–" when the run kept
+    /// only totals (recorded before schema v6).
+    private static func stepRepeats(_ r: RunRecord, _ phase: String) -> String {
+        guard let counts = r.flashRepeats(phase) else { return "" }
+        return r.flashRepeatsBySteps ? "\(counts.naks) / \(counts.retries)" : "–"
     }
 
     private static func card(_ label: String, _ value: String) -> String {

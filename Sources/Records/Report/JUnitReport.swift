@@ -20,7 +20,8 @@ enum JUnitReport {
                 errors += 1
                 body = "<error type=\"\(r.status.rawValue)\" message=\"\(xml(r.detail ?? r.status.rawValue))\"/>"
             }
-            cases.append(testCase(classname: classname, name: "board \(board)", seconds: r.duration ?? 0, body: body))
+            cases.append(testCase(classname: classname, name: "board \(board)", seconds: r.duration ?? 0,
+                                  body: properties(r) + body))
             for c in r.checks {
                 let checkBody: String
                 if c.passed {
@@ -46,6 +47,19 @@ enum JUnitReport {
         </testsuites>
 
         """
+    }
+
+    /// The board's flash counts (totals, and per step as CSV names them) as test case
+    /// properties, which JUnit readers show beside the result.
+    private static func properties(_ r: RunRecord) -> String {
+        var values = [("flash_naks", String(r.flashNAKs)), ("flash_retries", String(r.flashRetries))]
+        for column in CSVReport.flashStepColumns {
+            let cell = column.cell(r)
+            if !cell.isEmpty { values.append((column.header, cell)) }
+        }
+        if let csq = r.verdict?.csq { values.append(("csq", String(csq))) }
+        return "<properties>" + values.map { "<property name=\"\($0.0)\" value=\"\(xml($0.1))\"/>" }.joined()
+            + "</properties>"
     }
 
     private static func failureMessage(_ r: RunRecord) -> String {
