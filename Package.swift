@@ -134,6 +134,6 @@ let package = Package(
             .product(name: "SwiftASN1", package: "swift-asn1"),
         ]),
         // Runs the built `provision` binary: exit codes, messages, JSON output.
-        .testTarget(name: "CLITests", dependencies: ["TestSupport", "Records", "Firmware", "LuaImage", "Deflate"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport", "Records", "Firmware", "LuaImage", "Deflate", "QA"]),
     ]
 )

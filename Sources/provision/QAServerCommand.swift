@@ -109,9 +109,11 @@ struct QAServerCommand: AsyncParsableCommand {
         }
         let bound = await server.boundPort ?? port
         let boardsUse = await server.publicURL
-        print("qa-server listening on \(host):\(bound); boards use \(boardsUse)"
-              + (token == nil ? "; /admin disabled (no --admin-token)" : "")
-              + (store.map { "; sessions kept in \($0.label)" } ?? ""))
+        // Written unbuffered, so it is out at once even into a pipe or a log file: whoever
+        // started the server waits for this line.
+        FileHandle.standardOutput.write(Data(("qa-server listening on \(host):\(bound); boards use \(boardsUse)"
+            + (token == nil ? "; /admin disabled (no --admin-token)" : "")
+            + (store.map { "; sessions kept in \($0.label)" } ?? "") + "\n").utf8))
         let (signals, sink) = AsyncStream.makeStream(of: Int32.self)
         var sources: [DispatchSourceSignal] = []
         for sig in [SIGINT, SIGTERM] {
