@@ -16,8 +16,10 @@ struct QAServerCommand: AsyncParsableCommand {
         discussion: """
             Boards only ever see --public-url (a tunnel or cloud host in front of this server). \
             Stations open sessions with POST /admin/sessions {"board_id": …} and read evidence and \
-            verdicts from GET /admin/sessions/<id>[/verdict], with "Authorization: Bearer <token>" \
-            (--admin-token, or $PROVISION_QA_ADMIN_TOKEN). Stops on SIGINT/SIGTERM.
+            verdicts from GET /admin/sessions/<id>[/verdict] (POST …/verdict {"board_events": […]} \
+            judges with the board's own events; GET /admin/server tells where boards are sent), \
+            with "Authorization: Bearer <token>" (--admin-token, or $PROVISION_QA_ADMIN_TOKEN). \
+            Stops on SIGINT/SIGTERM.
 
             --db keeps sessions, evidence and verdicts in the results store instead of memory, so \
             a restarted server, or several servers on one PostgreSQL behind a load balancer, \

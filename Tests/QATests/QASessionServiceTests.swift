@@ -185,4 +185,39 @@ struct QASessionServiceTests {
         }
         #expect(ranged?.description.contains("deadline -5 ms is out of range") == true, "\(ranged.map { "\($0)" } ?? "")")
     }
+
+    /// A session store that is down: every call fails.
+    struct DownStore: QASessionStore {
+        struct Down: Error, CustomStringConvertible { var description: String { "store down for maintenance" } }
+        func session(_ sessionID: String) async throws -> QAStoredSession? { throw Down() }
+        func insertSession(_ sessionID: String, state: [UInt8], keepUntil: Date) async throws -> Bool { throw Down() }
+        func replaceSession(_ sessionID: String, state: [UInt8], keepUntil: Date, version: Int64) async throws -> Bool {
+            throw Down()
+        }
+        func deleteSession(_ sessionID: String, version: Int64?) async throws -> Bool { throw Down() }
+        func deleteSessions(keptUntilBefore date: Date) async throws { throw Down() }
+        func sessionCount() async throws -> Int { throw Down() }
+    }
+
+    @Test("a server whose session store is down: 503 with the reason to a station, lost (never passed) in process, 500 to a board")
+    func storeDown() async throws {
+        let server = QAServer(host: "127.0.0.1", port: 0, adminToken: Self.token, sessionStore: DownStore())
+        let port = try await server.start()
+        defer { Task { await server.stop() } }
+        let client = try SharedQAServerClient(serverURL: "http://127.0.0.1:\(port)", adminToken: Self.token)
+        let error = await #expect(throws: SharedQAServerError.self) {
+            _ = try await client.createSession(boardID: "b", plan: QAPlan())
+        }
+        #expect(error?.kind == .serverFailed(status: 503))
+        #expect(error?.description.contains("store down for maintenance") == true, "\(error.map { "\($0)" } ?? "")")
+        let verdictError = await #expect(throws: SharedQAServerError.self) {
+            _ = try await client.verdict(sessionID: "0123456789abcdef", boardEvents: [])
+        }
+        #expect(verdictError?.kind == .serverFailed(status: 503))
+
+        let ticket = await server.createSession(boardID: "in-process", plan: QAPlan(checks: [.get]))
+        #expect(await server.verdict(sessionID: ticket.sessionID, boardEvents: []) == nil)
+        let answer = try await QARangeTests.get(ticket.sessionURL + "/get", key: ticket.key)
+        #expect(answer.status == 500)
+    }
 }
