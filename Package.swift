@@ -85,6 +85,8 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
+            // The station's client of a shared QA server's /admin API (SharedQAServerClient).
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         // The station: the runner, the per-slot pipeline (actors), the one board driver over any
         // bus, retry policy, phase timing, station events.
@@ -122,7 +124,13 @@ let package = Package(
             "Station", "SimulatedLine", "Records", "Firmware", "BoardSim", "Hotplug", "Links", "QA", "LuaImage", "EC618", "TestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
-        .testTarget(name: "RecordsTests", dependencies: ["Records", "TestSupport"]),
+        // QA and Station too: QA sessions kept in a store (StoredQASessions) are tested on the
+        // stores these tests start, PostgreSQL included.
+        .testTarget(name: "RecordsTests", dependencies: [
+            "Records", "TestSupport", "QA", "Station",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .testTarget(name: "QATests", dependencies: [
             "QA", "TestSupport", "BoardSim", "EC618", "Firmware", "LuaImage", "Links",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -130,6 +138,6 @@ let package = Package(
             .product(name: "SwiftASN1", package: "swift-asn1"),
         ]),
         // Runs the built `provision` binary: exit codes, messages, JSON output.
-        .testTarget(name: "CLITests", dependencies: ["TestSupport", "Records", "Firmware", "LuaImage", "Deflate"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport", "Records", "Firmware", "LuaImage", "Deflate", "QA"]),
     ]
 )

@@ -3,7 +3,9 @@ import Foundation
 import Hummingbird
 
 /// The endpoints under `/qa/<session>/`. Each records an observation (or a rejection) in the
-/// state before answering, so the evidence never depends on the board's account.
+/// state before answering, so the evidence never depends on the board's account. When a session
+/// store fails, the handler throws and the board gets a 500: its check fails rather than passing
+/// unrecorded.
 enum QARoutes {
     static func router(state: QAServerState) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
@@ -43,22 +45,22 @@ enum QARoutes {
     // MARK: - Helpers
 
     private static func session(_ request: Request, _ context: BasicRequestContext,
-                                _ state: QAServerState) async -> (String, QASessionTicket)? {
+                                _ state: QAServerState) async throws -> (String, QASessionTicket)? {
         let sid = context.parameters.get("sid") ?? ""
-        guard let ticket = await known(sid, request, state) else { return nil }
+        guard let ticket = try await known(sid, request, state) else { return nil }
         return (sid, ticket)
     }
 
     /// The session's ticket, or nil (and a counted refusal) for an unknown session. An id longer
     /// than the server ever issues is refused without a lookup.
-    private static func known(_ sid: String, _ request: Request, _ state: QAServerState) async -> QASessionTicket? {
+    private static func known(_ sid: String, _ request: Request, _ state: QAServerState) async throws -> QASessionTicket? {
         guard sid.utf8.count <= QAServerState.sessionIDLength else {
-            await state.reject(sid, path: request.uri.path, status: 404,
+            try await state.reject(sid, path: request.uri.path, status: 404,
                                reason: "session id longer than \(QAServerState.sessionIDLength) characters")
             return nil
         }
-        guard let ticket = await state.ticket(sid) else {
-            await state.reject(sid, path: request.uri.path, status: 404, reason: "unknown session")
+        guard let ticket = try await state.ticket(sid) else {
+            try await state.reject(sid, path: request.uri.path, status: 404, reason: "unknown session")
             return nil
         }
         return ticket
@@ -77,13 +79,13 @@ enum QARoutes {
 
     /// The request body, or nil (and a recorded 413) when it exceeds the session's limit.
     private static func body(_ request: Request, limit: Int, sid: String,
-                             _ state: QAServerState) async -> [UInt8]? {
+                             _ state: QAServerState) async throws -> [UInt8]? {
         var request = request
         do {
             let buffer = try await request.collectBody(upTo: limit)
             return Array(buffer.readableBytesView)
         } catch {
-            await state.reject(sid, path: request.uri.path, status: 413, reason: "body larger than \(limit) bytes")
+            try await state.reject(sid, path: request.uri.path, status: 413, reason: "body larger than \(limit) bytes")
             return nil
         }
     }
@@ -115,14 +117,14 @@ enum QARoutes {
     /// download is judged on the whole content (see `QAJudge`).
     private static func serveRanged(_ check: QACheck, bytes: [UInt8], hash: String, wholeNote: String,
                                     contentType: String, extra: HTTPFields = [:], request: Request, sid: String,
-                                    interference: String?, _ state: QAServerState) async -> Response {
+                                    interference: String?, _ state: QAServerState) async throws -> Response {
         let asked = request.headers[values: .range]
         var headers = extra
         headers[.acceptRanges] = "bytes"
         switch QAByteRange.parse(asked, total: bytes.count) {
         case .full:
             let note = asked.isEmpty ? wholeNote : wholeNote + " (Range \"\(asked.joined(separator: ", "))\" ignored)"
-            await state.observe(sid) {
+            try await state.observe(sid) {
                 QAObservation(check: check.rawValue, atMs: $0, method: "GET", path: request.uri.path, status: 200,
                               receivedBytes: 0, receivedSHA256: nil, servedSHA256: hash, matched: true, note: note,
                               interference: interference)
@@ -131,7 +133,7 @@ enum QARoutes {
         case .partial(let part):
             let served = QAServedRange(first: part.lowerBound, last: part.upperBound - 1, total: bytes.count)
             headers[.contentRange] = served.contentRange
-            await state.observe(sid) {
+            try await state.observe(sid) {
                 QAObservation(check: check.rawValue, atMs: $0, method: "GET", path: request.uri.path, status: 206,
                               receivedBytes: 0, receivedSHA256: nil, servedSHA256: hash, matched: true,
                               note: "served \(served.contentRange) for Range \"\(asked[0])\"", range: served,
@@ -140,7 +142,7 @@ enum QARoutes {
             return respond(.partialContent, Array(bytes[part]), contentType: contentType, extra: headers)
         case .unsatisfiable:
             headers[.contentRange] = "bytes */\(bytes.count)"
-            await state.observe(sid) {
+            try await state.observe(sid) {
                 QAObservation(check: check.rawValue, atMs: $0, method: "GET", path: request.uri.path, status: 416,
                               receivedBytes: 0, receivedSHA256: nil, servedSHA256: nil, matched: true,
                               note: "Range \"\(asked[0])\" past the end of \(bytes.count) bytes",
@@ -152,9 +154,9 @@ enum QARoutes {
 
     private static func serve(_ check: QACheck, endpoint: String, label: String, count: (QAPlan) -> Int, _ request: Request,
                               _ context: BasicRequestContext, _ state: QAServerState) async throws -> Response {
-        guard let (sid, ticket) = await session(request, context, state) else { return text(.notFound, "unknown session") }
+        guard let (sid, ticket) = try await session(request, context, state) else { return text(.notFound, "unknown session") }
         let bytes = QAContent.bytes(nonce: ticket.nonce, label: label, count: count(ticket.plan))
-        return await serveRanged(check, bytes: bytes, hash: QAContent.sha256(bytes),
+        return try await serveRanged(check, bytes: bytes, hash: QAContent.sha256(bytes),
                                  wholeNote: "served \(bytes.count) nonce-derived bytes",
                                  contentType: "application/octet-stream", request: request, sid: sid,
                                  interference: interference(request, sid: sid, endpoint: endpoint, body: [], key: ticket.key),
@@ -163,12 +165,12 @@ enum QARoutes {
 
     private static func gzip(_ request: Request, _ context: BasicRequestContext,
                              _ state: QAServerState) async throws -> Response {
-        guard let (sid, ticket) = await session(request, context, state) else { return text(.notFound, "unknown session") }
+        guard let (sid, ticket) = try await session(request, context, state) else { return text(.notFound, "unknown session") }
         let plain = QAContent.bytes(nonce: ticket.nonce, label: QAContent.gzipLabel, count: ticket.plan.gzipBytes)
         // A gzip wrapper without a file name has a 10-byte header, which the board's script skips.
         // Ranges count bytes of this compressed body (the representation with its content coding).
         let compressed = Zlib.deflate(plain, windowBits: Zlib.gzipWindowBits) ?? []
-        return await serveRanged(.gzip, bytes: compressed, hash: QAContent.sha256(plain),
+        return try await serveRanged(.gzip, bytes: compressed, hash: QAContent.sha256(plain),
                                  wholeNote: "served \(plain.count) bytes gzip-compressed to \(compressed.count)",
                                  contentType: "text/plain", extra: [.contentEncoding: "gzip"],
                                  request: request, sid: sid,
@@ -178,8 +180,8 @@ enum QARoutes {
 
     private static func form(_ request: Request, _ context: BasicRequestContext,
                              _ state: QAServerState) async throws -> Response {
-        guard let (sid, ticket) = await session(request, context, state) else { return text(.notFound, "unknown session") }
-        guard let received = await body(request, limit: ticket.plan.bodyLimit, sid: sid, state) else {
+        guard let (sid, ticket) = try await session(request, context, state) else { return text(.notFound, "unknown session") }
+        guard let received = try await body(request, limit: ticket.plan.bodyLimit, sid: sid, state) else {
             return text(.contentTooLarge, "body too large")
         }
         let foreign = interference(request, sid: sid, endpoint: "form", body: received, key: ticket.key)
@@ -192,7 +194,7 @@ enum QARoutes {
         let fieldList = fields.keys.sorted().map { "\($0)=\(fields[$0]!)" }.joined(separator: "&")
         let matched = problems.isEmpty
         let note = matched ? "fields: \(fieldList)" : problems.joined(separator: "; ")
-        await state.observe(sid) {
+        try await state.observe(sid) {
             QAObservation(check: QACheck.formPost.rawValue, atMs: $0, method: "POST", path: request.uri.path,
                           status: 200, receivedBytes: received.count, receivedSHA256: QAContent.sha256(received),
                           servedSHA256: nil, matched: matched, note: note, interference: foreign)
@@ -202,8 +204,8 @@ enum QARoutes {
 
     private static func upload(_ request: Request, _ context: BasicRequestContext,
                                _ state: QAServerState) async throws -> Response {
-        guard let (sid, ticket) = await session(request, context, state) else { return text(.notFound, "unknown session") }
-        guard let received = await body(request, limit: ticket.plan.bodyLimit, sid: sid, state) else {
+        guard let (sid, ticket) = try await session(request, context, state) else { return text(.notFound, "unknown session") }
+        guard let received = try await body(request, limit: ticket.plan.bodyLimit, sid: sid, state) else {
             return text(.contentTooLarge, "body too large")
         }
         let foreign = interference(request, sid: sid, endpoint: "upload", body: received, key: ticket.key)
@@ -211,7 +213,7 @@ enum QARoutes {
         guard let boundary = QAHTTPParsing.boundary(contentType: contentType),
               let parts = QAHTTPParsing.multipart(received, boundary: boundary),
               let file = parts.first(where: { $0.name == "file" }) else {
-            await state.observe(sid) {
+            try await state.observe(sid) {
                 QAObservation(check: QACheck.multipartUpload.rawValue, atMs: $0, method: "POST", path: request.uri.path,
                               status: 400, receivedBytes: received.count, receivedSHA256: QAContent.sha256(received),
                               servedSHA256: nil, matched: false, note: "not a multipart body with a 'file' part",
@@ -225,7 +227,7 @@ enum QARoutes {
         // The file name is recorded as text only, never used as a path.
         let name = String(String.UnicodeScalarView((file.filename ?? "").unicodeScalars
             .filter { $0.value >= 0x20 && $0.value < 0x7F }.prefix(64)))
-        await state.observe(sid) {
+        try await state.observe(sid) {
             QAObservation(check: QACheck.multipartUpload.rawValue, atMs: $0, method: "POST", path: request.uri.path,
                           status: 200, receivedBytes: file.content.count, receivedSHA256: hash, servedSHA256: nil,
                           matched: matched,
@@ -238,8 +240,8 @@ enum QARoutes {
 
     private static func jsonEcho(_ request: Request, _ context: BasicRequestContext,
                                  _ state: QAServerState) async throws -> Response {
-        guard let (sid, ticket) = await session(request, context, state) else { return text(.notFound, "unknown session") }
-        guard let received = await body(request, limit: ticket.plan.bodyLimit, sid: sid, state) else {
+        guard let (sid, ticket) = try await session(request, context, state) else { return text(.notFound, "unknown session") }
+        guard let received = try await body(request, limit: ticket.plan.bodyLimit, sid: sid, state) else {
             return text(.contentTooLarge, "body too large")
         }
         let foreign = interference(request, sid: sid, endpoint: "json", body: received, key: ticket.key)
@@ -257,7 +259,7 @@ enum QARoutes {
                                  as: UTF8.self)
         let matched = problems.isEmpty
         let note = matched ? "JSON fields as sent" : problems.joined(separator: "; ")
-        await state.observe(sid) {
+        try await state.observe(sid) {
             QAObservation(check: QACheck.jsonRoundtrip.rawValue, atMs: $0, method: "POST", path: request.uri.path,
                           status: 200, receivedBytes: received.count, receivedSHA256: QAContent.sha256(received),
                           servedSHA256: nil, matched: matched, note: note, interference: foreign)
@@ -268,12 +270,12 @@ enum QARoutes {
     private static func report(_ request: Request, _ context: BasicRequestContext,
                                _ state: QAServerState) async throws -> Response {
         let sid = context.parameters.get("sid") ?? ""
-        guard let ticket = await known(sid, request, state) else { return text(.notFound, "unknown session") }
-        guard let received = await body(request, limit: ticket.plan.bodyLimit, sid: sid, state) else {
+        guard let ticket = try await known(sid, request, state) else { return text(.notFound, "unknown session") }
+        guard let received = try await body(request, limit: ticket.plan.bodyLimit, sid: sid, state) else {
             return text(.contentTooLarge, "body too large")
         }
         let signature = request.headers[.init(QASignature.header)!]
-        switch await state.acceptReport(sid, body: received, signature: signature, path: request.uri.path) {
+        switch try await state.acceptReport(sid, body: received, signature: signature, path: request.uri.path) {
         case .accepted: return respond(.ok, json(["accepted": true]))
         case .rejected(let status, let reason):
             return respond(HTTPResponse.Status(code: status), json(["accepted": false, "reason": reason]))

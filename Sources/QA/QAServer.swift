@@ -48,12 +48,18 @@ public actor QAServer {
     ///     the server forgets it (checked as sessions are opened).
     ///   - idleTimeout: how long a connection may send nothing before it is closed
     ///     (`defaultIdleTimeout`).
+    ///   - sessionStore: where sessions are kept so they outlive this process and can be shared
+    ///     with other servers on the same store; nil keeps them in memory. With a store, the
+    ///     in-process session methods below cannot report a store failure: a session that could
+    ///     not be opened or read reads as lost (`verdict` nil), never as passed. The `/admin` API,
+    ///     which is how stations reach a shared server, answers 503 with the reason.
     public init(host: String = "127.0.0.1", port: Int = 0, publicURL: String? = nil, adminToken: String? = nil,
                 tls: QATLSIdentity? = nil, httpsPort: Int = 0, publicHTTPSURL: String? = nil,
                 sessionRetention: Duration = QAServer.defaultSessionRetention,
-                idleTimeout: Duration = QAServer.defaultIdleTimeout) {
+                idleTimeout: Duration = QAServer.defaultIdleTimeout,
+                sessionStore: (any QASessionStore)? = nil) {
         self.idleTimeout = idleTimeout
-        self.state = QAServerState(retention: sessionRetention)
+        self.state = QAServerState(retention: sessionRetention, store: sessionStore)
         self.adminToken = adminToken
         self.tls = tls
         self.requestedHTTPSPort = httpsPort
@@ -74,6 +80,9 @@ public actor QAServer {
         return configuredPublicHTTPSURL
             ?? "https://\(host.contains(":") ? "[\(host)]" : host):\(boundHTTPSPort ?? requestedHTTPSPort)"
     }
+
+    /// The certificate boards trust for the https check (the https listener's), when there is one.
+    public nonisolated var caPEM: String? { tls?.certificatePEM }
 
     /// Starts listening; returns the bound port. Throws when the address cannot be bound.
     @discardableResult
@@ -103,11 +112,16 @@ public actor QAServer {
     private func plainRouter() -> Router<BasicRequestContext> {
         let router = QARoutes.router(state: state)
         if let adminToken, !adminToken.isEmpty {
-            QAAdminRoutes.add(to: router, token: adminToken, state: state,
-                              certificatePEM: tls?.certificatePEM) { [weak self] board, plan in
-                guard let self else { return QASessionTicket.invalid }
-                return await self.createSession(boardID: board, plan: plan)
-            }
+            QAAdminRoutes.add(to: router, token: adminToken, state: state, certificatePEM: tls?.certificatePEM,
+                              addresses: { [weak self] in
+                                  guard let self else { throw QAServerError(reason: "the server is stopping") }
+                                  return await QAServerAddresses(publicURL: self.publicURL,
+                                                                 publicHTTPSURL: self.publicHTTPSURL)
+                              },
+                              createSession: { [weak self] board, plan in
+                                  guard let self else { throw QAServerError(reason: "the server is stopping") }
+                                  return try await self.openSession(boardID: board, plan: plan)
+                              })
         }
         return router
     }
@@ -158,19 +172,31 @@ public actor QAServer {
         httpsTask = nil
     }
 
-    /// Opens a session for one board: a fresh session id, nonce and key.
+    /// Opens a session for one board: a fresh session id, nonce and key. (A session a store
+    /// failed to keep reads as lost later; see `init`.)
     public func createSession(boardID: String, plan: QAPlan = QAPlan()) async -> QASessionTicket {
-        let sid = QARandom.hex(bytes: Self.sessionIDBytes)
-        let ticket = QASessionTicket(sessionID: sid, boardID: boardID, sessionURL: "\(publicURL)/qa/\(sid)",
-                                     httpsSessionURL: publicHTTPSURL.map { "\($0)/qa/\(sid)" },
-                                     nonce: QARandom.hex(bytes: 16),
-                                     key: QARandom.hex(bytes: 16), plan: plan)
-        await state.add(ticket)
+        let ticket = newTicket(boardID: boardID, plan: plan)
+        try? await state.add(ticket)
         return ticket
     }
 
+    /// `createSession` that reports a session store's failure (the admin API's).
+    func openSession(boardID: String, plan: QAPlan) async throws -> QASessionTicket {
+        let ticket = newTicket(boardID: boardID, plan: plan)
+        try await state.add(ticket)
+        return ticket
+    }
+
+    private func newTicket(boardID: String, plan: QAPlan) -> QASessionTicket {
+        let sid = QARandom.hex(bytes: Self.sessionIDBytes)
+        return QASessionTicket(sessionID: sid, boardID: boardID, sessionURL: "\(publicURL)/qa/\(sid)",
+                               httpsSessionURL: publicHTTPSURL.map { "\($0)/qa/\(sid)" },
+                               nonce: QARandom.hex(bytes: 16),
+                               key: QARandom.hex(bytes: 16), plan: plan)
+    }
+
     /// Everything the server recorded for a session.
-    public func evidence(sessionID: String) async -> QASessionEvidence? { await state.evidence(sessionID) }
+    public func evidence(sessionID: String) async -> QASessionEvidence? { try? await state.evidence(sessionID) }
 
     /// The latest requests refused because they named no known session (at most
     /// `QAServerState.unknownKept`, ids cut to a real id's length), oldest first.
@@ -180,21 +206,21 @@ public actor QAServer {
     public func unknownSessionRequestCount() async -> Int { await state.unknownCount }
 
     /// Sessions the server holds now.
-    public func openSessionCount() async -> Int { await state.count }
+    public func openSessionCount() async -> Int { (try? await state.count()) ?? 0 }
 
     /// The verdict for a session as of now, from the server's evidence and the board's VUART events.
     public func verdict(sessionID: String, boardEvents: [QABoardEvent] = []) async -> QAVerdict? {
-        guard let evidence = await state.evidence(sessionID), let elapsed = await state.elapsedMs(sessionID) else { return nil }
+        guard let (evidence, elapsed) = try? await state.evidenceAndAge(sessionID) else { return nil }
         return QAJudge.verdict(evidence: evidence, boardEvents: boardEvents, elapsedMs: elapsed)
     }
 
     /// Forgets a finished session.
-    public func closeSession(_ sessionID: String) async { await state.remove(sessionID) }
+    public func closeSession(_ sessionID: String) async { try? await state.remove(sessionID) }
 
     /// Judges a finished session and forgets it in one step, handing over its evidence and verdict
     /// (what `DELETE /admin/sessions/<id>` gives a remote station); nil for an unknown session.
     public func finishSession(_ sessionID: String, boardEvents: [QABoardEvent] = []) async -> QASessionHandover? {
-        guard let (evidence, elapsed) = await state.take(sessionID) else { return nil }
+        guard let (evidence, elapsed) = try? await state.take(sessionID) else { return nil }
         return QASessionHandover(evidence: evidence,
                                  verdict: QAJudge.verdict(evidence: evidence, boardEvents: boardEvents, elapsedMs: elapsed))
     }

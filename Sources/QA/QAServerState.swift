@@ -1,7 +1,8 @@
 import Foundation
 
 /// The QA server's records: sessions, what each saw, and refused requests. An actor, so 50
-/// boards' requests interleave without a lost or mixed-up record.
+/// boards' requests interleave without a lost or mixed-up record. This file decides what is
+/// recorded; where sessions are kept (memory or a `QASessionStore`) is QAServerState+Sessions.swift.
 actor QAServerState {
     /// Length of the session ids the server issues (`QAServer.sessionIDBytes` as hex). A longer
     /// one cannot name a session: it is refused before any lookup and shown cut to this length.
@@ -15,7 +16,11 @@ actor QAServerState {
     /// (`QASessionEvidence.rejectionsNotKept`), as interference is.
     static let rejectionsKept = 64
 
-    private var sessions: [String: QASessionRecord] = [:]
+    /// The sessions, when no store keeps them (QAServerState+Sessions.swift reads and writes
+    /// both; everything else goes through its `update`).
+    var sessions: [String: QASessionRecord] = [:]
+    /// Where the sessions are kept instead, for a shared or restartable server.
+    let store: (any QASessionStore)?
     /// The latest `unknownKept` unknown-session refusals, a ring: `unknownNext` is the slot
     /// written next, which once the ring is full holds the oldest.
     private var unknownRing: [QARejection] = []
@@ -27,40 +32,10 @@ actor QAServerState {
     /// crashed, or a remote one that never took its evidence over).
     let retention: Duration
 
-    init(retention: Duration) { self.retention = retention }
-
-    func add(_ ticket: QASessionTicket) {
-        sweep()
-        sessions[ticket.sessionID] = QASessionRecord(ticket: ticket, created: .now)
+    init(retention: Duration, store: (any QASessionStore)? = nil) {
+        self.retention = retention
+        self.store = store
     }
-
-    var count: Int { sessions.count }
-
-    /// Forgets sessions past their deadline by more than `retention`: no verdict on them can
-    /// change any more, and a station that wanted them had its chance.
-    private func sweep() {
-        let now = ContinuousClock.now
-        sessions = sessions.filter { _, record in
-            now - record.created <= .milliseconds(record.ticket.plan.deadlineMs) + retention
-        }
-    }
-
-    /// Removes a session and hands over what it recorded, with its age, in one step, so nothing
-    /// arrives between the judging and the freeing unseen.
-    func take(_ sid: String) -> (evidence: QASessionEvidence, elapsedMs: Int)? {
-        guard let record = sessions.removeValue(forKey: sid) else { return nil }
-        return (record.evidence, record.ms())
-    }
-
-    func ticket(_ sid: String) -> QASessionTicket? { sessions[sid]?.ticket }
-
-    func evidence(_ sid: String) -> QASessionEvidence? { sessions[sid]?.evidence }
-
-    func elapsedMs(_ sid: String) -> Int? { sessions[sid]?.ms() }
-
-    var sessionIDs: [String] { Array(sessions.keys) }
-
-    func remove(_ sid: String) { sessions[sid] = nil }
 
     /// The latest refusals that belong to no session (unknown session ids), oldest first.
     var unknownRejections: [QARejection] { Array(unknownRing[unknownNext...] + unknownRing[..<unknownNext]) }
@@ -82,7 +57,7 @@ actor QAServerState {
         unknownNext = (unknownNext + 1) % Self.unknownKept
     }
 
-    private static func keep(_ rejection: QARejection, in record: inout QASessionRecord) {
+    static func keep(_ rejection: QARejection, in record: inout QASessionRecord) {
         if record.rejections.count < rejectionsKept {
             record.rejections.append(rejection)
         } else if record.rejectionsNotKept < .max {
@@ -95,72 +70,75 @@ actor QAServerState {
     /// server's memory (the board's own requests are a handful per check and always kept).
     static let interferenceKept = 64
 
-    func observe(_ sid: String, _ make: @Sendable (Int) -> QAObservation) {
-        guard var record = sessions[sid] else { return }
-        let observation = make(record.ms())
-        if observation.interference != nil {
-            if record.interferenceCount >= Self.interferenceKept {
-                record.interferenceNotKept = record.interferenceNotKept.addingReportingOverflow(1).overflow
-                    ? .max : record.interferenceNotKept + 1
-                sessions[sid] = record
-                return
+    func observe(_ sid: String, _ make: @Sendable (Int) -> QAObservation) async throws {
+        _ = try await update(sid) { record in
+            let observation = make(record.ms())
+            if observation.interference != nil {
+                if record.interferenceCount >= Self.interferenceKept {
+                    record.interferenceNotKept = record.interferenceNotKept.addingReportingOverflow(1).overflow
+                        ? .max : record.interferenceNotKept + 1
+                    return
+                }
+                record.interferenceCount += 1
             }
-            record.interferenceCount += 1
+            record.observations.append(observation)
         }
-        record.observations.append(observation)
-        sessions[sid] = record
     }
 
-    func reject(_ sid: String?, path: String, status: Int, reason: String) {
-        if let sid, var record = sessions[sid] {
+    func reject(_ sid: String?, path: String, status: Int, reason: String) async throws {
+        if let sid, try await update(sid, { record in
             Self.keep(QARejection(sessionID: sid, atMs: record.ms(), path: path, status: status, reason: reason), in: &record)
-            sessions[sid] = record
-        } else {
-            refuseUnknown(sid, path: path, status: status, reason: reason)
+        }) != nil {
+            return
         }
+        refuseUnknown(sid, path: path, status: status, reason: reason)
     }
 
     enum ReportResult { case accepted, rejected(status: Int, reason: String) }
 
     /// Accepts one signed report per session: a bad signature, a report naming another session,
     /// or a second report (replay) is refused and recorded.
-    func acceptReport(_ sid: String, body: [UInt8], signature: String?, path: String) -> ReportResult {
-        guard var record = sessions[sid] else {
+    func acceptReport(_ sid: String, body: [UInt8], signature: String?, path: String) async throws -> ReportResult {
+        let decoded = try? JSONDecoder().decode(QABoardReport.self, from: Data(body))
+        let outcome = try await update(sid) { (record: inout QASessionRecord) -> ReportResult in
+            let result: ReportResult
+            if let signature, record.signedReport?.signature.uppercased() == signature.uppercased() {
+                result = .rejected(status: 409, reason: "replayed report (same signature as the accepted one)")
+            } else if record.report != nil {
+                result = .rejected(status: 409, reason: "a report was already accepted for this session")
+            } else if signature == nil {
+                result = .rejected(status: 401, reason: "report without X-QA-Signature")
+            } else if !QASignature.verify(body, key: record.ticket.key, signature: signature!) {
+                result = .rejected(status: 401, reason: "report signature does not match the session key (forged)")
+            } else if let report = decoded {
+                if report.sid != sid {
+                    result = .rejected(status: 401, reason: "report names session \(report.sid)")
+                } else {
+                    record.report = report
+                    record.reportAtMs = record.ms()
+                    record.signedReport = QASignedReport(body: body, signature: signature!, key: record.ticket.key)
+                    result = .accepted
+                }
+            } else {
+                result = .rejected(status: 400, reason: "report is not the expected JSON")
+            }
+            let at = record.ms()
+            let hash = QAContent.sha256(body)
+            switch result {
+            case .accepted:
+                record.observations.append(QAObservation(check: "report", atMs: at, method: "POST", path: path, status: 200,
+                                                         receivedBytes: body.count, receivedSHA256: hash, servedSHA256: nil,
+                                                         matched: true, note: "signed report accepted"))
+            case .rejected(let status, let reason):
+                Self.keep(QARejection(sessionID: sid, atMs: at, path: path, status: status, reason: reason), in: &record)
+            }
+            return result
+        }
+        guard let outcome else {
             refuseUnknown(sid, path: path, status: 404, reason: "unknown session")
             return .rejected(status: 404, reason: "unknown session")
         }
-        let result: ReportResult
-        if let signature, record.signedReport?.signature.uppercased() == signature.uppercased() {
-            result = .rejected(status: 409, reason: "replayed report (same signature as the accepted one)")
-        } else if record.report != nil {
-            result = .rejected(status: 409, reason: "a report was already accepted for this session")
-        } else if signature == nil {
-            result = .rejected(status: 401, reason: "report without X-QA-Signature")
-        } else if !QASignature.verify(body, key: record.ticket.key, signature: signature!) {
-            result = .rejected(status: 401, reason: "report signature does not match the session key (forged)")
-        } else if let report = try? JSONDecoder().decode(QABoardReport.self, from: Data(body)) {
-            if report.sid != sid {
-                result = .rejected(status: 401, reason: "report names session \(report.sid)")
-            } else {
-                record.report = report
-                record.reportAtMs = record.ms()
-                record.signedReport = QASignedReport(body: body, signature: signature!, key: record.ticket.key)
-                result = .accepted
-            }
-        } else {
-            result = .rejected(status: 400, reason: "report is not the expected JSON")
-        }
-        let at = record.ms()
-        let hash = QAContent.sha256(body)
-        switch result {
-        case .accepted:
-            record.observations.append(QAObservation(check: "report", atMs: at, method: "POST", path: path, status: 200,
-                                                     receivedBytes: body.count, receivedSHA256: hash, servedSHA256: nil,
-                                                     matched: true, note: "signed report accepted"))
-        case .rejected(let status, let reason):
-            Self.keep(QARejection(sessionID: sid, atMs: at, path: path, status: status, reason: reason), in: &record)
-        }
-        sessions[sid] = record
-        return result
+        return outcome
     }
 }
+

@@ -15,10 +15,6 @@ public struct QASessionTicket: Sendable, Equatable, Codable {
     public let key: String
     public let plan: QAPlan
 
-    /// Placeholder for a server that went away while answering.
-    static let invalid = QASessionTicket(sessionID: "", boardID: "", sessionURL: "", httpsSessionURL: nil,
-                                         nonce: "", key: "", plan: QAPlan())
-
     /// The same session reached through another base URL (a tunnel, or a fault injected in tests).
     public func withSessionURL(_ url: String) -> QASessionTicket {
         QASessionTicket(sessionID: sessionID, boardID: boardID, sessionURL: url, httpsSessionURL: httpsSessionURL,
@@ -26,10 +22,13 @@ public struct QASessionTicket: Sendable, Equatable, Codable {
     }
 }
 
-/// Server-side state of one session (owned by `QAServerState`).
-struct QASessionRecord {
+/// Server-side state of one session (owned by `QAServerState`). Codable: a shared server keeps
+/// it in a store (`QASessionStore`) as JSON.
+struct QASessionRecord: Codable {
     let ticket: QASessionTicket
-    let created: ContinuousClock.Instant
+    /// When the session was opened, wall-clock epoch milliseconds: the one clock a restarted
+    /// server, or another server on the same store, shares with the one that opened it.
+    let createdAtMs: Int64
     var observations: [QAObservation] = []
     /// Interference observations kept so far, and those counted past the cap.
     var interferenceCount = 0
@@ -52,9 +51,31 @@ struct QASessionRecord {
         ]
     }
 
-    func ms(_ now: ContinuousClock.Instant = .now) -> Int {
-        let d = now - created
-        return Int(d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000)
+    init(ticket: QASessionTicket, createdAtMs: Int64 = QASessionRecord.nowMs()) {
+        self.ticket = ticket
+        self.createdAtMs = createdAtMs
+    }
+
+    /// The wall clock in epoch milliseconds.
+    static func nowMs(_ date: Date = Date()) -> Int64 {
+        Int64(exactly: (date.timeIntervalSince1970 * 1000).rounded(.down)) ?? 0
+    }
+
+    /// Milliseconds since the session was opened; 0 when the clock reads earlier (a clock set
+    /// back, or another server's clock slightly behind).
+    func ms(_ now: Int64 = QASessionRecord.nowMs()) -> Int {
+        let (d, overflow) = now.subtractingReportingOverflow(createdAtMs)
+        return overflow ? .max : Int(clamping: max(0, d))
+    }
+
+    /// Until when a session nobody closed is kept: its deadline plus `retention`.
+    func keepUntilMs(retention: Duration) -> Int64 {
+        let (seconds, attoseconds) = retention.components
+        let (retentionMs, o1) = seconds.multipliedReportingOverflow(by: 1000)
+        let (a, o2) = createdAtMs.addingReportingOverflow(Int64(ticket.plan.deadlineMs))
+        let (b, o3) = a.addingReportingOverflow(retentionMs)
+        let (c, o4) = b.addingReportingOverflow(attoseconds / 1_000_000_000_000_000)
+        return o1 || o2 || o3 || o4 ? .max : c
     }
 
     var evidence: QASessionEvidence {

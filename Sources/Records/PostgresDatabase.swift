@@ -68,8 +68,18 @@ public final class PostgresDatabase: SQLDatabase {
     }
 
     public func fetch(_ statement: SQLStatement, columns: [SQLColumn]) async throws -> [[SQLValue]] {
+        try await rows(statement, columns: columns, what: "read")
+    }
+
+    /// One statement outside an explicit transaction commits on its own, so its `RETURNING`
+    /// rows are read as a query's.
+    public func change(_ statement: SQLStatement, returning columns: [SQLColumn]) async throws -> [[SQLValue]] {
+        try await rows(statement, columns: columns, what: "write")
+    }
+
+    private func rows(_ statement: SQLStatement, columns: [SQLColumn], what: String) async throws -> [[SQLValue]] {
         let q = try query(statement)
-        return try await wrap("read") {
+        return try await wrap(what) {
             var out: [[SQLValue]] = []
             for try await row in try await client.query(q, logger: Self.logger) {
                 let cells = row.makeRandomAccess()

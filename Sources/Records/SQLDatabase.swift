@@ -35,6 +35,10 @@ public protocol SQLDatabase: Sendable {
     func transaction(_ statements: [SQLStatement]) async throws
     /// Runs a query and decodes each row's columns as `columns` says.
     func fetch(_ statement: SQLStatement, columns: [SQLColumn]) async throws -> [[SQLValue]]
+    /// Runs one statement that writes (committed on its own) and returns the rows of its
+    /// `RETURNING` clause, decoded as `columns` says: a conditional write learns from them
+    /// whether it applied, which `transaction` cannot tell.
+    func change(_ statement: SQLStatement, returning columns: [SQLColumn]) async throws -> [[SQLValue]]
     /// Runs the schema migrations whose version is above the current one, under a lock that keeps
     /// two stations from migrating at once.
     func migrate(_ migrations: [Migration]) async throws

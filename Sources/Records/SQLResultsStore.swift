@@ -2,7 +2,8 @@ import Foundation
 
 /// The results store over any `SQLDatabase`: the same statements for SQLite and PostgreSQL.
 public actor SQLResultsStore: ResultsStore {
-    private let database: any SQLDatabase
+    /// Internal, not private: the shared states (SharedStates.swift) write through it too.
+    let database: any SQLDatabase
 
     public init(database: any SQLDatabase) {
         self.database = database

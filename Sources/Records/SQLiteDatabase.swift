@@ -87,40 +87,58 @@ public final class SQLiteDatabase: SQLDatabase {
     public func fetch(_ statement: SQLStatement, columns: [SQLColumn]) async throws -> [[SQLValue]] {
         do {
             return try await pool.read { [label] db in
-                let rows = try Row.fetchAll(db, sql: statement.sql,
-                                            arguments: StatementArguments(statement.arguments.map(\.databaseValue)))
-                let names = rows.first.map { Array($0.columnNames) } ?? []
-                return try rows.map { row in
-                    try columns.indices.map { i -> SQLValue in
-                        let value: DatabaseValue = row[i]
-                        // SQLite stores whatever a hand edit or a foreign tool put in a column. An
-                        // integer column takes a REAL only when it is a whole Int64; anything else is
-                        // refused naming the column, never truncated or trapped on.
-                        func notAnInteger(_ shown: String) -> RecordsError {
-                            RecordsError(store: label, reason: "column \(i < names.count ? names[i] : "#\(i + 1)") holds "
-                                         + "\(shown), not a whole number", isInputError: true)
-                        }
-                        switch value.storage {
-                        case .null: return .null
-                        case .int64(let v): return .int(v)
-                        case .string(let s):
-                            guard columns[i] == .text else { throw notAnInteger("the text \"\(s.prefix(40))\"") }
-                            return .text(s)
-                        case .double(let d):
-                            guard columns[i] == .int else { return .text(String(d)) }
-                            guard let v = Int64(exactly: d) else { throw notAnInteger("the REAL \(d)") }
-                            return .int(v)
-                        case .blob(let b):
-                            guard columns[i] == .text else { throw notAnInteger("a \(b.count)-byte BLOB") }
-                            return .text(String(decoding: b, as: UTF8.self))
-                        }
-                    }
-                }
+                try Self.rows(db, statement, columns: columns, label: label)
             }
         } catch let error as RecordsError {
             throw error
         } catch {
             throw RecordsError(store: label, reason: "\(error)")
+        }
+    }
+
+    public func change(_ statement: SQLStatement, returning columns: [SQLColumn]) async throws -> [[SQLValue]] {
+        do {
+            return try await pool.write { [label] db in
+                try Self.rows(db, statement, columns: columns, label: label)
+            }
+        } catch let error as RecordsError {
+            throw error
+        } catch {
+            throw RecordsError(store: label, reason: "\(error)")
+        }
+    }
+
+    /// Runs `statement` and decodes its rows.
+    private static func rows(_ db: Database, _ statement: SQLStatement, columns: [SQLColumn],
+                             label: String) throws -> [[SQLValue]] {
+        let rows = try Row.fetchAll(db, sql: statement.sql,
+                                    arguments: StatementArguments(statement.arguments.map(\.databaseValue)))
+        let names = rows.first.map { Array($0.columnNames) } ?? []
+        return try rows.map { row in
+            try columns.indices.map { i -> SQLValue in
+                let value: DatabaseValue = row[i]
+                // SQLite stores whatever a hand edit or a foreign tool put in a column. An
+                // integer column takes a REAL only when it is a whole Int64; anything else is
+                // refused naming the column, never truncated or trapped on.
+                func notAnInteger(_ shown: String) -> RecordsError {
+                    RecordsError(store: label, reason: "column \(i < names.count ? names[i] : "#\(i + 1)") holds "
+                                 + "\(shown), not a whole number", isInputError: true)
+                }
+                switch value.storage {
+                case .null: return .null
+                case .int64(let v): return .int(v)
+                case .string(let s):
+                    guard columns[i] == .text else { throw notAnInteger("the text \"\(s.prefix(40))\"") }
+                    return .text(s)
+                case .double(let d):
+                    guard columns[i] == .int else { return .text(String(d)) }
+                    guard let v = Int64(exactly: d) else { throw notAnInteger("the REAL \(d)") }
+                    return .int(v)
+                case .blob(let b):
+                    guard columns[i] == .text else { throw notAnInteger("a \(b.count)-byte BLOB") }
+                    return .text(String(decoding: b, as: UTF8.self))
+                }
+            }
         }
     }
 

@@ -130,6 +130,23 @@ enum Schema {
             "ALTER TABLE phases ADD COLUMN flash_naks BIGINT NOT NULL DEFAULT 0",
             "ALTER TABLE phases ADD COLUMN flash_retries BIGINT NOT NULL DEFAULT 0",
         ]),
+        // v7: states kept for another component under a scope and a key (a shared QA server's
+        // sessions), each a text document with a version, so two writers of one key never lose
+        // each other's change (a write names the version it replaces), and a keep-until time so
+        // abandoned ones can be swept.
+        Migration(version: 7, statements: [
+            """
+            CREATE TABLE shared_states (
+                scope TEXT NOT NULL,
+                state_key TEXT NOT NULL,
+                version BIGINT NOT NULL,
+                body TEXT NOT NULL,
+                keep_until BIGINT NOT NULL,
+                PRIMARY KEY (scope, state_key)
+            )
+            """,
+            "CREATE INDEX shared_states_by_expiry ON shared_states (scope, keep_until)",
+        ]),
     ]
 
     /// The newest schema version.

@@ -5,6 +5,8 @@ import Firmware
 import Foundation
 import LuaImage
 import QA
+import Records
+import Station
 
 /// `provision qa-server`: the QA server on its own, for a line's stations to share.
 struct QAServerCommand: AsyncParsableCommand {
@@ -14,8 +16,14 @@ struct QAServerCommand: AsyncParsableCommand {
         discussion: """
             Boards only ever see --public-url (a tunnel or cloud host in front of this server). \
             Stations open sessions with POST /admin/sessions {"board_id": …} and read evidence and \
-            verdicts from GET /admin/sessions/<id>[/verdict], with "Authorization: Bearer <token>" \
-            (--admin-token, or $PROVISION_QA_ADMIN_TOKEN). Stops on SIGINT/SIGTERM.
+            verdicts from GET /admin/sessions/<id>[/verdict] (POST …/verdict {"board_events": […]} \
+            judges with the board's own events; GET /admin/server tells where boards are sent), \
+            with "Authorization: Bearer <token>" (--admin-token, or $PROVISION_QA_ADMIN_TOKEN). \
+            Stops on SIGINT/SIGTERM.
+
+            --db keeps sessions, evidence and verdicts in the results store instead of memory, so \
+            a restarted server, or several servers on one PostgreSQL behind a load balancer, \
+            lose and mix up nothing.
 
             --bench-boards N runs N simulated boards with the QA script against a server on \
             127.0.0.1 at once, prints throughput and any lost or mixed-up record, and exits \
@@ -42,6 +50,9 @@ struct QAServerCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("public-https-url"), help: "Base https URL boards use, when not https://HOST:HTTPS-PORT.")
     var publicHTTPSURL: String?
+
+    @Option(help: "Keep sessions in this results store: sqlite:PATH or postgres://user@host:port/db (default: memory).")
+    var db: String?
 
     @Option(name: .customLong("bench-boards"), help: "Benchmark: this many simulated boards at once, then exit.")
     var benchBoards: Int?
@@ -84,14 +95,27 @@ struct QAServerCommand: AsyncParsableCommand {
         case (nil, nil): identity = nil
         default: throw fail(VerifyInputError(message: "--tls-cert and --tls-key go together"))
         }
+        // Opened (and migrated) before the port is bound: a store named wrongly is bad input,
+        // and a server that cannot keep its sessions must not take boards.
+        var store: SQLResultsStore?
+        if let db {
+            do { store = try await StoreURL.open(db) } catch { throw fail(error) }
+        }
         let server = QAServer(host: host, port: port, publicURL: publicURL, adminToken: token, tls: identity,
-                              httpsPort: httpsPort, publicHTTPSURL: publicHTTPSURL)
+                              httpsPort: httpsPort, publicHTTPSURL: publicHTTPSURL,
+                              sessionStore: store.map { StoredQASessions(store: $0) })
         do { try await server.start() }
-        catch { throw fail(PortUnavailable(message: "\(error)")) }
+        catch {
+            await store?.close()
+            throw fail(PortUnavailable(message: "\(error)"))
+        }
         let bound = await server.boundPort ?? port
         let boardsUse = await server.publicURL
-        print("qa-server listening on \(host):\(bound); boards use \(boardsUse)"
-              + (token == nil ? "; /admin disabled (no --admin-token)" : ""))
+        // Written unbuffered, so it is out at once even into a pipe or a log file: whoever
+        // started the server waits for this line.
+        FileHandle.standardOutput.write(Data(("qa-server listening on \(host):\(bound); boards use \(boardsUse)"
+            + (token == nil ? "; /admin disabled (no --admin-token)" : "")
+            + (store.map { "; sessions kept in \($0.label)" } ?? "") + "\n").utf8))
         let (signals, sink) = AsyncStream.makeStream(of: Int32.self)
         var sources: [DispatchSourceSignal] = []
         for sig in [SIGINT, SIGTERM] {
@@ -103,6 +127,7 @@ struct QAServerCommand: AsyncParsableCommand {
         }
         for await _ in signals { break }
         await server.stop()
+        await store?.close()
         print("qa-server stopped")
         _ = sources
     }
