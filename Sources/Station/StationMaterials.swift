@@ -3,29 +3,30 @@ import LuaImage
 import QA
 
 /// What every board of one station is flashed with and judged by, simulated or real: the
-/// firmware, the production script image, and the QA server that hands out per-board sessions.
+/// firmware, the production script image, and the QA sessions (the station's own server, or a
+/// shared `provision qa-server`) that judge each board.
 public struct StationMaterials: Sendable {
     public let package: SocPackage
     public let agentBoot: [UInt8]
     public let productionImage: ScriptImage
-    public let qaServer: QAServer
+    public let qaSessions: any QASessionService
     public let qaPlan: QAPlan
     /// The QA script, compiled once; each board's image adds only its session's config.
     public let qaImage: QAImageTemplate
 
     public init(package: SocPackage, agentBoot: [UInt8], productionImage: ScriptImage,
-                qaServer: QAServer, qaPlan: QAPlan, qaImage: QAImageTemplate) {
+                qaSessions: any QASessionService, qaPlan: QAPlan, qaImage: QAImageTemplate) {
         self.package = package
         self.agentBoot = agentBoot
         self.productionImage = productionImage
-        self.qaServer = qaServer
+        self.qaSessions = qaSessions
         self.qaPlan = qaPlan
         self.qaImage = qaImage
     }
 
     /// A QA session for one board and the full-flash plan carrying its QA script image.
     public func qaFlash(boardID: String, slot: String) async throws -> (ticket: QASessionTicket, plan: FlashPlan) {
-        let ticket = await qaServer.createSession(boardID: boardID, plan: qaPlan)
+        let ticket = try await qaSessions.createSession(boardID: boardID, plan: qaPlan)
         let image = try qaImage.image(for: ticket)
         let plan = try package.plan.withScript(image.bytes, name: package.info.script.file,
                                                source: "QA image of slot \(slot)")

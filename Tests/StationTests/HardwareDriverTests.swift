@@ -41,7 +41,7 @@ import Testing
             flasher.responseTimeout = .milliseconds(400)
             let materials = StationMaterials(
                 package: package, agentBoot: SyntheticSoc.agentBootBytes(), productionImage: production,
-                qaServer: server, qaPlan: plan, qaImage: try QAImageTemplate(scriptFolder: Self.qaFolder, options: options))
+                qaSessions: server, qaPlan: plan, qaImage: try QAImageTemplate(scriptFolder: Self.qaFolder, options: options))
             let line = HardwareLine(
                 materials: materials, link: link, flasher: flasher,
                 bootEntry: BootEntrySequence(steps: [.init(bytes: Array("AT+ECRST=delay,50\r\n".utf8), wait: .milliseconds(20)),

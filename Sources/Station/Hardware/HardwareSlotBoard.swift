@@ -66,7 +66,7 @@ public actor HardwareSlotBoard: SlotBoard {
     public func flashFull(progress: @escaping @Sendable (Int, Int) -> Void,
                           repeated: @escaping @Sendable (FlashRepeat) -> Void) async throws {
         // A retried full flash gets a fresh session; the last one is of no use any more.
-        if let old = self.ticket { await line.materials.qaServer.closeSession(old.sessionID) }
+        if let old = self.ticket { await closeQASession(old.sessionID) }
         let (ticket, plan) = try await line.materials.qaFlash(boardID: boardID, slot: slotPath)
         self.ticket = ticket
         try await write(plan, progress: progress, repeated: repeated)
@@ -108,10 +108,18 @@ public actor HardwareSlotBoard: SlotBoard {
             }
             try await Task.sleep(for: Self.pollInterval)
         }
-        guard let verdict = await line.materials.qaServer.verdict(sessionID: ticket.sessionID, boardEvents: events) else {
+        let judged: QAVerdict?
+        do {
+            judged = try await line.materials.qaSessions.verdict(sessionID: ticket.sessionID, boardEvents: events)
+        } catch {
+            // The board did its part; a shared server that cannot answer now may answer a retry.
+            throw StepFailure(failureClass: "no_qa_session", detail: "the QA server did not give a verdict: \(error)",
+                              retryable: true)
+        }
+        guard let verdict = judged else {
             throw StepFailure(failureClass: "no_qa_session", detail: "the QA server lost the session")
         }
-        await line.materials.qaServer.closeSession(ticket.sessionID)
+        await closeQASession(ticket.sessionID)
         self.ticket = nil
         return QAResult(verdict: verdict)
     }
@@ -153,8 +161,14 @@ public actor HardwareSlotBoard: SlotBoard {
     /// Closes the ports this driver holds (the station calls it when the run is over).
     public func release() async {
         await closeSession()
-        if let ticket { await line.materials.qaServer.closeSession(ticket.sessionID) }
+        if let ticket { await closeQASession(ticket.sessionID) }
         ticket = nil
+    }
+
+    /// A close that fails does not fail the board: the server sweeps a session after its
+    /// deadline and retention.
+    private func closeQASession(_ sessionID: String) async {
+        try? await line.materials.qaSessions.closeSession(sessionID)
     }
 
     // MARK: - Helpers

@@ -103,7 +103,7 @@ public struct StationRunner: Sendable {
             }
         }
         let materials = StationMaterials(package: config.package, agentBoot: config.agentBoot,
-                                         productionImage: config.production, qaServer: qaServer,
+                                         productionImage: config.production, qaSessions: qaServer,
                                          qaPlan: config.qaPlan, qaImage: qaImage)
         let line = HardwareLine(materials: materials, link: config.link, ports: source.ports, flasher: config.flasher,
                                 bootEntry: config.bootEntry, downloadBaud: config.profile.downloadBaud,
