@@ -32,4 +32,12 @@ public struct HostPort: Sendable, Equatable, CustomStringConvertible {
               let number = Int(port), (0...65535).contains(number) else { return nil }
         self.init(host: String(host), port: number)
     }
+
+    /// 127.0.0.0/8, ::1 and `localhost`: this machine.
+    public static func isLoopback(_ host: String) -> Bool {
+        if host.lowercased() == "localhost" || host == "::1" || host == "[::1]" { return true }
+        let octets = host.split(separator: ".", omittingEmptySubsequences: false)
+        guard octets.count == 4, octets.allSatisfy({ UInt8($0) != nil }) else { return false }
+        return octets[0] == "127"
+    }
 }

@@ -21,6 +21,18 @@ public struct QAImageTemplate: Sendable {
         }
     }
 
+    /// The same compiled script, trusting `caPEM` for the https check (a shared QA server's
+    /// certificate is known only once the station has reached it).
+    public func trusting(_ caPEM: String?) -> QAImageTemplate {
+        QAImageTemplate(scriptFolder: scriptFolder, caPEM: caPEM, compiled: compiled)
+    }
+
+    private init(scriptFolder: String, caPEM: String?, compiled: CompiledScriptSet) {
+        self.scriptFolder = scriptFolder
+        self.caPEM = caPEM
+        self.compiled = compiled
+    }
+
     /// The image for one board's session.
     public func image(for ticket: QASessionTicket) throws -> ScriptImage {
         try compiled.image(adding: [QAScriptImage.configInput(ticket: ticket, caPEM: caPEM)])

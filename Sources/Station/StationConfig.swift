@@ -67,6 +67,10 @@ public struct StationConfig: Sendable, Equatable {
         self.slots = slots
     }
 
+    /// `qa.server`: a shared `provision qa-server` judging this station's boards (its token comes
+    /// from the command line or the environment, never from this file).
+    public var qaServer: String?
+
     /// The URL boards are given for the QA server, when the config names one.
     public var qaPublicURL: String? { qaPublicURLs.first }
 
@@ -124,7 +128,7 @@ private struct StationConfigReader {
     private static let keys: [String: [String]] = [
         "": ["station", "qa", "slots", "simulation"],
         "station": ["id", "profile", "store", "report_folder", "report_formats", "webhook", "link"],
-        "qa": ["listen", "public_urls"],
+        "qa": ["listen", "public_urls", "server"],
         "simulation": ["hosts"],
     ]
 
@@ -155,6 +159,7 @@ private struct StationConfigReader {
             config.qaListen = try string(qa, "listen", section: "qa").map { try listenAddress($0) }
             config.qaPublicURLs = try strings(qa, "public_urls", section: "qa")?
                 .map { try httpURL($0, key: "qa.public_urls") } ?? []
+            config.qaServer = try string(qa, "server", section: "qa").map { try httpURL($0, key: "qa.server") }
         }
         if let slots = try table(root, "slots") {
             config.slots = try slotEntries(slots, text: text)

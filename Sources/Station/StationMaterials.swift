@@ -26,7 +26,15 @@ public struct StationMaterials: Sendable {
 
     /// A QA session for one board and the full-flash plan carrying its QA script image.
     public func qaFlash(boardID: String, slot: String) async throws -> (ticket: QASessionTicket, plan: FlashPlan) {
-        let ticket = try await qaSessions.createSession(boardID: boardID, plan: qaPlan)
+        let ticket: QASessionTicket
+        do {
+            ticket = try await qaSessions.createSession(boardID: boardID, plan: qaPlan)
+        } catch {
+            // A shared QA server restarting or out of reach: nothing was written yet, so the
+            // step's retry may find it back.
+            throw StepFailure(failureClass: "no_qa_session", detail: "no QA session for the board: \(error)",
+                              retryable: true)
+        }
         let image = try qaImage.image(for: ticket)
         let plan = try package.plan.withScript(image.bytes, name: package.info.script.file,
                                                source: "QA image of slot \(slot)")

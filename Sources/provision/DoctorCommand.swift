@@ -3,6 +3,8 @@ import Firmware
 import Foundation
 import Hotplug
 import Links
+import Station
+import QA
 
 /// `provision doctor`: checks what a station needs from this machine and says what to fix.
 struct Doctor: AsyncParsableCommand {
@@ -18,6 +20,12 @@ struct Doctor: AsyncParsableCommand {
 
     @Option(name: .customLong("qa-server"), help: "The QA server's URL (http://host:port): check it is reachable.")
     var qaServer: String?
+
+    @Option(name: .customLong("qa-url"), help: "The URL boards will be given for the QA server (default: station.toml's qa.public_urls).")
+    var qaURL: String?
+
+    @Option(help: "Station config file (station.toml): the QA URL boards will be given.")
+    var station: String?
 
     @Option(name: .customLong("rules-dir"), help: "Where to look for the udev rule (repeatable; default: udev's folders).")
     var rulesDirs: [String] = []
@@ -60,6 +68,7 @@ struct Doctor: AsyncParsableCommand {
         checks += deviceChecks(identity)
         checks.append(agentBootCheck())
         checks.append(qaServerCheck())
+        checks.append(try boardQAURLCheck())
 
         for check in checks { print(check.line) }
         if checks.contains(where: { $0.status == .fail }) {
@@ -103,6 +112,26 @@ struct Doctor: AsyncParsableCommand {
             return DoctorCheck(.ok, "AgentBoot", "\(found.source), \(found.bytes.count) bytes\(known)")
         } catch {
             return DoctorCheck(.fail, "AgentBoot", "\(error)")
+        }
+    }
+
+    /// The URL real boards will be given, and whether boards on 4G can reach it.
+    private func boardQAURLCheck() throws -> DoctorCheck {
+        let config: StationConfig
+        do { config = try station.map { try StationConfig.load(path: $0) } ?? StationConfig() } catch { throw fail(error) }
+        let name = "QA URL for boards"
+        if let shared = config.qaServer, qaURL == nil {
+            return DoctorCheck(.ok, name, "given by the shared QA server \(shared) (qa.server)")
+        }
+        guard let url = qaURL ?? config.qaPublicURL else {
+            return DoctorCheck(.warn, name, "none: a station on real boards needs --qa-url or --qa-server (or qa.public_urls / "
+                               + "qa.server in station.toml)")
+        }
+        switch QABoardReach.of(url: url) {
+        case nil: return DoctorCheck(.fail, name, "\(url): not an http(s) URL")
+        case .loopback?: return DoctorCheck(.fail, name, "\(url) is this PC: boards on 4G cannot reach it")
+        case .privateNetwork?: return DoctorCheck(.warn, name, "\(url): a private address, reachable only through a private APN")
+        case .publicAddress?: return DoctorCheck(.ok, name, "\(url)")
         }
     }
 

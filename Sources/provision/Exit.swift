@@ -52,6 +52,16 @@ func fail(_ error: Error) -> ExitCode {
     case let e as StationIDInUse:
         // Another live station holds the id: the operator names this one differently.
         message = e.description; code = ProvisionExit.inputError
+    case let e as BoardReachError:
+        message = e.description; code = ProvisionExit.inputError
+    case let e as SharedQAServerError:
+        // A wrong URL or token is the operator's to fix; a server that is down or misbehaves is
+        // the line's setup.
+        switch e.kind {
+        case .badURL, .tokenRefused, .refused: code = ProvisionExit.inputError
+        case .unreachable, .serverFailed, .badAnswer: code = ProvisionExit.environmentError
+        }
+        message = e.description
     case let e as RecordsError:
         // A store named wrongly, or holding a value that cannot be read, is bad input; one that
         // cannot be opened or written is the machine/setup. Neither is the board.

@@ -55,8 +55,17 @@ struct StationCommand: AsyncParsableCommand {
     @Option(name: .customLong("qa-listen"), help: "Address the QA server binds, HOST:PORT (default 127.0.0.1:0).")
     var qaListen: String?
 
-    @Option(name: .customLong("qa-url"), help: "URL the boards reach the QA server at (required when it listens on a wildcard address).")
+    @Option(name: .customLong("qa-url"), help: "URL the boards reach the QA server at over 4G (required for real boards unless --qa-server is given).")
     var qaURL: String?
+
+    @Option(name: .customLong("qa-server"), help: "A shared `provision qa-server` that judges the boards instead of a QA server of this station's own (its base URL; station.toml qa.server).")
+    var qaServer: String?
+
+    @Option(name: .customLong("qa-token"), help: "The shared QA server's admin token (default: $\(StationCommand.qaTokenVariable)).")
+    var qaToken: String?
+
+    @Flag(name: .customLong("qa-local-boards"), help: "The boards run on this machine (USB gadgets simulated here): they may reach the QA server on loopback, so no --qa-url is needed.")
+    var qaLocalBoards = false
 
     @Option(name: .customLong("tls-cert"), help: "Station certificate (PEM) for the https check (default: a fresh self-signed one made at start).")
     var tlsCert: String?
@@ -190,7 +199,14 @@ struct StationCommand: AsyncParsableCommand {
         } else {
             listen = config.qaListen ?? StationConfig.ListenAddress(host: "127.0.0.1", port: 0)
         }
+        let shared = try sharedQAServer(config)
         let publicURL = qaURL ?? config.qaPublicURL
+        if simulate == nil, shared == nil, publicURL == nil, !qaLocalBoards, !dryRun {
+            throw StationInputError("real boards reach the QA server over 4G, not this PC's loopback: give --qa-url URL "
+                                    + "(where boards reach this station, e.g. a public host forwarding to --qa-listen "
+                                    + "0.0.0.0:PORT), or --qa-server URL (a shared provision qa-server); "
+                                    + "--qa-local-boards for boards simulated on this machine")
+        }
         if let publicURL {
             guard let parts = URLComponents(string: publicURL), ["http", "https"].contains(parts.scheme ?? ""),
                   !(parts.host ?? "").isEmpty else {
@@ -231,7 +247,8 @@ struct StationCommand: AsyncParsableCommand {
             qaListen: listen, qaPublicURL: publicURL, webhook: hook, reportFolder: folder,
             reportFormats: config.reportFormats, count: count, once: once,
             simulate: simulate, simFaults: faults, simTiming: simTiming == .fast ? .fast : .realistic,
-            simBus: simBus, simNetwork: simNetwork, appLog: appLog, tls: tls)
+            simBus: simBus, simNetwork: simNetwork, appLog: appLog, tls: tls,
+            sharedQAServer: shared, boardsOnThisMachine: qaLocalBoards)
     }
 
     /// The highest board number a simulated run reaches, as the simulated slots number them
@@ -266,6 +283,33 @@ struct StationCommand: AsyncParsableCommand {
             faults[n, default: []].insert(kind)
         }
         return faults
+    }
+
+    /// Where the admin token of `--qa-server` is read from when `--qa-token` is not given (the
+    /// variable `provision qa-server` reads its own token from).
+    static let qaTokenVariable = "PROVISION_QA_ADMIN_TOKEN"
+
+    /// `--qa-server` / `qa.server` with its token; it replaces the station's own QA server, so the
+    /// options of that server are refused next to it.
+    private func sharedQAServer(_ config: StationConfig) throws -> StationRunConfiguration.SharedQAServer? {
+        guard let url = qaServer ?? config.qaServer else {
+            if qaToken != nil { throw StationInputError("--qa-token goes with --qa-server") }
+            return nil
+        }
+        let clashing = [("--qa-listen", qaListen != nil), ("--qa-url", qaURL != nil), ("--tls-cert", tlsCert != nil),
+                        ("--tls-key", tlsKey != nil)].filter(\.1).map(\.0)
+        guard clashing.isEmpty else {
+            throw StationInputError("--qa-server \(url) judges the boards; \(clashing.joined(separator: ", ")) set up a QA "
+                                    + "server of this station's own: give one or the other")
+        }
+        guard let parts = URLComponents(string: url), ["http", "https"].contains(parts.scheme?.lowercased() ?? ""),
+              !(parts.host ?? "").isEmpty else {
+            throw StationInputError("--qa-server \(url): not an http(s) URL")
+        }
+        guard let token = qaToken ?? ProcessInfo.processInfo.environment[Self.qaTokenVariable], !token.isEmpty else {
+            throw StationInputError("--qa-server \(url) needs its admin token: --qa-token TOKEN or $\(Self.qaTokenVariable)")
+        }
+        return StationRunConfiguration.SharedQAServer(url: url, token: token)
     }
 
     static func defaultBatchName(soc: String) -> String {

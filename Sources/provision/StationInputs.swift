@@ -45,6 +45,10 @@ struct StationInputs: Sendable {
     let appLog: AppLogPlan?
     /// The https listener's certificate (nil: a self-signed one is made when the plan has https).
     let tls: QATLSIdentity?
+    /// A shared QA server judges the boards (nil: the station's own).
+    let sharedQAServer: StationRunConfiguration.SharedQAServer?
+    /// `--qa-local-boards`: real boards that are simulated on this machine reach loopback.
+    let boardsOnThisMachine: Bool
 
     /// The https check's listener: the certificate and where boards reach it, or why there is none.
     func httpsListener() throws -> (identity: QATLSIdentity, port: Int, publicURL: String?)? {
@@ -77,7 +81,8 @@ struct StationInputs: Sendable {
                 ? slotLabels.byPath.keys.sorted().map { slotLabels.slot(at: $0).description }.joined(separator: ", ")
                 : "every USB path where a \(profile.name) appears"
             lines.append("boards: real, \(link.rawValue) link, \(source.rawValue) events; slots: \(slots)")
-            lines.append("QA server: \(qaListen)" + (qaPublicURL.map { ", boards use \($0)" } ?? ""))
+            lines.append(sharedQAServer.map { "QA server: shared, \($0.url)" }
+                         ?? ("QA server: \(qaListen)" + (qaPublicURL.map { ", boards use \($0)" } ?? "")))
         }
         if let webhook { lines.append("webhook: \(webhook)") }
         if let reportFolder { lines.append("reports: \(reportFormats.map(\.rawValue).joined(separator: ", ")) into \(reportFolder)") }

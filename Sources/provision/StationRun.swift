@@ -22,7 +22,7 @@ struct StationRun {
 
     func run() async throws -> StationRunSummary {
         var https: StationRunConfiguration.HTTPSListener?
-        if QAPlan(profile: inputs.profile).checks.contains(.https) {
+        if inputs.sharedQAServer == nil, QAPlan(profile: inputs.profile).checks.contains(.https) {
             if let listener = try inputs.httpsListener() {
                 https = StationRunConfiguration.HTTPSListener(identity: listener.identity, port: listener.port,
                                                               publicURL: listener.publicURL)
@@ -40,6 +40,7 @@ struct StationRun {
             qaPlan: qaPlan(https: https != nil), qaListen: inputs.qaListen)
         config.qaPublicURL = inputs.qaPublicURL
         config.https = https
+        config.sharedQAServer = inputs.sharedQAServer
         config.webhook = inputs.webhook
         config.reportFolder = inputs.reportFolder
         config.reportFormats = inputs.reportFormats
@@ -61,6 +62,7 @@ struct StationRun {
             config.boardLimit = inputs.count
             config.stopWhenIdleAfterFirst = inputs.once
             config.link = inputs.link
+            config.boardsUseCarrierNetwork = !inputs.boardsOnThisMachine
             config.allowedSlots = inputs.restrictToLabelledSlots ? Set(inputs.slotLabels.byPath.keys) : nil
             var watch = WatchSettings(source: inputs.source, identity: BoardUSBIdentity(profile: inputs.profile),
                                       labels: inputs.slotLabels)
@@ -69,7 +71,7 @@ struct StationRun {
             display.note("station \(inputs.stationID): waiting for \(inputs.profile.name) boards"
                          + (config.allowedSlots.map { " in \($0.count) slot(s)" } ?? "")
                          + " (\(inputs.link.rawValue) link, \(inputs.source.rawValue) events), batch \"\(inputs.batch)\", "
-                         + "store \(inputs.storeURL), QA server \(inputs.qaPublicURL ?? "on \(inputs.qaListen)")")
+                         + "store \(inputs.storeURL), QA server \(inputs.sharedQAServer?.url ?? inputs.qaPublicURL ?? "on \(inputs.qaListen)")")
         }
         // Ctrl-C / SIGTERM: no new boards; boards in flight stop at once and are recorded as
         // interrupted. A second signal is not needed.

@@ -63,6 +63,13 @@ import TestSupport
             ["--soc", soc, app, "--simulate", "1", "--tls-cert", soc],
             ["--soc", soc, app, "--qa-url", "ftp://qa.example/", "--dry-run"],
             ["--soc", soc, app, "--simulate", "1", "--report-folder", folder.appendingPathComponent("none").path],
+            // Real boards reach the QA server over 4G: none named, or one naming this PC, is refused.
+            ["--soc", soc, app, "--source", "kernel"],
+            ["--soc", soc, app, "--source", "kernel", "--qa-url", "http://127.0.0.1:8080/"],
+            ["--soc", soc, app, "--qa-server", "http://127.0.0.1:9/", "--qa-url", "http://qa.example/"],
+            ["--soc", soc, app, "--qa-server", "http://127.0.0.1:9/"],
+            ["--soc", soc, app, "--qa-server", "ftp://qa.example/", "--qa-token", "t"],
+            ["--soc", soc, app, "--simulate", "1", "--qa-token", "t"],
             ["--soc", soc, app, "--simulate", "1", "--tls-cert", folder.appendingPathComponent("no.pem").path,
              "--tls-key", folder.appendingPathComponent("no.key").path],
         ] {

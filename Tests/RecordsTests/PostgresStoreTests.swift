@@ -1,6 +1,7 @@
 import Foundation
 @testable import Records
 import Testing
+import TestSupport
 
 /// The same batch through a real PostgreSQL server on loopback gives the same records and the
 /// same reports as SQLite. CI installs the server (apt `postgresql`); elsewhere the suite says

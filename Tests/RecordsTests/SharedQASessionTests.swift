@@ -5,6 +5,7 @@ import QA
 import Records
 import Station
 import Testing
+import TestSupport
 
 /// A board's side of a session, signed with its key as the QA script signs: GETs of its get
 /// check and its report. `base` is whichever server a load balancer sent the request to.

@@ -1,6 +1,7 @@
 import Foundation
 @testable import Records
 import Testing
+import TestSupport
 
 /// Schema v7: states kept for another component, written only over the version read.
 @Suite struct SharedStateTests {

@@ -1,6 +1,7 @@
 import Foundation
 @testable import Records
 import Testing
+import TestSupport
 
 /// One lease per station id: a live holder keeps it, a stale one (no heartbeat within the expiry)
 /// loses it to the next claim, a holder known to be gone loses it at once — on SQLite and

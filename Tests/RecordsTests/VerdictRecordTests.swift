@@ -1,6 +1,7 @@
 import Foundation
 @testable import Records
 import Testing
+import TestSupport
 
 /// Schema v6: the QA verdict as received (signed report, signature, key, per-check codes, CSQ)
 /// and each flash attempt's NAKs and retries are kept and read back, on SQLite and PostgreSQL,

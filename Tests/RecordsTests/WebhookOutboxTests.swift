@@ -1,6 +1,7 @@
 import Foundation
 @testable import Records
 import Testing
+import TestSupport
 
 /// The webhook outbox: a record meant for the webhook is queued in the same commit as its
 /// verdict, per station id, in order, and leaves only when delivered — on SQLite and PostgreSQL.

@@ -162,4 +162,24 @@ import TestSupport
         #expect(left.status == .interrupted)
         #expect(seen.notes.withLock { $0 }.contains { $0.contains("1 run(s) left in flight") })
     }
+
+    @Test func realBoardsAreNeverGivenThisPCsLoopbackAndAPrivateAddressIsNoted() async throws {
+        let rig = try Rig.make()
+        defer { rig.remove() }
+        var config = rig.configuration(limit: 1)
+        config.boardsUseCarrierNetwork = true
+        await #expect(throws: BoardReachError.self) {
+            _ = try await StationRunner(configuration: config, observer: Seen()).run(boards: rig.fixture(slots: 1))
+        }
+        #expect(!FileManager.default.fileExists(atPath: rig.folder.appendingPathComponent("results.sqlite").path),
+                "refused before the store is opened")
+
+        config.qaPublicURL = "http://10.1.2.3:8080"
+        let seen = Seen()
+        let stop = StationStop()
+        stop.raise()
+        _ = try await StationRunner(configuration: config, observer: seen).run(boards: rig.fixture(slots: 1), stop: stop)
+        #expect(seen.notes.withLock { $0 }.contains { $0.contains("10.1.2.3") && $0.contains("private APN") },
+                "\(seen.notes.withLock { $0 })")
+    }
 }

@@ -49,3 +49,9 @@ public struct StationEnvironmentError: Error, Sendable, CustomStringConvertible 
     public let description: String
     public init(_ description: String) { self.description = description }
 }
+
+/// Boards could not reach the QA server at the URL they would be given (input: exit 2).
+public struct BoardReachError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -25,6 +25,13 @@ public struct StationRunConfiguration: Sendable {
     public var qaPublicURL: String?
     /// The https check's certificate and where boards reach it; nil: no https listener.
     public var https: HTTPSListener?
+    /// A shared `provision qa-server` that judges this station's boards instead of a server of
+    /// its own (then `qaListen`, `qaPublicURL` and `https` are not used).
+    public var sharedQAServer: SharedQAServer?
+    /// Boards reach the QA server over 4G (real boards): a URL naming this PC is refused before
+    /// any board is touched, a private address gets a note. False for boards on this machine
+    /// (simulated boards, USB gadgets simulated here).
+    public var boardsUseCarrierNetwork = false
     public var webhook: String?
     public var reportFolder: String?
     public var reportFormats: [ReportFormat] = [.html]
@@ -41,6 +48,17 @@ public struct StationRunConfiguration: Sendable {
     public var bootCheck: BootCheckRules
     public var logEscaping: LuatOSLogDecoder.Escaping = .airm2m
     public var flasher = FlasherSettings()
+
+    /// Where a shared QA server's `/admin` API is, and the token it wants.
+    public struct SharedQAServer: Sendable {
+        public var url: String
+        public var token: String
+
+        public init(url: String, token: String) {
+            self.url = url
+            self.token = token
+        }
+    }
 
     /// The https listener of the QA server.
     public struct HTTPSListener: Sendable {

@@ -37,10 +37,25 @@ public struct StationRunner: Sendable {
             throw QAInputError(file: config.profile.source, reason: "\(error)")
         }
         let qaImage = try QAImageTemplate(scriptFolder: config.qaScriptFolder, options: config.scriptOptions,
-                                          caPEM: config.https?.identity.certificatePEM, checkingWith: config.qaPlan)
-        // The store first: the station id's lease, then runs an earlier (crashed) holder of the id
+                                          checkingWith: config.qaPlan)
+        // Who judges the boards, and whether boards can reach it, before the store: a wrong URL
+        // or token, or a URL naming this PC, leaves nothing behind.
+        let qa = try await startQASessions()
+        do {
+            try checkBoardsReach(qa.publicURL)
+        } catch {
+            await qa.stop()
+            throw error
+        }
+        // Then the store: the station id's lease, then runs an earlier (crashed) holder of the id
         // left undecided are marked interrupted. A live station with this id refuses the start.
-        let store = try await StoreURL.open(config.storeURL)
+        let store: SQLResultsStore
+        do {
+            store = try await StoreURL.open(config.storeURL)
+        } catch {
+            await qa.stop()
+            throw error
+        }
         let lease = StationLeaseKeeper(store: store, stationID: config.stationID,
                                        holder: StationLeaseKeeper.thisProcess(), timing: .standard)
         // Every way out frees the id and closes the store: closing is what folds SQLite's WAL
@@ -54,17 +69,12 @@ public struct StationRunner: Sendable {
             if interrupted > 0 { observer.note("\(interrupted) run(s) left in flight by an earlier start marked interrupted") }
             try await store.ensureBatch(config.batch)
         } catch {
+            await qa.stop()
             await closeStore()
             throw error
         }
-        let https = config.https
-        let qaServer = QAServer(host: config.qaListen.host, port: config.qaListen.port, publicURL: config.qaPublicURL,
-                                tls: https?.identity, httpsPort: https?.port ?? 0, publicHTTPSURL: https?.publicURL)
-        do {
-            _ = try await qaServer.start()
-        } catch {
-            await closeStore()
-            throw StationEnvironmentError("the QA server cannot listen on \(config.qaListen): \(error)")
+        if config.sharedQAServer != nil {
+            observer.note("QA: boards are judged by the shared QA server \(config.sharedQAServer?.url ?? ""); boards use \(qa.publicURL)")
         }
         var settings = PipelineSettings(profile: config.profile, batch: config.batch.name, stationID: config.stationID)
         settings.firmwareSHA256 = SHA256Hex.of(config.package.plan.images.flatMap(\.bytes))
@@ -81,7 +91,7 @@ public struct StationRunner: Sendable {
             }
             try await postLeftovers(store: store, webhook: webhook)
         } catch {
-            await qaServer.stop()
+            await qa.stop()
             await closeStore()
             throw error
         }
@@ -102,9 +112,11 @@ public struct StationRunner: Sendable {
                 await webhook.post(BoardRecordPayload(run: record))
             }
         }
+        // The https check needs a certificate the QA image can trust.
+        let qaPlan = qa.caPEM == nil ? config.qaPlan.without(.https) : config.qaPlan
         let materials = StationMaterials(package: config.package, agentBoot: config.agentBoot,
-                                         productionImage: config.production, qaSessions: qaServer,
-                                         qaPlan: config.qaPlan, qaImage: qaImage)
+                                         productionImage: config.production, qaSessions: qa.service,
+                                         qaPlan: qaPlan, qaImage: qaImage.trusting(qa.caPEM))
         let line = HardwareLine(materials: materials, link: config.link, ports: source.ports, flasher: config.flasher,
                                 bootEntry: config.bootEntry, downloadBaud: config.profile.downloadBaud,
                                 runtimeBaud: config.profile.runtimeBaud, bootCheck: config.bootCheck,
@@ -114,7 +126,7 @@ public struct StationRunner: Sendable {
             reports = try source.reports()
         } catch {
             await webhook?.shutdown()
-            await qaServer.stop()
+            await qa.stop()
             await closeStore()
             throw error
         }
@@ -126,7 +138,7 @@ public struct StationRunner: Sendable {
         }
         await work.value
         await source.close()
-        await qaServer.stop()
+        await qa.stop()
         let undelivered = await drainWebhook(webhook, store: store)
         if let folder = config.reportFolder {
             await writeReports(into: folder, store: store)
@@ -137,6 +149,53 @@ public struct StationRunner: Sendable {
                       + (counts.other > 0 ? ", \(counts.other) not decided" : ""))
         return StationRunSummary(passed: counts.passed, failed: counts.failed, other: counts.other,
                                  undelivered: undelivered)
+    }
+
+    // MARK: - QA sessions
+
+    /// Who judges the boards: the station's own QA server (started here, stopped by `stop`), or a
+    /// shared `provision qa-server`, reached once now so a wrong URL or token stops the start.
+    struct QASessions: Sendable {
+        let service: any QASessionService
+        let publicURL: String
+        let caPEM: String?
+        let stop: @Sendable () async -> Void
+    }
+
+    private func startQASessions() async throws -> QASessions {
+        let config = configuration
+        if let shared = config.sharedQAServer {
+            let client = try SharedQAServerClient(serverURL: shared.url, adminToken: shared.token)
+            return QASessions(service: client, publicURL: try await client.publicURL, caPEM: try await client.caPEM,
+                              stop: {})
+        }
+        let https = config.https
+        let server = QAServer(host: config.qaListen.host, port: config.qaListen.port, publicURL: config.qaPublicURL,
+                              tls: https?.identity, httpsPort: https?.port ?? 0, publicHTTPSURL: https?.publicURL)
+        do {
+            _ = try await server.start()
+        } catch {
+            throw StationEnvironmentError("the QA server cannot listen on \(config.qaListen): \(error)")
+        }
+        return QASessions(service: server, publicURL: await server.publicURL, caPEM: https?.identity.certificatePEM,
+                          stop: { await server.stop() })
+    }
+
+    /// Real boards reach the QA server from the carrier's network, never this PC's loopback.
+    private func checkBoardsReach(_ url: String) throws {
+        guard configuration.boardsUseCarrierNetwork else { return }
+        switch QABoardReach.of(url: url) {
+        case .loopback?, nil:
+            let given = configuration.sharedQAServer.map { "the shared QA server \($0.url) gives boards \(url)" }
+                ?? (configuration.qaPublicURL.map { "--qa-url \($0)" } ?? "without --qa-url, boards would be given \(url)")
+            throw BoardReachError("\(given), which is this PC: boards on 4G cannot reach it. Give --qa-url URL (the "
+                                  + "address boards reach this station at, e.g. a public host forwarding to --qa-listen "
+                                  + "0.0.0.0:PORT) or --qa-server URL (a shared provision qa-server)")
+        case .privateNetwork?:
+            observer.note("QA: boards are given \(url), a private address: boards reach it only through a private APN")
+        case .publicAddress?:
+            break
+        }
     }
 
     // MARK: - Boards

@@ -30,7 +30,7 @@ public struct SimulatedNetwork: Sendable, Equatable {
         guard !key.isEmpty, !key.contains(where: { $0.isWhitespace || $0 == "/" || $0 == ":" }) else {
             throw SimulatedNetworkError(reason: "'\(name)' is not a host name")
         }
-        guard Self.isLoopback(endpoint.host) else {
+        guard HostPort.isLoopback(endpoint.host) else {
             throw SimulatedNetworkError(reason: "\(name) → \(endpoint): simulated boards only reach this machine "
                                         + "(127.0.0.0/8, ::1 or localhost)")
         }
@@ -43,17 +43,9 @@ public struct SimulatedNetwork: Sendable, Equatable {
     /// Where a request to `host:port` (from a URL) goes.
     public func route(host: String, port: Int) -> Route {
         if let mapped = hosts[host.lowercased()] { return .connect(mapped) }
-        if Self.isLoopback(host) { return .connect(Endpoint(host: host == "localhost" ? "127.0.0.1" : host, port: port)) }
+        if HostPort.isLoopback(host) { return .connect(Endpoint(host: host == "localhost" ? "127.0.0.1" : host, port: port)) }
         if Self.isAddressLiteral(host) { return .offMachine }
         return .unknownName
-    }
-
-    /// 127.0.0.0/8, ::1 and `localhost`.
-    public static func isLoopback(_ host: String) -> Bool {
-        if host.lowercased() == "localhost" || host == "::1" || host == "[::1]" { return true }
-        let octets = host.split(separator: ".", omittingEmptySubsequences: false)
-        guard octets.count == 4, octets.allSatisfy({ UInt8($0) != nil }) else { return false }
-        return octets[0] == "127"
     }
 
     static func isAddressLiteral(_ host: String) -> Bool {
