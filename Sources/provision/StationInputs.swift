@@ -45,6 +45,8 @@ struct StationInputs: Sendable {
     let appLog: AppLogPlan?
     /// The https listener's certificate (nil: a self-signed one is made when the plan has https).
     let tls: QATLSIdentity?
+    /// `--verify`: read every image back after writing it.
+    var verify = false
 
     /// The https check's listener: the certificate and where boards reach it, or why there is none.
     func httpsListener() throws -> (identity: QATLSIdentity, port: Int, publicURL: String?)? {
