@@ -21,7 +21,7 @@ public enum ReadBack {
     }
 
     /// The READ_MEM request payload: length first, then address (spec §5).
-    static func request(length: Int, address: UInt32) -> [UInt8] {
+    public static func request(length: Int, address: UInt32) -> [UInt8] {
         LE.bytes(UInt32(length)) + LE.bytes(address)
     }
 }

@@ -4,7 +4,7 @@ extension StationEvent.Kind {
     /// The station event a flasher event becomes during `step`, if it is one the station shows:
     /// an image started, a retry and why, a NAK, the reset answered, an image verified. Progress
     /// has its own path (`progress`), and phase changes stay inside the flasher.
-    init?(_ event: FlashEvent, step: StationStep) {
+    public init?(_ event: FlashEvent, step: StationStep) {
         switch event {
         case .imageStarted(let kind, let name, let size):
             self = .imageStarted(step, image: kind.rawValue, name: name, bytes: size)
