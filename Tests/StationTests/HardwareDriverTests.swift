@@ -312,29 +312,32 @@ extension HardwareDriverTests {
             if case .imageStarted(.flashFull, let image, _, let bytes) = e { return "\(image):\(bytes)" }
             return nil
         }
-        // The QA image replaces the package's script: every image but the script keeps its size.
+        // The full flash is the package's core images, then the board's own QA script image.
+        let core = plan.images.filter { $0.kind != .script }
+        let script = ImageKind.script.rawValue
         let startedKinds: [String] = started.map { String($0.split(separator: ":")[0]) }
-        let planKinds: [String] = plan.images.map { $0.kind.rawValue }
+        let planKinds: [String] = core.map { $0.kind.rawValue } + [script]
         #expect(startedKinds == planKinds)
-        let fixedSizes: [String] = plan.images.dropLast().map { "\($0.kind.rawValue):\($0.size)" }
-        #expect(Array(started.dropLast()) == fixedSizes)
+        let coreSizes: [String] = core.map { "\($0.kind.rawValue):\($0.size)" }
+        #expect(Array(started.dropLast()) == coreSizes)
         let naks = seen.compactMap { e -> String? in
             if case .flashNAK(let step, let phase, _, _, let command) = e { return "\(step.rawValue) \(phase) \(command)" }
             return nil
         }
-        #expect(naks == ["flash_full burn DOWNLOAD_DATA"], "\(seen)")
+        #expect(naks == ["flash_full burn downloadData"], "\(seen)")
         let retries = seen.compactMap { e -> String? in
             if case .flashRetry(let step, let phase, _, _, let reason) = e { return "\(step.rawValue) \(phase) \(reason)" }
             return nil
         }
-        #expect(retries.count == 1 && retries[0].hasPrefix("flash_full burn DOWNLOAD_DATA"), "\(retries)")
+        #expect(retries.count == 1 && retries[0].hasPrefix("flash_full burn downloadData"), "\(retries)")
         #expect(seen.contains(.resetAnswered(.flashFull, answerOK: true)))
         #expect(seen.contains(.resetAnswered(.flashScript, answerOK: true)))
         let verified = seen.compactMap { e -> String? in
             if case .imageVerified(let step, let image, _) = e { return "\(step.rawValue) \(image)" }
             return nil
         }
-        #expect(verified == plan.images.map { "flash_full \($0.kind.rawValue)" } + ["flash_script script"])
+        let expected: [String] = planKinds.map { "flash_full \($0)" } + ["flash_script \(script)"]
+        #expect(verified == expected)
     }
 
     @Test func verifyCatchesABitTheFlashLostAfterTheWrite() async throws {
