@@ -38,7 +38,8 @@ public actor HardwareSlotBoard: SlotBoard {
     public enum FailureClass {
         /// The board left its slot in the middle of a step.
         public static let unplugged = StepFailure.unpluggedClass
-        /// A running board did not come back in download mode after the boot-entry sequence.
+        /// No boot-entry strategy brought the board into download mode; `StepFailure.bootEntry`
+        /// holds what the bus showed after each.
         public static let bootEntryFailed = "boot_entry_failed"
         /// The board reset but its running ports never appeared (or it came back in download mode).
         public static let noRunningPorts = "no_running_ports"
