@@ -63,6 +63,7 @@ public actor HardwareSlotBoard: SlotBoard {
             let departures = await devices.departures
             events(.bootEntryStrategy(.enterDownloadMode, name: strategy.name))
             var writeFailure: String?
+            var askedOperator = false
             switch strategy.action {
             case .send(let steps):
                 // Only a running board takes the bytes; one already on its way (gone, or download
@@ -71,12 +72,13 @@ public actor HardwareSlotBoard: SlotBoard {
                     writeFailure = try await send(steps, to: running)
                 }
             case .askOperator(let prompt):
+                askedOperator = true
                 events(.operatorAction(.enterDownloadMode, prompt: prompt))
             }
             if await waitForDownloadMode(until: end) != nil { return }
             let diagnosis = await BootEntryWatch.diagnose(devices: devices, departuresBefore: departures, link: line.link,
                                                           writeFailure: writeFailure,
-                                                          askedOperator: strategy.steps.isEmpty)
+                                                          askedOperator: askedOperator)
             attempts.append(.init(strategy: strategy.name, diagnosis: diagnosis))
         }
         let failure = BootEntryFailure(attempts: attempts)
