@@ -237,6 +237,12 @@ struct BoardCore: Sendable {
             }
             try cp.program(data, at: offset)
         }
+        // Fault `flip-bit=N`: the Nth programmed byte loses a bit once written; the AgentBoot
+        // acknowledges as if it held (only a read-back finds it).
+        if let n = faults.flipBit, n >= programmedBytes, n - programmedBytes < data.count {
+            let at = offset + (n - programmedBytes)
+            if storage == .apFlash { try ap.flipBit(at: at) } else { try cp.flipBit(at: at) }
+        }
         programmedBytes += data.count
         return busy + timing.programTime(data.count)
     }
@@ -300,9 +306,12 @@ struct BoardCore: Sendable {
             reply.busy = busy
             return reply
         case .readMem:
+            // Spec §5: u32 length (≤ 240, `MAX_READ_MEM_SIZE` [C]) then u32 address, answered with
+            // `length` bytes; §9 [I]: served from the XIP map, AP at 0x800000+, CP at the
+            // inferred `ReadBack.cpAddressBase`. What is outside both is refused (NAK, §9 [I]).
             guard p.count == 8 else { return nak(request, "READ_MEM: bad payload") }
             let length = Int(u32(p, 0))
-            guard length <= 240, let (storage, raw) = xipTarget(u32(p, 4)),
+            guard length <= ReadBack.maxChunk, let (storage, raw) = xipTarget(u32(p, 4)),
                   let bytes = try? (storage == .apFlash ? ap : cp).read(raw..<(raw + length)) else {
                 return nak(request, "READ_MEM: bad range")
             }
@@ -311,11 +320,11 @@ struct BoardCore: Sendable {
     }
 
     private func xipTarget(_ address: UInt32) -> (FlashStorage, Int)? {
-        if address >= EC618FlashMap.cpXIPBase, address < EC618FlashMap.cpXIPBase + UInt32(cp.size) {
-            return (.cpFlash, Int(address - EC618FlashMap.cpXIPBase))
+        if address >= ReadBack.cpAddressBase, address - ReadBack.cpAddressBase < UInt32(cp.size) {
+            return (.cpFlash, Int(address - ReadBack.cpAddressBase))
         }
-        if address >= EC618FlashMap.apXIPBase, address < EC618FlashMap.apXIPBase + UInt32(ap.size) {
-            return (.apFlash, Int(address - EC618FlashMap.apXIPBase))
+        if address >= ReadBack.apAddressBase, address - ReadBack.apAddressBase < UInt32(ap.size) {
+            return (.apFlash, Int(address - ReadBack.apAddressBase))
         }
         return nil
     }

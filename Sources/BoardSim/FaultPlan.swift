@@ -8,6 +8,8 @@ import Foundation
 ///     stall-after=N        after N host bytes, stop answering (the board hangs; the link stays open)
 ///     disconnect-after=N   after N host bytes, drop the link (unplug)
 ///     burn-status=N        answer the Nth GET_BURN_STATUS (1-based) with a failure code
+///     flip-bit=N           the Nth byte programmed into flash (0-based, over the session) loses a
+///                          bit after it was written and acknowledged: only a read-back sees it
 ///
 /// Items are comma-separated, e.g. `nak-block=3,corrupt-byte=70000`. Each kind may appear once.
 public struct FaultPlan: Sendable, Equatable, CustomStringConvertible {
@@ -17,6 +19,7 @@ public struct FaultPlan: Sendable, Equatable, CustomStringConvertible {
     public var stallAfter: Int?
     public var disconnectAfter: Int?
     public var burnStatusFailure: Int?
+    public var flipBit: Int?
 
     public init() {}
 
@@ -52,9 +55,10 @@ public struct FaultPlan: Sendable, Equatable, CustomStringConvertible {
                 let n = try number(value)
                 guard n >= 1 else { throw FaultSpecError(item: item, reason: "burn-status counts from 1") }
                 burnStatusFailure = n
+            case "flip-bit": flipBit = try number(value)
             default:
                 throw FaultSpecError(item: item, reason: "unknown fault '\(name)' (nak-block, drop-byte, corrupt-byte, "
-                                     + "stall-after, disconnect-after, burn-status)")
+                                     + "stall-after, disconnect-after, burn-status, flip-bit)")
             }
         }
     }
@@ -67,6 +71,7 @@ public struct FaultPlan: Sendable, Equatable, CustomStringConvertible {
         if let n = stallAfter { items.append("stall-after=\(n)") }
         if let n = disconnectAfter { items.append("disconnect-after=\(n)") }
         if let n = burnStatusFailure { items.append("burn-status=\(n)") }
+        if let n = flipBit { items.append("flip-bit=\(n)") }
         return items.isEmpty ? "none" : items.joined(separator: ",")
     }
 }

@@ -45,6 +45,12 @@ public struct NORFlash: Sendable, Equatable {
         bytes.replaceSubrange(offset..<(offset + data.count), with: data)
     }
 
+    /// A fault: the cell at `offset` loses its lowest bit (a weak cell after programming).
+    public mutating func flipBit(at offset: Int) throws(NORError) {
+        guard offset >= 0, offset < size else { throw .outOfRange(chip: name, offset: offset, count: 1) }
+        bytes[offset] ^= 0x01
+    }
+
     public func read(_ range: Range<Int>) throws(NORError) -> [UInt8] {
         guard range.lowerBound >= 0, range.upperBound <= size else { throw .outOfRange(chip: name, offset: range.lowerBound, count: range.count) }
         return Array(bytes[range])

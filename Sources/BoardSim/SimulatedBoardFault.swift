@@ -16,6 +16,12 @@ public enum SimulatedBoardFault: String, Sendable, CaseIterable {
     /// The 4G link drops twice in the middle of the QA download; the firmware re-requests the
     /// rest with `Range` and the board still passes.
     case dropMidDownload = "drop-mid-download"
+    /// The running board resets on the software boot entry but ignores the diag frame: it comes
+    /// back running, and the station's boot entry fails with that diagnosis.
+    case ignoresBootEntry = "ignores-boot-entry"
+    /// One byte of the full flash loses a bit after the AgentBoot acknowledged it: only a
+    /// read-back (`--verify`) finds it.
+    case flipsFlashBit = "flips-flash-bit"
 }
 
 extension Set where Element == SimulatedBoardFault {
@@ -24,7 +30,13 @@ extension Set where Element == SimulatedBoardFault {
         var spec: [String] = []
         if contains(.nakBlock) { spec.append("nak-block=3") }
         if contains(.unplugMidFlash) { spec.append("disconnect-after=\(planBytes / 2)") }
+        if contains(.flipsFlashBit) { spec.append("flip-bit=\(planBytes / 3)") }
         return spec.joined(separator: ",")
+    }
+
+    /// What the running board makes of the software boot entry.
+    public var bootEntryResponse: BootEntryResponse {
+        contains(.ignoresBootEntry) ? .ignoresDownloadFrame : .honours
     }
 
     /// The simulated 4G link's faults.

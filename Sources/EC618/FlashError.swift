@@ -8,12 +8,15 @@ public struct FlashError: Error, Sendable, Equatable, CustomStringConvertible {
         case response(ResponseError)
         case link(LinkError)
         case plan(PlanError)
+        /// Read-back (`FlasherSettings.verify`) found other bytes than those written.
+        case readBack(ReadBackMismatch)
 
         public var description: String {
             switch self {
             case .response(let e): return e.description
             case .link(let e): return e.description
             case .plan(let e): return e.description
+            case .readBack(let e): return e.description
             }
         }
     }

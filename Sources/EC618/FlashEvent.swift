@@ -10,6 +10,8 @@ public enum FlashPhase: String, Sendable, Equatable, CustomStringConvertible {
     case burn
     /// GET_BURN_STATUS after an image.
     case burnStatus = "burn-status"
+    /// READ_MEM of what an image wrote, compared with the image (`FlasherSettings.verify`).
+    case verify
     /// LPC SYS_RST.
     case reset
 
@@ -26,6 +28,8 @@ public enum FlashEvent: Sendable, Equatable {
     /// AgentBoot bytes acknowledged by the ROM.
     case agentBootProgress(done: Int, total: Int)
     case imageDone(ImageKind)
+    /// The image's bytes were read back from the flash and matched (`FlasherSettings.verify`).
+    case verified(ImageKind, bytes: Int)
     /// SYS_RST answered; `answerOK` is false when the answer was not `ZzZzZzZz` (a warning only).
     case reset(answerOK: Bool)
     /// A retryable failure is being retried.

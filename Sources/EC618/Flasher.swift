@@ -113,6 +113,41 @@ public actor Flasher {
             throw failure(.burnFailed(status: status.payload), retryable: false)
         }
         onEvent(.imageDone(img.kind))
+        if settings.verify { try await readBack(img, target: target) }
+    }
+
+    /// Reads the image back from the flash with READ_MEM, `ReadBack.maxChunk` bytes at a time,
+    /// and compares it with what was written (spec §5). A difference is not retryable: the
+    /// AgentBoot acknowledged bytes the flash does not hold.
+    private func readBack(_ img: FlashImage, target: BurnTarget) async throws(FlashError) {
+        enter(.verify, image: img.kind)
+        // The plan's raw offset is where BurnAddressing placed the image (the bootloader's included).
+        guard let start = ReadBack.address(storage: target.storage, rawOffset: img.flashOffset),
+              UInt64(start) + UInt64(img.size) <= UInt64(UInt32.max) else {
+            throw FlashError(phase: phase, image: img.kind, offset: nil,
+                             cause: .plan(PlanError(image: img, reason: "cannot be read back: past the 32-bit address space")),
+                             link: link.name, isRetryable: false)
+        }
+        try await sync(.lpc)
+        var done = 0
+        while done < img.size {
+            let length = min(ReadBack.maxChunk, img.size - done)
+            offset = done
+            let answer = try await exchange(
+                RequestFrame(.readMem, payload: ReadBack.request(length: length, address: start + UInt32(done))),
+                framing: .protected)
+            guard answer.payload.count == length else {
+                throw failure(.unexpectedPayload(command: "READ_MEM", payload: answer.payload), retryable: true)
+            }
+            for (i, byte) in answer.payload.enumerated() where byte != img.bytes[done + i] {
+                throw FlashError(phase: phase, image: img.kind, offset: done + i,
+                                 cause: .readBack(ReadBackMismatch(image: img.kind, offset: done + i,
+                                                                   wrote: img.bytes[done + i], read: byte)),
+                                 link: link.name, isRetryable: false)
+            }
+            done += length
+        }
+        onEvent(.verified(img.kind, bytes: img.size))
     }
 
     /// BURN_ONE after an LPC sync; never resent blindly (its answer may have been lost after the

@@ -19,6 +19,9 @@ public struct FlasherSettings: Sendable {
     public var retryPause: Duration = .milliseconds(30)
     /// Repeat GET_VERSION/SEL_IMAGE/VERIFY before each data block (vendor tool style, §10 item 4).
     public var baseInfoPerBlock = false
+    /// After each image, read it back with READ_MEM and compare it with what was written
+    /// (probe-rs style verify); a difference fails the flash.
+    public var verify = false
     /// Baud the AgentBoot header announces (spec §4.3; irrelevant for USB).
     public var agentBootBaud = ProtocolConstants.agentBootBaud
     /// How pauses are taken; tests may replace it.

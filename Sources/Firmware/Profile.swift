@@ -48,8 +48,13 @@ public struct Profile: Sendable, Equatable {
     public let downloadBaud: Int
     public let runtimeBaud: Int
     public let agentBootBaud: Int
+    /// The first boot-entry strategy's steps (`[boot_entry] steps`).
     public let bootEntrySteps: [BootEntryStep]
+    /// The first boot-entry strategy's deadline (`[boot_entry] download_mode_deadline_ms`).
     public let downloadModeDeadline: Duration
+    /// Every boot-entry strategy in the order they are tried: `[boot_entry]` itself first, then
+    /// each `[[boot_entry.strategies]]`.
+    public let bootEntryStrategies: [BootEntryStrategy]
     /// Deadline per station phase, by phase name (`flash_full`, `qa`, …).
     public let phaseDeadlines: [String: Duration]
     /// Retry counts by name (`flash`, `boot_entry`).
@@ -175,9 +180,9 @@ public struct Profile: Sendable, Equatable {
         runtimeBaud = try bounded(file.serial.runtime_baud, "serial.runtime_baud", Bounds.baud, "baud")
         agentBootBaud = try bounded(file.serial.agentboot_baud, "serial.agentboot_baud", Bounds.baud, "baud")
 
-        guard !file.boot_entry.steps.isEmpty else { throw refuse("boot_entry.steps is empty") }
-        bootEntrySteps = try file.boot_entry.steps.enumerated().map { index, step in
-            let key = "boot_entry.steps[\(index)]"
+        func steps(_ list: [ProfileFile.BootEntry.Step], _ prefix: String) throws -> [BootEntryStep] {
+          try list.enumerated().map { index, step in
+            let key = "\(prefix)[\(index)]"
             let bytes: [UInt8]
             switch (step.send, step.send_hex) {
             case (let text?, nil): bytes = Array(text.utf8)
@@ -189,9 +194,30 @@ public struct Profile: Sendable, Equatable {
             guard !bytes.isEmpty else { throw refuse("\(key) sends nothing") }
             let wait = try bounded(step.wait_ms, "\(key).wait_ms", Bounds.pauseMilliseconds, "ms")
             return BootEntryStep(bytes: bytes, waitAfter: .milliseconds(wait))
+          }
         }
+        guard !file.boot_entry.steps.isEmpty else { throw refuse("boot_entry.steps is empty") }
+        bootEntrySteps = try steps(file.boot_entry.steps, "boot_entry.steps")
         downloadModeDeadline = try milliseconds(file.boot_entry.download_mode_deadline_ms,
                                                 "boot_entry.download_mode_deadline_ms")
+        var strategies = [BootEntryStrategy(name: BootEntryStrategy.firstName, steps: bootEntrySteps,
+                                            operatorPrompt: nil, downloadModeDeadline: downloadModeDeadline)]
+        for (index, more) in (file.boot_entry.strategies ?? []).enumerated() {
+            let key = "boot_entry.strategies[\(index)]"
+            guard !more.name.isEmpty, !strategies.contains(where: { $0.name == more.name }) else {
+                throw refuse("\(key).name must be a name no other boot-entry strategy has (got \"\(more.name)\")")
+            }
+            let sent = try steps(more.steps ?? [], "\(key).steps")
+            let prompt = more.operator_prompt
+            guard sent.isEmpty != (prompt == nil) else {
+                throw refuse("\(key) needs exactly one of steps (sent on x.2) or operator_prompt (shown to the operator)")
+            }
+            if let prompt, prompt.isEmpty { throw refuse("\(key).operator_prompt is empty") }
+            strategies.append(BootEntryStrategy(
+                name: more.name, steps: sent, operatorPrompt: prompt,
+                downloadModeDeadline: try milliseconds(more.download_mode_deadline_ms, "\(key).download_mode_deadline_ms")))
+        }
+        bootEntryStrategies = strategies
 
         for phase in Self.requiredPhases where file.phases[phase] == nil {
             throw refuse("phases.\(phase) is missing (deadline in seconds)")
@@ -201,6 +227,14 @@ public struct Profile: Sendable, Equatable {
             deadlines[phase] = .seconds(try bounded(seconds, "phases.\(phase)", Bounds.phaseSeconds, "s"))
         }
         phaseDeadlines = deadlines
+        // A strategy the step's deadline cuts off would never be tried, and the diagnosis of the
+        // ones before it would be lost to a plain timeout. Each deadline is at most 24 h, so the
+        // sum of a profile's few strategies cannot overflow.
+        let bootEntryTotal = strategies.reduce(Duration.zero) { $0 + $1.downloadModeDeadline }
+        if strategies.count > 1, let step = deadlines["enter_download_mode"], bootEntryTotal > step {
+            throw refuse("boot_entry: the strategies wait \(bootEntryTotal) in all, longer than phases.enter_download_mode "
+                         + "(\(step)); the later ones would never run")
+        }
         for (key, count) in file.retries.sorted(by: { $0.key < $1.key }) {
             _ = try bounded(count, "retries.\(key)", Bounds.retries, "tries")
         }
@@ -356,8 +390,16 @@ struct ProfileFile: Decodable {
     struct Serial: Decodable { let download_baud: Int; let runtime_baud: Int; let agentboot_baud: Int }
     struct BootEntry: Decodable {
         struct Step: Decodable { let send: String?; let send_hex: String?; let wait_ms: Int }
+        /// A strategy tried after the first one (`[[boot_entry.strategies]]`).
+        struct Strategy: Decodable {
+            let name: String
+            let steps: [Step]?
+            let operator_prompt: String?
+            let download_mode_deadline_ms: Int
+        }
         let steps: [Step]
         let download_mode_deadline_ms: Int
+        let strategies: [Strategy]?
     }
     struct QA: Decodable {
         let checks: [String]

@@ -115,6 +115,7 @@ public final class SimulatedFixture: BoardSource {
                                               scriptPartition: model.scriptPartition)
         device.timing = model.timing
         device.faults = try FaultPlan(spec: faults.flashFaultSpec(planBytes: model.planBytes))
+        device.bootEntry = faults.bootEntryResponse
         return device
     }
 

@@ -149,11 +149,15 @@ public struct StepFailure: Error, Sendable, Equatable, CustomStringConvertible {
     /// Whether trying the step again may help (a NAKed block, a lost byte), as opposed to a
     /// verdict (content mismatch) or a vanished board.
     public var retryable: Bool
+    /// A failed boot entry's typed diagnosis (every strategy tried and what the bus showed);
+    /// `detail` says the same in words.
+    public var bootEntry: BootEntryFailure?
 
-    public init(failureClass: String, detail: String, retryable: Bool = false) {
+    public init(failureClass: String, detail: String, retryable: Bool = false, bootEntry: BootEntryFailure? = nil) {
         self.failureClass = failureClass
         self.detail = detail
         self.retryable = retryable
+        self.bootEntry = bootEntry
     }
 
     public var description: String { "\(failureClass): \(detail)" }

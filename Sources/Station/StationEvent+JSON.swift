@@ -29,6 +29,28 @@ extension StationEvent {
         case .flashRepeats(let step, let naks, let retries):
             f["event"] = .string("flash_repeats"); f["step"] = .string(step.rawValue)
             f["naks"] = .int(naks); f["retries"] = .int(retries)
+        case .bootEntryStrategy(let step, let name):
+            f["event"] = .string("boot_entry_strategy"); f["step"] = .string(step.rawValue); f["strategy"] = .string(name)
+        case .operatorAction(let step, let prompt):
+            f["event"] = .string("operator_action"); f["step"] = .string(step.rawValue); f["prompt"] = .string(prompt)
+        case .imageStarted(let step, let image, let name, let bytes):
+            f["event"] = .string("image_started"); f["step"] = .string(step.rawValue)
+            f["image"] = .string(image); f["name"] = .string(name); f["bytes"] = .int(bytes)
+        case .flashRetry(let step, let phase, let image, let offset, let reason):
+            f["event"] = .string("flash_retry"); f["step"] = .string(step.rawValue); f["phase"] = .string(phase)
+            if let image { f["image"] = .string(image) }
+            if let offset { f["offset"] = .int(offset) }
+            f["reason"] = .string(reason)
+        case .flashNAK(let step, let phase, let image, let offset, let command):
+            f["event"] = .string("flash_nak"); f["step"] = .string(step.rawValue); f["phase"] = .string(phase)
+            if let image { f["image"] = .string(image) }
+            if let offset { f["offset"] = .int(offset) }
+            f["command"] = .string(command)
+        case .resetAnswered(let step, let answerOK):
+            f["event"] = .string("reset_answered"); f["step"] = .string(step.rawValue); f["answer_ok"] = .bool(answerOK)
+        case .imageVerified(let step, let image, let bytes):
+            f["event"] = .string("image_verified"); f["step"] = .string(step.rawValue)
+            f["image"] = .string(image); f["bytes"] = .int(bytes)
         case .verdict(let status, let failureClass, let step, let detail):
             f["event"] = .string("verdict"); f["status"] = .string(status.rawValue)
             if let failureClass { f["failure_class"] = .string(failureClass) }

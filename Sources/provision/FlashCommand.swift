@@ -46,6 +46,9 @@ struct Flash: AsyncParsableCommand {
     @Option(help: "Resends of one command before the flash fails.")
     var retries = 10
 
+    @Flag(help: "After each image, read it back with READ_MEM and compare; a difference fails the flash.")
+    var verify = false
+
     @Flag(help: "Print no progress lines.")
     var quiet = false
 
@@ -79,6 +82,7 @@ struct Flash: AsyncParsableCommand {
             var settings = FlasherSettings()
             settings.responseTimeout = .milliseconds(responseTimeoutMs)
             settings.commandRetries = retries
+            settings.verify = verify
             let progress = ProgressPrinter(quiet: quiet)
             let flasher = Flasher(link: link, settings: settings) { progress.show($0) }
             let started = ContinuousClock.now
@@ -169,6 +173,10 @@ final class ProgressPrinter: @unchecked Sendable {
             step("AgentBoot", done, total)
         case .retrying(let phase, let image, let offset, let reason):
             print("retry in \(phase) \(image?.rawValue ?? "") at \(offset ?? 0): \(reason)")
+        case .verified(let kind, let bytes):
+            print("\(kind.rawValue): read back, \(bytes) bytes match")
+        case .refused(let phase, let image, let offset, let command):
+            print("NAK of \(command) in \(phase) \(image?.rawValue ?? "") at \(offset ?? 0)")
         case .reset(let ok):
             print(ok ? "reset: ZzZzZzZz" : "reset: unexpected answer (the board may still reset)")
         default:

@@ -27,6 +27,7 @@ struct SimBoard: AsyncParsableCommand {
               stall-after=N       stop answering after N host bytes
               disconnect-after=N  drop the link after N host bytes
               burn-status=N       fail the Nth GET_BURN_STATUS
+              flip-bit=N          flip a bit of the Nth programmed byte (0-based) after acknowledging it
             Example: --faults nak-block=3,corrupt-byte=70000
             """)
 

@@ -123,6 +123,9 @@ struct StationCommand: AsyncParsableCommand {
     @Flag(name: .customLong("dry-run"), help: "Validate every input, print the plan, touch no board.")
     var dryRun = false
 
+    @Flag(help: "Read every flashed image back with READ_MEM and compare; a difference fails the board's flash.")
+    var verify = false
+
     @Flag(help: "One JSON object per event on stdout (for MES).")
     var json = false
 
@@ -248,7 +251,7 @@ struct StationCommand: AsyncParsableCommand {
             reportFormats: config.reportFormats, count: count, once: once,
             simulate: simulate, simFaults: faults, simTiming: simTiming == .fast ? .fast : .realistic,
             simBus: simBus, simNetwork: simNetwork, appLog: appLog, tls: tls,
-            sharedQAServer: shared, boardsOnThisMachine: qaLocalBoards)
+            sharedQAServer: shared, boardsOnThisMachine: qaLocalBoards, verify: verify)
     }
 
     /// The highest board number a simulated run reaches, as the simulated slots number them

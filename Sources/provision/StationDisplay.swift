@@ -88,6 +88,20 @@ final class StationDisplay: Sendable {
             return "\(head) check \(c.name) \(c.passed ? "ok" : "FAIL")" + (c.failureClass.map { " (\($0))" } ?? "")
         case .flashRepeats(let step, let naks, let retries):
             return "\(head) \(step.rawValue): \(naks) NAK(s), \(retries) retry(ies)"
+        case .bootEntryStrategy(let step, let name):
+            return "\(head) \(step.rawValue): trying boot entry \"\(name)\""
+        case .operatorAction(let step, let prompt):
+            return "\(head) \(step.rawValue): OPERATOR: \(prompt)"
+        case .imageStarted(let step, let image, let name, let bytes):
+            return "\(head) \(step.rawValue): writing \(image) \(name) (\(bytes) bytes)"
+        case .flashRetry(let step, let phase, let image, let offset, let reason):
+            return "\(head) \(step.rawValue): retry in \(Self.place(phase, image, offset)): \(reason)"
+        case .flashNAK(let step, let phase, let image, let offset, let command):
+            return "\(head) \(step.rawValue): NAK of \(command) in \(Self.place(phase, image, offset))"
+        case .resetAnswered(let step, let answerOK):
+            return "\(head) \(step.rawValue): reset " + (answerOK ? "answered" : "answer missing or wrong (the board may reset anyway)")
+        case .imageVerified(let step, let image, let bytes):
+            return "\(head) \(step.rawValue): \(image) read back, \(bytes) bytes match"
         case .verdict(let status, let failureClass, let step, let detail):
             var text = "\(head) \(status.rawValue.uppercased())"
             if let failureClass { text += " \(failureClass)" }
@@ -95,6 +109,11 @@ final class StationDisplay: Sendable {
             if let detail { text += ": \(detail)" }
             return text
         }
+    }
+
+    /// Where in a flash something happened: `burn ap at byte 4096`.
+    private static func place(_ phase: String, _ image: String?, _ offset: Int?) -> String {
+        phase + (image.map { " \($0)" } ?? "") + (offset.map { " at byte \($0)" } ?? "")
     }
 
     private func live(_ e: StationEvent) {
@@ -109,7 +128,11 @@ final class StationDisplay: Sendable {
             case .stepStarted(let step, _): line.step = step.rawValue; line.done = 0; line.total = 0
             case .progress(_, let done, let total): line.done = done; line.total = total
             case .stepFinished: break
-            case .check, .flashRepeats: break
+            case .check, .flashRepeats, .flashNAK, .resetAnswered, .bootEntryStrategy: break
+            case .operatorAction(_, let prompt): line.step = "OPERATOR"; line.last = prompt
+            case .imageStarted(let step, let image, _, _): line.step = "\(step.rawValue) \(image)"
+            case .imageVerified(_, let image, _): line.last = "\(image) verified"
+            case .flashRetry(_, let phase, let image, _, _): line.last = "retry in \(phase)" + (image.map { " \($0)" } ?? "")
             case .verdict(let status, let failureClass, _, _):
                 line.step = "done"
                 line.last = status.rawValue.uppercased() + (failureClass.map { " \($0)" } ?? "")

@@ -49,6 +49,8 @@ struct StationInputs: Sendable {
     let sharedQAServer: StationRunConfiguration.SharedQAServer?
     /// `--qa-local-boards`: real boards that are simulated on this machine reach loopback.
     let boardsOnThisMachine: Bool
+    /// `--verify`: read every image back after writing it.
+    var verify = false
 
     /// The https check's listener: the certificate and where boards reach it, or why there is none.
     func httpsListener() throws -> (identity: QATLSIdentity, port: Int, publicURL: String?)? {

@@ -45,6 +45,7 @@ struct StationRun {
         config.reportFolder = inputs.reportFolder
         config.reportFormats = inputs.reportFormats
         config.appLog = inputs.appLog
+        config.flasher.verify = inputs.verify
         let source: any BoardSource
         if let simulate = inputs.simulate {
             config.boardLimit = inputs.count ?? simulate

@@ -140,6 +140,32 @@ import Testing
         #expect(result.stderr.contains("NAK"))
     }
 
+    @Test func verifyReadsEveryImageBackFromACleanBoard() throws {
+        let folder = try folderWithSoc()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let sim = try SimBoardProcess([], in: folder)
+        let result = try ProvisionBinary.run(["flash", "--soc", "fw.soc", "--port", sim.path, "--verify"], in: folder)
+        let simLog = sim.finish()
+        #expect(result.status == 0, "flash: \(result.stderr); sim: \(simLog)")
+        let package = try SocPackage.open(path: folder.appendingPathComponent("fw.soc").path)
+        for image in package.plan.images {
+            #expect(result.stdout.contains("\(image.kind.rawValue): read back, \(image.size) bytes match"), "\(result.stdout)")
+        }
+    }
+
+    @Test func verifyFailsAFlashWhoseBitWasLostAfterTheWrite() throws {
+        let folder = try folderWithSoc()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let sim = try SimBoardProcess(["--faults", "flip-bit=20"], in: folder)
+        let result = try ProvisionBinary.run(["flash", "--soc", "fw.soc", "--port", sim.path, "--verify", "--quiet"],
+                                             in: folder)
+        sim.process.terminate()
+        _ = sim.finish()
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("flash failed in verify BL at byte 20"), "\(result.stderr)")
+        #expect(result.stderr.contains("read-back of BL differs at byte 20"), "\(result.stderr)")
+    }
+
     /// A package whose own script.bin is not a LuaDB: `flash --dry-run` plans it with the same
     /// warning `inspect` gives, instead of a plan that looks fine.
     @Test func dryRunWarnsAboutAGarbageScriptImageAsInspectDoes() throws {

@@ -25,8 +25,15 @@ import Testing
         let folder: URL
         let partition: ScriptPartition
 
+        /// The boot entry the rig's line sends unless a test gives its own: fast, one strategy.
+        static let quickBootEntry = BootEntrySequence(
+            steps: [.init(bytes: Array("AT+ECRST=delay,50\r\n".utf8), wait: .milliseconds(20)),
+                    .init(bytes: [0x7E, 0x00, 0x02, 0x7E], wait: .zero)],
+            deadline: .seconds(5))
+
         static func make(app: String = Rig.cleanApp, link: BoardLinkKind = .tty,
-                         bootWindow: Duration = .milliseconds(800)) async throws -> Rig {
+                         bootWindow: Duration = .milliseconds(800), bootEntry: BootEntrySequence = Rig.quickBootEntry,
+                         verify: Bool = false) async throws -> Rig {
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hw-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             let package = try SocPackage(bytes: SyntheticSoc().make(), path: folder.appendingPathComponent("t.soc").path)
@@ -39,14 +46,13 @@ import Testing
                               checkTimeoutMs: 3_000, downloadBytes: 8192, uploadBytes: 4096, deadlineMs: 15_000)
             var flasher = FlasherSettings()
             flasher.responseTimeout = .milliseconds(400)
+            flasher.verify = verify
             let materials = StationMaterials(
                 package: package, agentBoot: SyntheticSoc.agentBootBytes(), productionImage: production,
                 qaSessions: server, qaPlan: plan, qaImage: try QAImageTemplate(scriptFolder: Self.qaFolder, options: options))
             let line = HardwareLine(
                 materials: materials, link: link, flasher: flasher,
-                bootEntry: BootEntrySequence(steps: [.init(bytes: Array("AT+ECRST=delay,50\r\n".utf8), wait: .milliseconds(20)),
-                                                     .init(bytes: [0x7E, 0x00, 0x02, 0x7E], wait: .zero)],
-                                             deadline: .seconds(5)),
+                bootEntry: bootEntry,
                 downloadBaud: 921_600, runtimeBaud: 921_600,
                 bootCheck: BootCheckRules(window: bootWindow))
             let store = try await StoreURL.open(folder.appendingPathComponent("r.sqlite").path)
@@ -74,7 +80,8 @@ import Testing
 
         /// A device-side board whose bus shapes become watcher reports for `slot`.
         func board(number: Int, slot: Slot, reports: AsyncStream<SlotReport>.Continuation,
-                   faults: FaultPlan = .none, network: NetworkFaults = .none) -> DeviceSideBoard {
+                   faults: FaultPlan = .none, network: NetworkFaults = .none,
+                   bootEntry: BootEntryResponse = .honours) -> DeviceSideBoard {
             let bus = PseudoTerminalBus { shape in reports.yield(shape.report(for: slot)) }
             var runtime = RuntimeSettings(sandboxDirectory: folder.appendingPathComponent("board-\(number)").path)
             runtime.attachDelay = .milliseconds(50)
@@ -82,6 +89,7 @@ import Testing
             var settings = DeviceSideBoard.Settings(identity: .simulated(number), runtime: runtime, scriptPartition: partition)
             settings.faults = faults
             settings.resetGap = .milliseconds(50)
+            settings.bootEntry = bootEntry
             return DeviceSideBoard(bus: bus, settings: settings)
         }
 
@@ -94,8 +102,9 @@ import Testing
 
     /// Runs one board through the whole flow in one slot; returns the outcome and what the
     /// board's flash holds afterwards.
-    private func runOne(_ rig: Rig, number: Int = 1, from mode: DeviceSideBoard.Mode = .download,
-                        faults: FaultPlan = .none, network: NetworkFaults = .none)
+    func runOne(_ rig: Rig, number: Int = 1, from mode: DeviceSideBoard.Mode = .download,
+                faults: FaultPlan = .none, network: NetworkFaults = .none,
+                events: @escaping @Sendable (StationEvent.Kind) -> Void = { _ in })
         async throws -> (RunOutcome, DeviceSideBoard) {
         let slot = Slot(path: PhysicalPath("1-1.\(number)")!, label: "A\(number)")
         let (reports, sink) = AsyncStream.makeStream(of: SlotReport.self)
@@ -105,7 +114,7 @@ import Testing
         let life = Task { await device.run(from: mode) }
         // The pipeline starts once the watcher has seen the board, as the station does.
         _ = await devices.wait(until: .now + .seconds(5)) { _ in true }
-        let board = HardwareSlotBoard(devices: devices, line: rig.line, boardID: "hw-\(number)")
+        let board = HardwareSlotBoard(devices: devices, line: rig.line, boardID: "hw-\(number)", events: events)
         let pipeline = SlotPipeline(slotLabel: slot.label, settings: rig.settings(), store: rig.store, emit: { _ in })
         let outcome = try await pipeline.run(board)
         await board.release()
@@ -285,5 +294,61 @@ import Testing
         await dispatcher.run(reports)   // ends once the reports end and nothing is in flight
         #expect(events.withLock { $0 } == [.unknownShape(slot, message: odd.message), .started(slot), .finished(slot)])
         #expect(runs.withLock { $0 } == 1)
+    }
+}
+
+/// The flasher's events as the station sees them, and `--verify` on the station's boards.
+extension HardwareDriverTests {
+    @Test func theFlashersEventsReachTheStation() async throws {
+        let rig = try await Rig.make(verify: true)
+        defer { Task { await rig.close() } }
+        let events = Mutex<[StationEvent.Kind]>([])
+        let (outcome, _) = try await runOne(rig, number: 7, faults: try FaultPlan(spec: "nak-block=3"),
+                                            events: { kind in events.withLock { $0.append(kind) } })
+        #expect(outcome.status == .pass, "\(outcome)")
+        let seen = events.withLock { $0 }
+        let plan = rig.line.materials.package.plan
+        let started = seen.compactMap { e -> String? in
+            if case .imageStarted(.flashFull, let image, _, let bytes) = e { return "\(image):\(bytes)" }
+            return nil
+        }
+        // The full flash is the package's core images, then the board's own QA script image.
+        let core = plan.images.filter { $0.kind != .script }
+        let script = ImageKind.script.rawValue
+        let startedKinds: [String] = started.map { String($0.split(separator: ":")[0]) }
+        let planKinds: [String] = core.map { $0.kind.rawValue } + [script]
+        #expect(startedKinds == planKinds)
+        let coreSizes: [String] = core.map { "\($0.kind.rawValue):\($0.size)" }
+        #expect(Array(started.dropLast()) == coreSizes)
+        let naks = seen.compactMap { e -> String? in
+            if case .flashNAK(let step, let phase, _, _, let command) = e { return "\(step.rawValue) \(phase) \(command)" }
+            return nil
+        }
+        #expect(naks == ["flash_full burn downloadData"], "\(seen)")
+        let retries = seen.compactMap { e -> String? in
+            if case .flashRetry(let step, let phase, _, _, let reason) = e { return "\(step.rawValue) \(phase) \(reason)" }
+            return nil
+        }
+        #expect(retries.count == 1 && retries[0].hasPrefix("flash_full burn downloadData"), "\(retries)")
+        #expect(seen.contains(.resetAnswered(.flashFull, answerOK: true)))
+        #expect(seen.contains(.resetAnswered(.flashScript, answerOK: true)))
+        let verified = seen.compactMap { e -> String? in
+            if case .imageVerified(let step, let image, _) = e { return "\(step.rawValue) \(image)" }
+            return nil
+        }
+        let expected: [String] = planKinds.map { "flash_full \($0)" } + ["flash_script \(script)"]
+        #expect(verified == expected)
+    }
+
+    @Test func verifyCatchesABitTheFlashLostAfterTheWrite() async throws {
+        let rig = try await Rig.make(verify: true)
+        defer { Task { await rig.close() } }
+        let plan = rig.line.materials.package.plan
+        let (outcome, _) = try await runOne(rig, number: 8, faults: try FaultPlan(spec: "flip-bit=\(plan.images[0].size + 7)"))
+        #expect(outcome.status == .fail)
+        #expect(outcome.failedStep == .flashFull)
+        #expect(outcome.failureClass == "flash_failed", "\(outcome)")
+        #expect(outcome.detail?.contains("read-back of \(plan.images[1].kind.rawValue) differs at byte 7") == true,
+                "\(String(describing: outcome.detail))")
     }
 }

@@ -26,6 +26,8 @@ public actor DeviceSideBoard {
         /// What the board's flash held when it arrived (a board flashed earlier, e.g. for a
         /// re-flash or a test that starts it running); nil: never flashed.
         public var flash: SimulatedBoard.FlashContents?
+        /// What the running firmware makes of the software boot entry (a fault unless `.honours`).
+        public var bootEntry: BootEntryResponse = .honours
 
         public init(identity: RuntimeIdentity, runtime: RuntimeSettings, scriptPartition: ScriptPartition) {
             self.identity = identity
@@ -162,6 +164,7 @@ public actor DeviceSideBoard {
                 _ = await booted.value
                 return nil
             }
+            if settings.bootEntry == .ignoresEverything { continue }
             guard let reset = listener.feed(bytes) else { continue }
             // `AT+ECRST=delay,N`: the diag frame that selects download mode may still arrive
             // before the reset, so the port is read until then.
@@ -170,10 +173,12 @@ public actor DeviceSideBoard {
                 guard let more = try? await ports.socLog.read(maxCount: 4096, deadline: resetAt) else { break }
                 _ = listener.feed(more)
             }
-            onEvent(.resetRequested(toDownloadMode: listener.downloadModeRequested))
+            let toDownload = listener.downloadModeRequested && settings.bootEntry != .ignoresDownloadFrame
+            onEvent(.resetRequested(toDownloadMode: toDownload))
             await runtime.stop()
             _ = await booted.value
-            return listener.downloadModeRequested ? .download : .running
+            if settings.bootEntry == .staysOffBusAfterReset { return nil }
+            return toDownload ? .download : .running
         }
         await runtime.stop()
         _ = await booted.value

@@ -21,19 +21,25 @@ public actor HardwareSlotBoard: SlotBoard {
     /// The slot's departure count when the last flash began: the reset after it must be seen
     /// before a running shape counts (a stale report is not the board coming back).
     private var departuresAtFlash: Int?
+    /// Where the driver's own events go (boot-entry strategies, the operator's prompt, the
+    /// flasher's events): the station wraps them in `StationEvent`s for the slot's run.
+    private let events: @Sendable (StationEvent.Kind) -> Void
 
-    public init(devices: SlotDevices, line: HardwareLine, boardID: String) {
+    public init(devices: SlotDevices, line: HardwareLine, boardID: String,
+                events: @escaping @Sendable (StationEvent.Kind) -> Void = { _ in }) {
         self.devices = devices
         self.slotPath = devices.slot.path.rawValue
         self.line = line
         self.boardID = boardID
+        self.events = events
     }
 
     /// The failure classes this driver adds to those of the flasher and the QA verdict.
     public enum FailureClass {
         /// The board left its slot in the middle of a step.
         public static let unplugged = StepFailure.unpluggedClass
-        /// A running board did not come back in download mode after the boot-entry sequence.
+        /// No boot-entry strategy brought the board into download mode; `StepFailure.bootEntry`
+        /// holds what the bus showed after each.
         public static let bootEntryFailed = "boot_entry_failed"
         /// The board reset but its running ports never appeared (or it came back in download mode).
         public static let noRunningPorts = "no_running_ports"
@@ -43,24 +49,58 @@ public actor HardwareSlotBoard: SlotBoard {
         public static let appRebooted = "app_rebooted"
     }
 
+    /// Tries the profile's boot-entry strategies in order until the board is in download mode
+    /// with the port the link needs; when none brings it, fails `boot_entry_failed` with what the
+    /// bus showed after each (`BootEntryFailure`).
     public func enterDownloadMode() async throws {
         let current = await devices.current
         if current?.downloadBoard(usable: line.link) != nil { return }
-        guard let running = current?.runningBoard else {
-            if current?.isGone ?? true { throw unplugged("before download mode") }
-            // Download mode without the port the link needs yet: wait for it below.
-            _ = try await awaitDownloadMode(until: .now + line.bootEntry.deadline)
-            return
+        if current?.runningBoard == nil, current?.isGone ?? true { throw unplugged("before download mode") }
+        var attempts: [BootEntryFailure.Attempt] = []
+        for strategy in line.bootEntry.strategies {
+            try Task.checkCancellation()
+            let end = ContinuousClock.now + strategy.deadline
+            let departures = await devices.departures
+            events(.bootEntryStrategy(.enterDownloadMode, name: strategy.name))
+            var writeFailure: String?
+            var askedOperator = false
+            switch strategy.action {
+            case .send(let steps):
+                // Only a running board takes the bytes; one already on its way (gone, or download
+                // mode without its port yet) is given the strategy's time to arrive.
+                if let running = await devices.current?.runningBoard {
+                    writeFailure = try await send(steps, to: running)
+                }
+            case .askOperator(let prompt):
+                askedOperator = true
+                events(.operatorAction(.enterDownloadMode, prompt: prompt))
+            }
+            if await waitForDownloadMode(until: end) != nil { return }
+            let diagnosis = await BootEntryWatch.diagnose(devices: devices, departuresBefore: departures, link: line.link,
+                                                          writeFailure: writeFailure,
+                                                          askedOperator: askedOperator)
+            attempts.append(.init(strategy: strategy.name, diagnosis: diagnosis))
         }
+        let failure = BootEntryFailure(attempts: attempts)
+        throw StepFailure(failureClass: FailureClass.bootEntryFailed, detail: "\(slotPath): \(failure)", retryable: true,
+                          bootEntry: failure)
+    }
+
+    /// Sends one strategy's steps on the board's x.2 port and closes every port this driver
+    /// holds (the board is about to leave the bus). Returns why x.2 could not be written, if so.
+    private func send(_ steps: [BootEntrySequence.Step], to running: RunningBoard) async throws -> String? {
         let session = try await runningSession(for: running)
+        var failure: String?
         do {
-            try await SoftwareBootEntry.send(line.bootEntry, over: session.socLog)
-        } catch {
+            try await SoftwareBootEntry.sendThenClose(steps, over: session.socLog)
+        } catch is CancellationError {
             await closeSession()
-            throw StepFailure(failureClass: FailureClass.bootEntryFailed, detail: "\(error)", retryable: true)
+            throw CancellationError()
+        } catch {
+            failure = "\(error)"
         }
         await closeSession()
-        _ = try await awaitDownloadMode(until: .now + line.bootEntry.deadline)
+        return failure
     }
 
     public func flashFull(progress: @escaping @Sendable (Int, Int) -> Void,
@@ -69,7 +109,7 @@ public actor HardwareSlotBoard: SlotBoard {
         if let old = self.ticket { await closeQASession(old.sessionID) }
         let (ticket, plan) = try await line.materials.qaFlash(boardID: boardID, slot: slotPath)
         self.ticket = ticket
-        try await write(plan, progress: progress, repeated: repeated)
+        try await write(plan, step: .flashFull, progress: progress, repeated: repeated)
     }
 
     public func waitRunning() async throws {
@@ -127,7 +167,7 @@ public actor HardwareSlotBoard: SlotBoard {
     public func flashScript(progress: @escaping @Sendable (Int, Int) -> Void,
                             repeated: @escaping @Sendable (FlashRepeat) -> Void) async throws {
         let plan = try line.materials.productionFlash()
-        try await write(plan, progress: progress, repeated: repeated)
+        try await write(plan, step: .flashScript, progress: progress, repeated: repeated)
     }
 
     public func bootCheck() async throws {
@@ -176,7 +216,7 @@ public actor HardwareSlotBoard: SlotBoard {
     /// How often a waiting step looks at what the board sent.
     private static let pollInterval: Duration = .milliseconds(100)
 
-    private func write(_ plan: FlashPlan, progress: @escaping @Sendable (Int, Int) -> Void,
+    private func write(_ plan: FlashPlan, step: StationStep, progress: @escaping @Sendable (Int, Int) -> Void,
                        repeated: @escaping @Sendable (FlashRepeat) -> Void) async throws {
         await closeSession()
         let board = try await awaitDownloadMode(until: .now + line.bootEntry.deadline)
@@ -192,9 +232,11 @@ public actor HardwareSlotBoard: SlotBoard {
             if await devices.isEmpty { throw unplugged("while opening the download port") }
             throw StepFailure(failureClass: "port_unavailable", detail: "\(error)", retryable: true)
         }
+        let events = self.events
         let flasher = Flasher(link: link, settings: line.flasher, onEvent: { event in
             if case .progress(_, _, _, let done, let total) = event { progress(done, total) }
             if let again = FlashRepeat(event) { repeated(again) }
+            if let kind = StationEvent.Kind(event, step: step) { events(kind) }
         })
         do {
             try await flasher.flash(plan, agentBoot: line.materials.agentBoot)
@@ -210,13 +252,18 @@ public actor HardwareSlotBoard: SlotBoard {
         }
     }
 
-    private func awaitDownloadMode(until deadline: ContinuousClock.Instant) async throws -> DownloadBoard {
+    /// The download-mode board the link can use, once it is there; nil when `deadline` passed.
+    private func waitForDownloadMode(until deadline: ContinuousClock.Instant) async -> DownloadBoard? {
         let kind = line.link
         let report = await devices.wait(until: deadline) { $0.downloadBoard(usable: kind) != nil }
-        guard let board = report?.downloadBoard(usable: kind) else {
+        return report?.downloadBoard(usable: kind)
+    }
+
+    private func awaitDownloadMode(until deadline: ContinuousClock.Instant) async throws -> DownloadBoard {
+        guard let board = await waitForDownloadMode(until: deadline) else {
             if await devices.isEmpty { throw unplugged("waiting for download mode") }
             throw StepFailure(failureClass: FailureClass.bootEntryFailed,
-                              detail: "no download-mode \(kind.rawValue) port at \(slotPath) within \(line.bootEntry.deadline) "
+                              detail: "no download-mode \(line.link.rawValue) port at \(slotPath) within \(line.bootEntry.deadline) "
                                 + "(hold BOOT and reset the board to enter download mode by hand)", retryable: true)
         }
         return board

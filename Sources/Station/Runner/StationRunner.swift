@@ -228,11 +228,19 @@ public struct StationRunner: Sendable {
             },
             runBoard: { devices in
                 let label = devices.slot.label
+                let path = devices.slot.path.rawValue
+                let runID = UUID().uuidString
+                // What the driver goes through (boot-entry strategies, images, retries) joins the
+                // run's events on the operator's display and the JSON lines.
                 let board = HardwareSlotBoard(devices: devices, line: line,
-                                              boardID: "\(stationID)/\(label)/\(UUID().uuidString.prefix(8))")
+                                              boardID: "\(stationID)/\(label)/\(runID.prefix(8))",
+                                              events: { kind in
+                                                  observer.show(StationEvent(slotPath: path, slotLabel: label,
+                                                                             runID: runID, kind: kind))
+                                              })
                 let pipeline = SlotPipeline(slotLabel: label, settings: settings, store: store, emit: observer.show)
                 do {
-                    await finished(try await pipeline.run(board))
+                    await finished(try await pipeline.run(board, runID: runID))
                 } catch {
                     observer.note("\(label): cannot record: \(error)")
                     tally.record(.interrupted)
