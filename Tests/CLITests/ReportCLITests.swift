@@ -57,7 +57,7 @@ import Testing
 
         // One byte of the first board's kept report, changed in the store.
         let database = try SQLiteDatabase(path: db)
-        let rows = try await database.fetch(SQLStatement("SELECT id, qa_report FROM runs WHERE slot_path = 'sim-1'"),
+        let rows = try await database.fetch(SQLStatement("SELECT id, qa_report FROM runs WHERE slot_path = '99-1'"),
                                             columns: [.text, .text])
         guard case .text(let run)? = rows.first?[0], case .text(let kept)? = rows.first?[1],
               var bytes = Data(base64Encoded: kept) else {
@@ -89,7 +89,7 @@ import Testing
             as? [String: Any])
         let runs = try #require(document["runs"] as? [[String: Any]])
         let bySlot = Dictionary(runs.map { ($0["slotPath"] as? String ?? "", $0) }, uniquingKeysWith: { a, _ in a })
-        let faulty = try #require(bySlot["sim-1"]), clean = try #require(bySlot["sim-2"])
+        let faulty = try #require(bySlot["99-1"]), clean = try #require(bySlot["99-2"])
         for run in [faulty, clean] {
             let verdict = try #require(run["verdict"] as? [String: Any], "\(run)")
             #expect((verdict["sessionID"] as? String)?.isEmpty == false)
@@ -122,7 +122,7 @@ import Testing
         #expect(try ProvisionBinary.run(["report", "--db", "sqlite:" + db, "--format", "csv", "-o", csv]).status == 0)
         let lines = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\r\n").map(String.init)
         #expect(lines[0].contains(",flash_naks,flash_retries,flash_full_naks,flash_full_retries,flash_script_naks,flash_script_retries,csq,qa_session_id,"))
-        #expect(lines.contains { $0.contains(",sim-1,") && $0.contains(",\(full.0),\(full.1),\(script.0),\(script.1),") })
+        #expect(lines.contains { $0.contains(",99-1,") && $0.contains(",\(full.0),\(full.1),\(script.0),\(script.1),") })
 
         let junit = folder.appendingPathComponent("r.junit.xml").path
         #expect(try ProvisionBinary.run(["report", "--db", "sqlite:" + db, "--format", "junit", "-o", junit]).status == 0)
