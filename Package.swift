@@ -76,7 +76,8 @@ let package = Package(
         ]),
         // The post-flash verifier: QA server, QA Lua script, verdict, LuatOS log decoder.
         .target(name: "QA", dependencies: [
-            "Firmware", "LuaImage", "Links", "Deflate",
+            "Firmware", "LuaImage", "Deflate",
+            .product(name: "Logging", package: "swift-log"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),
             .product(name: "MultipartKit", package: "multipart-kit"),
@@ -94,6 +95,7 @@ let package = Package(
             "Firmware", "Records", "QA", "EC618", "Links", "LuaImage", "Hotplug",
             .product(name: "TOMLKit", package: "TOMLKit"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
         ]),
         // A fixture of simulated boards on memory or pseudo-terminal buses, as a station's board
         // source: what the executable (and tests) compose when no real board is attached.
@@ -113,7 +115,9 @@ let package = Package(
             .product(name: "SwiftASN1", package: "swift-asn1"),
         ], path: "Tests/TestSupport"),
         .testTarget(name: "FirmwareTests", dependencies: ["Firmware", "TestSupport"]),
-        .testTarget(name: "LuaImageTests", dependencies: ["LuaImage", "CLua", "TestSupport"]),
+        .testTarget(name: "LuaImageTests", dependencies: [
+            "LuaImage", "CLua", "TestSupport", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .testTarget(name: "EC618Tests", dependencies: ["EC618", "Firmware", "Links"]),
         .testTarget(name: "BoardSimTests", dependencies: [
             "BoardSim", "EC618", "Firmware", "LuaImage", "Links", "TestSupport",
@@ -121,8 +125,9 @@ let package = Package(
         ]),
         .testTarget(name: "HotplugTests", dependencies: ["TestSupport", "Hotplug", "Links", "EC618", "BoardSim", "Firmware"]),
         .testTarget(name: "StationTests", dependencies: [
-            "Station", "SimulatedLine", "Records", "Firmware", "BoardSim", "Hotplug", "Links", "QA", "LuaImage", "EC618", "TestSupport",
+            "Station", "SimulatedLine", "Records", "Firmware", "BoardSim", "Hotplug", "QA", "LuaImage", "EC618", "TestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         // QA and Station too: QA sessions kept in a store (StoredQASessions) are tested on the
         // stores these tests start, PostgreSQL included.
@@ -134,6 +139,8 @@ let package = Package(
         .testTarget(name: "QATests", dependencies: [
             "QA", "TestSupport", "BoardSim", "EC618", "Firmware", "LuaImage", "Links",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
         ]),

@@ -30,15 +30,14 @@ struct Doctor: AsyncParsableCommand {
     @Option(name: .customLong("rules-dir"), help: "Where to look for the udev rule (repeatable; default: udev's folders).")
     var rulesDirs: [String] = []
 
-    @Option(help: "Board profile (name or .toml path) giving the USB identities.")
-    var profile = "air780e"
+    @OptionGroup var boardProfile: BoardProfileOption
 
     @Option(help: "Event source the station will use: udev or kernel (default: udev when udevd runs, else kernel).")
     var source: MonitorSource?
 
     func run() async throws {
         let identity: BoardUSBIdentity
-        do { identity = BoardUSBIdentity(profile: try Profile.load(profile)) } catch { throw fail(error) }
+        do { identity = BoardUSBIdentity(profile: try boardProfile.load()) } catch { throw fail(error) }
         var checks: [DoctorCheck] = []
         let rule = UdevRule(identity: identity)
         let installed = SystemProbe.installedRule(rule, in: rulesDirs.isEmpty ? SystemProbe.ruleFolders : rulesDirs)

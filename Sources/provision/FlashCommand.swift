@@ -19,8 +19,8 @@ struct Flash: AsyncParsableCommand {
             Exit codes: 0 flashed, 1 the board failed, 2 bad input, 3 the port cannot be opened.
             """)
 
-    @Option(help: "The .soc firmware package.")
-    var soc: String
+    @OptionGroup var firmware: FirmwarePackageOptions
+    var soc: String { firmware.soc }
 
     @Argument(help: "Script files or folders (main.lua first) to build into the script image.")
     var scripts: [String] = []
@@ -31,8 +31,6 @@ struct Flash: AsyncParsableCommand {
     @Option(help: "How to reach the board: tty (termios) or usb (libusb bulk). Default: usb for a physical USB path, tty for /dev/….")
     var link: BoardLinkKind?
 
-    @Option(name: .customLong("agentboot"), help: "AgentBoot file to use instead of the one inside the .soc.")
-    var agentBoot: String?
 
     @Flag(help: "Write only the script image.")
     var scriptOnly = false
@@ -58,7 +56,7 @@ struct Flash: AsyncParsableCommand {
             // timeout would hold a dead port for days.
             try OptionBounds.check(responseTimeoutMs, "--response-timeout-ms", OptionBounds.milliseconds, "ms")
             try OptionBounds.check(retries, "--retries", OptionBounds.commandResends, "resends")
-            let package = try SocPackage.open(path: soc, agentBootPath: agentBoot)
+            let package = try firmware.open()
             let plan = try makePlan(package)
             let agent = try package.requireAgentBoot()
             if dryRun {

@@ -39,11 +39,7 @@ struct QAServerCommand: AsyncParsableCommand {
     @Option(name: .customLong("admin-token"), help: "Bearer token for the /admin endpoints.")
     var adminToken: String?
 
-    @Option(name: .customLong("tls-cert"), help: "Certificate (PEM) for the https check's listener.")
-    var tlsCert: String?
-
-    @Option(name: .customLong("tls-key"), help: "Private key (PEM) of --tls-cert.")
-    var tlsKey: String?
+    @OptionGroup var tls: TLSPairOptions
 
     @Option(name: .customLong("https-port"), help: "Port of the https listener (with --tls-cert; 0 = any).")
     var httpsPort = 0
@@ -51,8 +47,8 @@ struct QAServerCommand: AsyncParsableCommand {
     @Option(name: .customLong("public-https-url"), help: "Base https URL boards use, when not https://HOST:HTTPS-PORT.")
     var publicHTTPSURL: String?
 
-    @Option(help: "Keep sessions in this results store: sqlite:PATH or postgres://user@host:port/db (default: memory).")
-    var db: String?
+    @OptionGroup var store: StoreOption
+    var db: String? { store.db }
 
     @Option(name: .customLong("bench-boards"), help: "Benchmark: this many simulated boards at once, then exit.")
     var benchBoards: Int?
@@ -87,14 +83,9 @@ struct QAServerCommand: AsyncParsableCommand {
             throw fail(VerifyInputError(message: "--listen \(listen): expected HOST:PORT, e.g. 0.0.0.0:8123"))
         }
         let token = adminToken ?? ProcessInfo.processInfo.environment["PROVISION_QA_ADMIN_TOKEN"]
-        var identity: QATLSIdentity?
-        switch (tlsCert, tlsKey) {
-        case (let cert?, let key?):
-            do { identity = try QATLSIdentity.load(certificate: cert, key: key) }
-            catch { throw fail(VerifyInputError(message: "\(error)")) }
-        case (nil, nil): identity = nil
-        default: throw fail(VerifyInputError(message: "--tls-cert and --tls-key go together"))
-        }
+        let identity: QATLSIdentity?
+        do { identity = try tls.identity() } catch let error as TLSPairError { throw fail(error) }
+        catch { throw fail(VerifyInputError(message: "\(error)")) }
         // Opened (and migrated) before the port is bound: a store named wrongly is bad input,
         // and a server that cannot keep its sessions must not take boards.
         var store: SQLResultsStore?

@@ -9,8 +9,8 @@ struct Report: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write a batch QA report (HTML, CSV, JSON or JUnit XML) from the results store.")
 
-    @Option(help: "Results store: sqlite:PATH (default \(StoreURL.defaultURL)) or postgres://user@host:port/db.")
-    var db: String = StoreURL.defaultURL
+    @OptionGroup var store: StoreOption
+    var db: String { store.db ?? StoreURL.defaultURL }
 
     @Option(help: "Only this batch.")
     var batch: String?

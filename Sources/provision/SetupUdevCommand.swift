@@ -24,8 +24,7 @@ struct SetupUdev: AsyncParsableCommand {
     @Option(help: "Group given read/write access; the station user must be in it.")
     var group = "plugdev"
 
-    @Option(help: "Board profile (name or .toml path) giving the USB identities.")
-    var profile = "air780e"
+    @OptionGroup var boardProfile: BoardProfileOption
 
     @Flag(name: .customLong("no-reload"), help: "Do not ask udev to reload its rules.")
     var noReload = false
@@ -38,7 +37,7 @@ struct SetupUdev: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            let rule = UdevRule(group: group, identity: BoardUSBIdentity(profile: try Profile.load(profile)))
+            let rule = UdevRule(group: group, identity: BoardUSBIdentity(profile: try boardProfile.load()))
             if printOnly {
                 FileHandle.standardOutput.write(Data(rule.text.utf8))
                 return

@@ -30,14 +30,12 @@ struct StationCommand: AsyncParsableCommand {
             Settings come from the command line, then station.toml, then the defaults.
             """)
 
-    @Option(help: "The .soc firmware package.")
-    var soc: String
+    @OptionGroup var firmware: FirmwarePackageOptions
 
     @Argument(help: "The production script files or folders (main.lua first).")
     var scripts: [String] = []
 
-    @Option(help: "Board profile (name or path; default air780e).")
-    var profile: String?
+    @OptionGroup var boardProfile: BoardProfileOption
 
     @Option(help: "Station config file (station.toml): slot labels, profile, QA server, store, report folder.")
     var station: String?
@@ -67,17 +65,9 @@ struct StationCommand: AsyncParsableCommand {
     @Flag(name: .customLong("qa-local-boards"), help: "The boards run on this machine (USB gadgets simulated here): they may reach the QA server on loopback, so no --qa-url is needed.")
     var qaLocalBoards = false
 
-    @Option(name: .customLong("tls-cert"), help: "Station certificate (PEM) for the https check (default: a fresh self-signed one made at start).")
-    var tlsCert: String?
+    @OptionGroup var tls: TLSPairOptions
 
-    @Option(name: .customLong("tls-key"), help: "Private key (PEM) of --tls-cert.")
-    var tlsKey: String?
-
-    @Option(name: .customLong("agentboot"), help: "AgentBoot file to use instead of the one inside the .soc.")
-    var agentBoot: String?
-
-    @Option(help: "Results store: sqlite:PATH or postgres://user@host:port/db (default \(StoreURL.defaultURL)).")
-    var db: String?
+    @OptionGroup var store: StoreOption
 
     @Option(help: "Batch name for the records (default: the date and the .soc name).")
     var batch: String?
@@ -156,9 +146,10 @@ struct StationCommand: AsyncParsableCommand {
     /// Everything that can be wrong with the input is found here, before any board is touched.
     private func validate() throws -> StationInputs {
         let config = try station.map { try StationConfig.load(path: $0) } ?? StationConfig()
-        let package = try SocPackage.open(path: soc, agentBootPath: agentBoot)
+        let soc = firmware.soc
+        let package = try firmware.open()
         let agent = try package.requireAgentBoot()
-        let boardProfile = try Profile.load(profile ?? config.profile ?? "air780e")
+        let boardProfile = try self.boardProfile.load(fallback: config.profile)
         guard !scripts.isEmpty else { throw StationInputError("give the production script: provision --soc X.soc main.lua") }
         let options = try package.scriptImageOptions()
         let production = try ScriptImageBuilder.build(paths: scripts, options: options)
@@ -226,12 +217,7 @@ struct StationCommand: AsyncParsableCommand {
                 throw StationInputError("--webhook \(hook): not an http(s) URL")
             }
         }
-        var tls: QATLSIdentity?
-        switch (tlsCert, tlsKey) {
-        case (let cert?, let key?): tls = try QATLSIdentity.load(certificate: cert, key: key)
-        case (nil, nil): tls = nil
-        default: throw StationInputError("--tls-cert and --tls-key go together")
-        }
+        let tls = try self.tls.identity()
         let folder = reportFolder ?? config.reportFolder
         if let folder {
             var isDir: ObjCBool = false
@@ -242,7 +228,7 @@ struct StationCommand: AsyncParsableCommand {
         return StationInputs(
             soc: soc, scripts: scripts, package: package, agentBoot: agent.bytes, profile: boardProfile,
             production: production, scriptOptions: options, qaFolder: qaFolder,
-            storeURL: db ?? config.store ?? StoreURL.defaultURL, batch: batch ?? Self.defaultBatchName(soc: soc),
+            storeURL: store.db ?? config.store ?? StoreURL.defaultURL, batch: batch ?? Self.defaultBatchName(soc: soc),
             operatorID: operatorID, workOrder: workOrder,
             stationID: stationID ?? config.stationID ?? ProcessInfo.processInfo.hostName,
             slotLabels: labels, restrictToLabelledSlots: !labels.byPath.isEmpty,
@@ -299,8 +285,8 @@ struct StationCommand: AsyncParsableCommand {
             if qaToken != nil { throw StationInputError("--qa-token goes with --qa-server") }
             return nil
         }
-        let clashing = [("--qa-listen", qaListen != nil), ("--qa-url", qaURL != nil), ("--tls-cert", tlsCert != nil),
-                        ("--tls-key", tlsKey != nil)].filter(\.1).map(\.0)
+        let clashing = [("--qa-listen", qaListen != nil), ("--qa-url", qaURL != nil), ("--tls-cert", tls.tlsCert != nil),
+                        ("--tls-key", tls.tlsKey != nil)].filter(\.1).map(\.0)
         guard clashing.isEmpty else {
             throw StationInputError("--qa-server \(url) judges the boards; \(clashing.joined(separator: ", ")) set up a QA "
                                     + "server of this station's own: give one or the other")

@@ -28,11 +28,10 @@ struct Verify: AsyncParsableCommand {
     @Flag(help: "Run on a simulated board (in process).")
     var sim = false
 
-    @Option(help: "The .soc firmware package to flash first.")
-    var soc: String
+    @OptionGroup var firmware: FirmwarePackageOptions
+    var soc: String { firmware.soc }
 
-    @Option(help: "Board profile (name or path) for the QA plan.")
-    var profile = "air780e"
+    @OptionGroup var boardProfile: BoardProfileOption
 
     @Option(name: .customLong("qa-script"), help: "Folder of the QA Lua script (default: profiles/<board>/qa).")
     var qaScript: String?
@@ -49,11 +48,7 @@ struct Verify: AsyncParsableCommand {
     @Option(name: .customLong("attach-ms"), help: "Simulated 4G attach time in milliseconds.")
     var attachMs = 1500
 
-    @Option(name: .customLong("tls-cert"), help: "Station certificate (PEM) for the https check (default: a fresh self-signed one made at start).")
-    var tlsCert: String?
-
-    @Option(name: .customLong("tls-key"), help: "Private key (PEM) of --tls-cert.")
-    var tlsKey: String?
+    @OptionGroup var tls: TLSPairOptions
 
     @Option(name: .customLong("station-key"), help: "Key that signs the verdict (default: $PROVISION_STATION_KEY or a per-run random key).")
     var stationKey: String?
@@ -101,9 +96,9 @@ struct Verify: AsyncParsableCommand {
     }
 
     private func simulatedVerify() async throws -> QAVerdict {
-        let package = try SocPackage.open(path: soc)
+        let package = try firmware.open()
         let agent = try package.requireAgentBoot()
-        let boardProfile = try Profile.load(profile)
+        let boardProfile = try self.boardProfile.load()
         let settings = package.info.script
         let options = try package.scriptImageOptions()
         let networkFaults = try faults()
@@ -117,11 +112,7 @@ struct Verify: AsyncParsableCommand {
         let notes: [String] = []
         var identity: QATLSIdentity?
         if plan.checks.contains(.https) {
-            switch (tlsCert, tlsKey) {
-            case (let cert?, let key?): identity = try QATLSIdentity.load(certificate: cert, key: key)
-            case (nil, nil): identity = try QATLSIdentity.selfSigned(host: "127.0.0.1")
-            default: throw VerifyInputError(message: "--tls-cert and --tls-key go together")
-            }
+            identity = try tls.identity() ?? QATLSIdentity.selfSigned(host: "127.0.0.1")
         }
         let server = QAServer(host: "127.0.0.1", port: 0, tls: identity)
         try await server.start()

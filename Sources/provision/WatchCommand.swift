@@ -22,8 +22,7 @@ struct Watch: AsyncParsableCommand {
     @Option(name: .customLong("label"), help: ArgumentHelp("Name a slot: PATH=LABEL (repeatable).", valueName: "1-1.3=A1"))
     var labels: [String] = []
 
-    @Option(help: "Board profile (name or .toml path) giving the USB identities and port roles.")
-    var profile = "air780e"
+    @OptionGroup var boardProfile: BoardProfileOption
 
     @Option(help: "Event source: udev (after udevd's rules) or kernel (no udevd needed). Default: udev when udevd runs, else kernel.")
     var source: MonitorSource?
@@ -52,7 +51,7 @@ struct Watch: AsyncParsableCommand {
         let stream: AsyncThrowingStream<SlotReport, Error>
         do {
             settings = WatchSettings(
-                source: source ?? (SystemProbe.udevdRunning ? .udev : .kernel), identity: BoardUSBIdentity(profile: try Profile.load(profile)),
+                source: source ?? (SystemProbe.udevdRunning ? .udev : .kernel), identity: BoardUSBIdentity(profile: try boardProfile.load()),
                 labels: try SlotLabels.parse(labels), debounce: .milliseconds(debounceMilliseconds))
             stream = try SlotWatcher.reports(settings)
         } catch let error as SlotLabelError {

@@ -23,6 +23,9 @@ import Testing
         try RunningChild(ProvisionBinary.url.path, [
             "--soc", line.soc, line.app, "--simulate", "3", "--count", "500", "--db", "sqlite:" + line.db,
             "--batch", "crash", "--station-id", stationID, "--json",
+            // Boards that take a realistic time keep runs in flight while the store is polled; with
+            // fast boards, a slot between two boards (the simulated operator's swap) is as likely.
+            "--sim-timing", "realistic",
         ], folder: line.folder.path)
     }
 
