@@ -3,8 +3,10 @@ import Synchronization
 /// Runs `body` with a deadline. When the deadline passes first, `body`'s task is cancelled and
 /// `StepFailure(timeout)` is thrown at once — without waiting for a body that ignores
 /// cancellation, so a hung board can never hang its slot's pipeline.
-func withDeadline<T: Sendable>(_ limit: Duration, step: StationStep,
+/// `body` (and the driver it calls) sees the deadline as `StepDeadline.current`.
+func withDeadline<T: Sendable>(_ limit: Duration, step: StationStep, clock: any StationClock = SystemStationClock(),
                                _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    let end = clock.now + limit
     let gate = ResumeOnce<T>()
     let work = Mutex<Task<Void, Never>?>(nil)
     let timer = Mutex<Task<Void, Never>?>(nil)
@@ -14,13 +16,16 @@ func withDeadline<T: Sendable>(_ limit: Duration, step: StationStep,
         try await withCheckedThrowingContinuation { continuation in
             gate.install(continuation)
             let task = Task {
-                do { gate.resume(with: .success(try await body())) } catch { gate.resume(with: .failure(error)) }
+                do {
+                    let value = try await StepDeadline.$current.withValue(end) { try await body() }
+                    gate.resume(with: .success(value))
+                } catch { gate.resume(with: .failure(error)) }
             }
             work.withLock { $0 = task }
             // Cancelled (Ctrl-C) before the step even started: it must not go on unobserved.
             if gate.isDecided { task.cancel() }
             let deadline = Task {
-                guard (try? await Task.sleep(for: limit)) != nil else { return }
+                guard (try? await clock.sleep(until: end)) != nil else { return }
                 if gate.resume(with: .failure(StepFailure(
                     failureClass: StepFailure.timeoutClass,
                     detail: "\(step.rawValue) did not finish within \(limit.secondsText)"))) {

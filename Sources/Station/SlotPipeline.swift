@@ -16,6 +16,8 @@ public struct PipelineSettings: Sendable {
     public var appLog: AppLogPlan?
     /// Each final record is queued in the store's webhook outbox with its verdict (a webhook is set).
     public var queueForDelivery = false
+    /// The clock steps' deadlines run on.
+    public var clock: any StationClock = SystemStationClock()
 
     public init(flow: [StationStep] = StationStep.fullFlow, deadlines: [StationStep: Duration],
                 retries: [String: Int] = [:], batch: String, stationID: String,
@@ -207,7 +209,7 @@ public actor SlotPipeline {
         let limit = settings.deadlines[step] ?? Self.fallbackDeadline
         let appLog = settings.appLog
         do {
-            let qa: QAResult? = try await withDeadline(limit, step: step) {
+            let qa: QAResult? = try await withDeadline(limit, step: step, clock: settings.clock) {
                 switch step {
                 case .enterDownloadMode: try await board.enterDownloadMode(); return nil
                 case .flashFull: try await board.flashFull(progress: progress, repeated: repeated); return nil

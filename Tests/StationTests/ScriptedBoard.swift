@@ -20,6 +20,8 @@ final class ScriptedBoard: SlotBoard {
     private let attempts = Mutex<[StationStep: Int]>([:])
     /// Steps in the order they were called.
     let calls = Mutex<[StationStep]>([])
+    /// The step deadline each step saw (`StepDeadline.current`), as the driver would.
+    let deadlines = Mutex<[StationStep: ContinuousClock.Instant]>([:])
 
     init(slotPath: String, behaviours: [StationStep: Behaviour] = [:],
          qa: QAResult = QAResult(passed: true, checks: [CheckRecord(name: "get", passed: true, code: 200,
@@ -32,6 +34,7 @@ final class ScriptedBoard: SlotBoard {
 
     private func act(_ step: StationStep) async throws {
         calls.withLock { $0.append(step) }
+        if let deadline = StepDeadline.current { deadlines.withLock { $0[step] = deadline } }
         let attempt = attempts.withLock { a -> Int in a[step, default: 0] += 1; return a[step]! }
         switch behaviours[step] ?? .pass {
         case .pass: return

@@ -59,7 +59,8 @@ public actor HardwareSlotBoard: SlotBoard {
         var attempts: [BootEntryFailure.Attempt] = []
         for strategy in line.bootEntry.strategies {
             try Task.checkCancellation()
-            let end = ContinuousClock.now + strategy.deadline
+            // The strategy's own time, within what is left of the step.
+            let end = StepDeadline.until(atMost: strategy.deadline)
             let departures = await devices.departures
             events(.bootEntryStrategy(.enterDownloadMode, name: strategy.name))
             var writeFailure: String?
@@ -115,9 +116,9 @@ public actor HardwareSlotBoard: SlotBoard {
     public func waitRunning() async throws {
         await closeSession()
         // After a flash the board resets: it leaves the bus and comes back. Only a shape seen
-        // after that departure counts; the stale download-mode report does not. No deadline of
-        // its own: the pipeline's wait_running bounds it.
-        let report = await devices.wait(until: .now + .seconds(24 * 3600), afterDepartures: departuresAtFlash) {
+        // after that departure counts; the stale download-mode report does not. The step's
+        // deadline bounds the wait.
+        let report = await devices.wait(until: StepDeadline.until(), afterDepartures: departuresAtFlash) {
             $0.runningBoard != nil || $0.isDownload
         }
         if let running = report?.runningBoard {
@@ -138,7 +139,7 @@ public actor HardwareSlotBoard: SlotBoard {
         }
         // The board reports `done` on x.6 when its checks are over; the plan's deadline bounds
         // the wait, then the server's evidence decides either way.
-        let end = ContinuousClock.now + .milliseconds(line.materials.qaPlan.deadlineMs)
+        let end = StepDeadline.until(atMost: .milliseconds(line.materials.qaPlan.deadlineMs))
         var events: [QABoardEvent] = []
         while ContinuousClock.now < end {
             events = await session.boardEvents
@@ -219,7 +220,7 @@ public actor HardwareSlotBoard: SlotBoard {
     private func write(_ plan: FlashPlan, step: StationStep, progress: @escaping @Sendable (Int, Int) -> Void,
                        repeated: @escaping @Sendable (FlashRepeat) -> Void) async throws {
         await closeSession()
-        let board = try await awaitDownloadMode(until: .now + line.bootEntry.deadline)
+        let board = try await awaitDownloadMode(until: StepDeadline.until())
         departuresAtFlash = await devices.departures
         try Task.checkCancellation()
         let link: any ByteLink
@@ -263,7 +264,7 @@ public actor HardwareSlotBoard: SlotBoard {
         guard let board = await waitForDownloadMode(until: deadline) else {
             if await devices.isEmpty { throw unplugged("waiting for download mode") }
             throw StepFailure(failureClass: FailureClass.bootEntryFailed,
-                              detail: "no download-mode \(line.link.rawValue) port at \(slotPath) within \(line.bootEntry.deadline) "
+                              detail: "no download-mode \(line.link.rawValue) port at \(slotPath) within the step's deadline "
                                 + "(hold BOOT and reset the board to enter download mode by hand)", retryable: true)
         }
         return board
