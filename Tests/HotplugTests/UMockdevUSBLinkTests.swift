@@ -41,7 +41,8 @@ extension UMockdevTests {
         }
         let elapsed = ContinuousClock.now - start
         #expect(elapsed >= .milliseconds(300))
-        #expect(elapsed < .seconds(2))
+        // A bound that fails a read that hangs, not one slowed by a busy machine.
+        #expect(elapsed < .seconds(10))
         await link.close()
     }
 
