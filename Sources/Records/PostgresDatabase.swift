@@ -5,6 +5,8 @@ import PostgresNIO
 /// PostgreSQL through postgres-nio, for several stations sharing one store.
 public final class PostgresDatabase: SQLDatabase {
     public let label: String
+    /// clock_timestamp(), not now(): the time of the call, not of the transaction's start.
+    public var serverClockQuery: String? { "SELECT (EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT" }
     private let client: PostgresClient
     private let runner: Task<Void, Never>
     /// How long to wait for the server before giving up (libpq's `connect_timeout`, in the URL).

@@ -31,6 +31,9 @@ public struct SQLStatement: Sendable {
 public protocol SQLDatabase: Sendable {
     /// A name for messages (the file path, or the server without the password).
     var label: String { get }
+    /// A query giving the database server's clock in milliseconds since 1970, for a store
+    /// several hosts share; nil when the store is on this machine (its clock is the host's).
+    var serverClockQuery: String? { get }
     /// Runs `statements` in one transaction: all are committed, or none.
     func transaction(_ statements: [SQLStatement]) async throws
     /// Runs a query and decodes each row's columns as `columns` says.

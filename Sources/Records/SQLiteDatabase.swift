@@ -4,6 +4,7 @@ import GRDB
 /// SQLite through GRDB: one file, WAL journal, each transaction durable before it returns.
 public final class SQLiteDatabase: SQLDatabase {
     public let label: String
+    public var serverClockQuery: String? { nil }
     /// A pool (WAL) for a store that is written; a read-only queue for one that is only read,
     /// because opening a pool switches the file to WAL mode, which is a write.
     private let pool: any DatabaseWriter

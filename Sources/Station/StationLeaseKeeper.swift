@@ -27,19 +27,20 @@ public struct StationIDInUse: Error, Equatable, Sendable, CustomStringConvertibl
 /// are that id's `running` rows marked interrupted: while the holder lives they are its boards.
 /// Then `heartbeat()` renews it every `timing.heartbeat`; a clean stop releases it.
 ///
-/// Time comes from `now`, so tests pass timestamps instead of waiting for an expiry.
+/// Time comes from `now` (the store's clock on a line, so stations on PCs whose clocks differ
+/// judge leases alike), so tests pass timestamps instead of waiting for an expiry.
 public actor StationLeaseKeeper {
     public let stationID: String
     public let holder: LeaseHolder
     public let timing: LeaseTiming
     private let store: any ResultsStore
-    private let now: @Sendable () -> Date
+    private let now: @Sendable () async throws -> Date
     private let processIsGone: @Sendable (LeaseHolder) -> Bool
     private var beating: Task<Void, Never>?
     private var held = false
 
     public init(store: any ResultsStore, stationID: String, holder: LeaseHolder, timing: LeaseTiming,
-                now: @escaping @Sendable () -> Date = { Date() },
+                now: @escaping @Sendable () async throws -> Date = { Date() },
                 processIsGone: @escaping @Sendable (LeaseHolder) -> Bool = StationLeaseKeeper.localProcessIsGone) {
         self.store = store
         self.stationID = stationID
@@ -66,7 +67,7 @@ public actor StationLeaseKeeper {
     /// Claims the lease, then marks the runs an earlier holder left `running` as interrupted.
     /// Returns how many were marked; throws `StationIDInUse` when another station holds the id.
     public func start() async throws -> Int {
-        let at = now()
+        let at = try await now()
         var claim = try await store.claimLease(stationID: stationID, holder: holder, now: at, timing: timing,
                                                replacing: nil)
         if case .heldElsewhere(let other) = claim, processIsGone(other.holder) {
@@ -83,7 +84,7 @@ public actor StationLeaseKeeper {
     /// One renewal at `now()`. False when the lease is no longer ours (another start took it over
     /// after we missed `timing.missedHeartbeats` renewals).
     public func renew() async throws -> Bool {
-        try await store.renewLease(stationID: stationID, holderToken: holder.token, now: now())
+        try await store.renewLease(stationID: stationID, holderToken: holder.token, now: try await now())
     }
 
     /// Renews every `timing.heartbeat` until `release()`. `lost` is called once if the lease was

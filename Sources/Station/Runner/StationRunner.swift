@@ -57,7 +57,8 @@ public struct StationRunner: Sendable {
             throw error
         }
         let lease = StationLeaseKeeper(store: store, stationID: config.stationID,
-                                       holder: StationLeaseKeeper.thisProcess(), timing: .standard)
+                                       holder: StationLeaseKeeper.thisProcess(), timing: .standard,
+                                       now: { try await store.storeTime() })
         // Every way out frees the id and closes the store: closing is what folds SQLite's WAL
         // into the file.
         @Sendable func closeStore() async {
