@@ -16,15 +16,18 @@ public enum SimulatedBoardFault: String, Sendable, CaseIterable {
     /// The 4G link drops twice in the middle of the QA download; the firmware re-requests the
     /// rest with `Range` and the board still passes.
     case dropMidDownload = "drop-mid-download"
+
+    /// The known names, for help and error messages.
+    public static var names: String { allCases.map(\.rawValue).joined(separator: ", ") }
 }
 
 extension Set where Element == SimulatedBoardFault {
-    /// The download-session faults (`FaultPlan` spec) for a full flash of `planBytes` bytes.
-    public func flashFaultSpec(planBytes: Int) -> String {
-        var spec: [String] = []
-        if contains(.nakBlock) { spec.append("nak-block=3") }
-        if contains(.unplugMidFlash) { spec.append("disconnect-after=\(planBytes / 2)") }
-        return spec.joined(separator: ",")
+    /// The download-session faults for a full flash of `planBytes` bytes.
+    public func flashFaults(planBytes: Int) -> FaultPlan {
+        var plan = FaultPlan()
+        if contains(.nakBlock) { plan.nakBlock = (index: 3, times: 1) }
+        if contains(.unplugMidFlash) { plan.disconnectAfter = planBytes / 2 }
+        return plan
     }
 
     /// The simulated 4G link's faults.

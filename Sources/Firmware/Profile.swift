@@ -1,20 +1,11 @@
 import Foundation
 import TOMLKit
+import Vocabulary
 
 /// A board profile (`profiles/<name>.toml`): the board's USB identities, baud rates, the software
 /// boot-entry sequence, per-phase deadlines and retries, and the QA plan. Loaded and validated
 /// here so a typo or an out-of-range value is refused before any board is touched.
 public struct Profile: Sendable, Equatable {
-    public struct USBIdentity: Sendable, Equatable {
-        public let vendorID: UInt16
-        public let productID: UInt16
-
-        public init(vendorID: UInt16, productID: UInt16) {
-            self.vendorID = vendorID
-            self.productID = productID
-        }
-    }
-
     /// Interface numbers of the running firmware's CDC-ACM ports.
     public struct RunningInterfaces: Sendable, Equatable {
         public let socLog: Int
@@ -37,22 +28,23 @@ public struct Profile: Sendable, Equatable {
     public let name: String
     public let description: String
     public let chip: String
-    public let downloadMode: USBIdentity
+    public let downloadMode: USBID
     /// `[usb.download] accept_single_port_running_id`: whether a device with the running ID but
     /// one CDC port and none of the running interfaces is download mode (one third-party script
     /// for a later chip treats it so, spec ec618 §10 item 2). Default false: every EC618 source
     /// uses `17D1:0001`, so such a device is reported as an unknown shape.
     public let acceptsSinglePortRunningID: Bool
-    public let runningMode: USBIdentity
+    public let runningMode: USBID
     public let runningInterfaces: RunningInterfaces
     public let downloadBaud: Int
     public let runtimeBaud: Int
     public let agentBootBaud: Int
     public let bootEntrySteps: [BootEntryStep]
     public let downloadModeDeadline: Duration
-    /// Deadline per station phase, by phase name (`flash_full`, `qa`, …).
+    /// `[phases]`: the deadline per station step, by step name (`flash_full`, `qa`, …; the
+    /// table keeps its older name). Only `StationStep` names are accepted.
     public let phaseDeadlines: [String: Duration]
-    /// Retry counts by name (`flash`, `boot_entry`).
+    /// `[retries]`: retry counts by budget name (`RetryBudget`: `flash`, `boot_entry`, …).
     public let retries: [String: Int]
     public let qaChecks: [String]
     public let qaAttachBudget: Duration
@@ -64,7 +56,7 @@ public struct Profile: Sendable, Equatable {
     /// `[qa] unavailable_checks`: `fail` (default) or `skip`, what a check the firmware cannot
     /// run (e.g. gzip without `miniz` on a non-_FULL build) does to the board's verdict.
     public let qaUnavailableChecks: String
-    /// `[station] flow`: the phases each board goes through, in order (default: DESIGN.md's full
+    /// `[station] flow`: the steps each board goes through, in order (default: DESIGN.md's full
     /// pipeline). A shorter flow is a profile change, not a code change.
     public let flow: [String]
     /// `[station] boot_check_ms`: how long the freshly flashed app must run without a Lua error.
@@ -75,8 +67,8 @@ public struct Profile: Sendable, Equatable {
     /// `[station] app_log_ms`: how long the app may take to print what `app_log` expects.
     public let appLogWindow: Duration
     /// `[station] log_escaping`: how the x.2 log frames escape `7E`/`7D` (an open question of
-    /// luatos-formats §6; `airm2m`, `ectool` or `hdlc`).
-    public let logEscaping: String
+    /// luatos-formats §6).
+    public let logEscaping: LogEscaping
     /// Where it was loaded from.
     public let source: String
 
@@ -86,20 +78,15 @@ public struct Profile: Sendable, Equatable {
     ]
     /// Values `[qa] unavailable_checks` may take.
     public static let knownUnavailablePolicies = ["fail", "skip"]
-    /// Phases a profile must give a deadline for.
-    public static let requiredPhases = [
-        "enter_download_mode", "flash_full", "flash_script", "wait_running", "qa", "boot_check",
-    ]
+    /// Every step name a flow or `[phases]` may use: `StationStep`'s, so a new step is known
+    /// here without touching this file.
+    public static let knownSteps = StationStep.allCases.map(\.rawValue)
 
-    /// Phases a flow may use besides the required ones (their deadline is optional).
-    public static let optionalPhases = ["app_log"]
+    /// Steps a profile must give a deadline for.
+    public static let requiredPhases = StationStep.allCases.filter(\.deadlineRequired).map(\.rawValue)
 
     /// DESIGN.md's station pipeline: the default `[station] flow`.
-    public static let defaultFlow = [
-        "enter_download_mode", "flash_full", "wait_running", "qa", "enter_download_mode", "flash_script",
-        "wait_running", "boot_check",
-    ]
-    public static let knownLogEscapings: Set<String> = ["airm2m", "ectool", "hdlc"]
+    public static let defaultFlow = StationStep.fullFlow.map(\.rawValue)
 
     /// The range every number of a profile must fall in, by kind. Generous for any real line, yet
     /// small enough that the station's sums and unit conversions of them (deadlines, the QA
@@ -129,9 +116,9 @@ public struct Profile: Sendable, Equatable {
         }
     }
 
-    /// The phases that sign a board off: a flow needs one of them, or boards would be recorded
+    /// The steps that sign a board off: a flow needs one of them, or boards would be recorded
     /// as passed on the strength of a flash alone.
-    public static let signOffPhases = ["qa", "app_log", "boot_check"]
+    public static let signOffPhases = StationStep.allCases.filter(\.signsOff).map(\.rawValue)
 
     /// Parses profile text. `source` names it in errors.
     public init(toml text: String, source: String) throws {
@@ -142,11 +129,11 @@ public struct Profile: Sendable, Equatable {
             throw FirmwareError(file: source, reason: Self.describe(error))
         }
         func refuse(_ reason: String) -> FirmwareError { FirmwareError(file: source, reason: reason) }
-        func identity(_ i: ProfileFile.USB.Identity, _ key: String) throws -> USBIdentity {
+        func identity(_ i: ProfileFile.USB.Identity, _ key: String) throws -> USBID {
             guard (0...0xFFFF).contains(i.vendor_id), (0...0xFFFF).contains(i.product_id) else {
                 throw refuse("\(key): vendor_id and product_id must be 16-bit values")
             }
-            return USBIdentity(vendorID: UInt16(i.vendor_id), productID: UInt16(i.product_id))
+            return USBID(vendor: UInt16(i.vendor_id), product: UInt16(i.product_id))
         }
         func bounded(_ value: Int, _ key: String, _ range: ClosedRange<Int>, _ unit: String) throws -> Int {
             if let reason = Bounds.refusal(value, key: key, range: range, unit: unit) { throw refuse(reason) }
@@ -193,6 +180,16 @@ public struct Profile: Sendable, Equatable {
         downloadModeDeadline = try milliseconds(file.boot_entry.download_mode_deadline_ms,
                                                 "boot_entry.download_mode_deadline_ms")
 
+        // A table of names: the decoder takes any key, so a typo (`flash_ful`) is refused here,
+        // naming it, instead of leaving its step on no deadline.
+        let known = Self.knownSteps
+        if let unknown = file.phases.keys.sorted().first(where: { !known.contains($0) }) {
+            throw refuse("unknown key phases.\(unknown); known: " + known.joined(separator: ", "))
+        }
+        let budgets = RetryBudget.allCases.map(\.rawValue)
+        if let unknown = file.retries.keys.sorted().first(where: { !budgets.contains($0) }) {
+            throw refuse("unknown key retries.\(unknown); known: " + budgets.joined(separator: ", "))
+        }
         for phase in Self.requiredPhases where file.phases[phase] == nil {
             throw refuse("phases.\(phase) is missing (deadline in seconds)")
         }
@@ -233,9 +230,8 @@ public struct Profile: Sendable, Equatable {
         let station = file.station
         flow = station?.flow ?? Self.defaultFlow
         guard !flow.isEmpty else { throw refuse("station.flow is empty") }
-        let known = Self.requiredPhases + Self.optionalPhases
         if let unknown = flow.first(where: { !known.contains($0) }) {
-            throw refuse("station.flow: unknown phase \"\(unknown)\"; known: " + known.joined(separator: ", "))
+            throw refuse("station.flow: unknown step \"\(unknown)\"; known: " + known.joined(separator: ", "))
         }
         appLogPath = file.qa.app_log.map { path in
             path.hasPrefix("/") ? path : ((source as NSString).deletingLastPathComponent as NSString).appendingPathComponent(path)
@@ -246,18 +242,20 @@ public struct Profile: Sendable, Equatable {
         }
         // An empty list would make the qa phase a pass with nothing checked. A flow without `qa`
         // never runs these checks, so there the list may be empty.
-        if flow.contains("qa") && qaChecks.isEmpty {
+        if flow.contains(StationStep.qa.rawValue) && qaChecks.isEmpty {
             throw refuse("qa.checks is empty: the qa phase would pass a board without checking anything")
         }
-        if flow.contains("app_log") && appLogPath == nil {
+        if flow.contains(StationStep.appLog.rawValue) && appLogPath == nil {
             throw refuse("station.flow has app_log but qa.app_log names no expectations file")
         }
         appLogWindow = try milliseconds(station?.app_log_ms ?? 60_000, "station.app_log_ms")
         bootCheckWindow = try milliseconds(station?.boot_check_ms ?? 5000, "station.boot_check_ms")
-        logEscaping = station?.log_escaping ?? "airm2m"
-        guard Self.knownLogEscapings.contains(logEscaping) else {
-            throw refuse("station.log_escaping must be one of " + Self.knownLogEscapings.sorted().joined(separator: ", "))
+        let escaping = station?.log_escaping ?? LogEscaping.airm2m.rawValue
+        guard let logEscaping = LogEscaping(rawValue: escaping) else {
+            throw refuse("station.log_escaping: unknown value \"\(escaping)\"; known: "
+                         + LogEscaping.allCases.map(\.rawValue).joined(separator: ", "))
         }
+        self.logEscaping = logEscaping
         self.source = source
     }
 

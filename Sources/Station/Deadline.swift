@@ -1,4 +1,5 @@
 import Synchronization
+import Vocabulary
 
 /// Runs `body` with a deadline. When the deadline passes first, `body`'s task is cancelled and
 /// `StepFailure(timeout)` is thrown at once — without waiting for a body that ignores
@@ -22,7 +23,7 @@ func withDeadline<T: Sendable>(_ limit: Duration, step: StationStep,
             let deadline = Task {
                 guard (try? await Task.sleep(for: limit)) != nil else { return }
                 if gate.resume(with: .failure(StepFailure(
-                    failureClass: StepFailure.timeoutClass,
+                    failureClass: FailureClass.timeout,
                     detail: "\(step.rawValue) did not finish within \(limit.secondsText)"))) {
                     task.cancel()
                 }

@@ -2,6 +2,7 @@ import Firmware
 import Foundation
 import Records
 import Synchronization
+import Vocabulary
 
 /// Settings of the per-slot pipeline, taken from the profile.
 public struct PipelineSettings: Sendable {
@@ -47,7 +48,7 @@ public struct PipelineSettings: Sendable {
 public struct RunOutcome: Sendable, Equatable {
     public var runID: String
     public var status: RunStatus
-    public var failureClass: String?
+    public var failureClass: FailureClass?
     public var failedStep: StationStep?
     public var detail: String?
     public var stepSeconds: [StationStep: Double]
@@ -133,7 +134,7 @@ public actor SlotPipeline {
                     try await send(.stepFinished(step, outcome: "ok", seconds: elapsed, detail: nil))
                     try await sendRepeats()
                     identities = try await keep(qa, runID: runID, identities: identities, send: send)
-                case .failure(let failure, _) where failure.failureClass == StepFailure.interruptedClass:
+                case .failure(let failure, _) where failure.failureClass == FailureClass.interrupted:
                     try await store.recordPhase(runID: runID, PhaseRecord(
                         name: step.rawValue, startedAt: started, endedAt: ended, outcome: "interrupted",
                         detail: failure.detail, flashNAKs: stepRepeats.naks, flashRetries: stepRepeats.retries))
@@ -175,11 +176,11 @@ public actor SlotPipeline {
                            send: @Sendable (StationEvent.Kind) async throws -> Void) async throws -> RunOutcome {
         let detail = "the station was stopped" + (step.map { " before \($0.rawValue)" } ?? "")
         try await store.finishRun(RunFinish(runID: runID, status: .interrupted,
-                                            failureClass: StepFailure.interruptedClass, failurePhase: step?.rawValue,
+                                            failureClass: FailureClass.interrupted, failurePhase: step?.rawValue,
                                             detail: detail, imei: identities.imei, iccid: identities.iccid,
                                             flashNAKs: repeats.naks, flashRetries: repeats.retries, queueForDelivery: settings.queueForDelivery))
-        try await send(.verdict(.interrupted, failureClass: StepFailure.interruptedClass, step: step, detail: detail))
-        return RunOutcome(runID: runID, status: .interrupted, failureClass: StepFailure.interruptedClass,
+        try await send(.verdict(.interrupted, failureClass: FailureClass.interrupted, step: step, detail: detail))
+        return RunOutcome(runID: runID, status: .interrupted, failureClass: FailureClass.interrupted,
                           failedStep: step, detail: detail, stepSeconds: seconds)
     }
 
@@ -217,23 +218,23 @@ public actor SlotPipeline {
                 case .bootCheck: try await board.bootCheck(); return nil
                 case .appLog:
                     guard let plan = appLog else {
-                        throw StepFailure(failureClass: "app_log_failed", detail: "the profile gives no qa.app_log expectations")
+                        throw StepFailure(failureClass: .appLogFailed, detail: "the profile gives no qa.app_log expectations")
                     }
                     return try await board.checkAppLog(plan)
                 }
             }
             if let qa, !qa.passed {
-                return .failure(StepFailure(failureClass: qa.failureClass ?? "qa_failed",
+                return .failure(StepFailure(failureClass: qa.failureClass ?? .qaFailed,
                                             detail: qa.detail ?? "the QA verdict is FAIL"), qa)
             }
             return .success(qa)
         } catch let failure as StepFailure {
             return .failure(failure, nil)
         } catch is CancellationError {
-            return .failure(StepFailure(failureClass: StepFailure.interruptedClass,
+            return .failure(StepFailure(failureClass: FailureClass.interrupted,
                                         detail: "the station was stopped during \(step.rawValue)"), nil)
         } catch {
-            return .failure(StepFailure(failureClass: "\(step.rawValue)_error", detail: "\(error)"), nil)
+            return .failure(StepFailure(failureClass: .stepError(step), detail: "\(error)"), nil)
         }
     }
 }

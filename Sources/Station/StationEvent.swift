@@ -1,5 +1,6 @@
 import Foundation
 import Records
+import Vocabulary
 
 /// The one event type that flows up from slots: the CLI renders it (live lines, plain lines, JSON
 /// lines), the results store keeps it, a webhook can forward it.
@@ -13,7 +14,7 @@ public struct StationEvent: Sendable, Equatable, Codable {
         /// What a flash step went through before it ended: NAKs and retries (sent only when
         /// there were any; the run record keeps the totals).
         case flashRepeats(StationStep, naks: Int, retries: Int)
-        case verdict(RunStatus, failureClass: String?, step: StationStep?, detail: String?)
+        case verdict(RunStatus, failureClass: FailureClass?, step: StationStep?, detail: String?)
     }
 
     public var at: Date

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import Records
+import Vocabulary
 
 /// One board's final record as the webhook posts it (JSON, snake_case keys), so a line's MES
 /// can collect results without reading the results store. Absent values are sent as `null`, so
@@ -28,7 +29,8 @@ public struct BoardRecordPayload: Sendable, Codable, Equatable {
     public var slotLabel: String
     /// `pass`, `fail` or `interrupted`.
     public var status: RunStatus
-    public var failureClass: String?
+    public var failureClass: FailureClass?
+    /// The `StationStep` name of the step that failed (the payload keeps `failure_phase`).
     public var failurePhase: String?
     public var detail: String?
     public var imei: String?
@@ -40,7 +42,7 @@ public struct BoardRecordPayload: Sendable, Codable, Equatable {
     public var phases: [Phase]
 
     public init(runID: String, batch: String, stationID: String, slot: String, slotLabel: String, status: RunStatus,
-                failureClass: String? = nil, failurePhase: String? = nil, detail: String? = nil, imei: String? = nil,
+                failureClass: FailureClass? = nil, failurePhase: String? = nil, detail: String? = nil, imei: String? = nil,
                 iccid: String? = nil, firmwareSHA256: String? = nil, scriptSHA256: String? = nil,
                 startedAt: Date, endedAt: Date? = nil, phases: [Phase] = []) {
         self.runID = runID

@@ -7,6 +7,7 @@ import LuaImage
 import QA
 import Records
 import Station
+import Vocabulary
 
 /// The station's inputs once validated: the command line, station.toml and the profile merged.
 struct StationInputs: Sendable {

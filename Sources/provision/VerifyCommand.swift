@@ -6,6 +6,7 @@ import Foundation
 import Links
 import LuaImage
 import QA
+import Vocabulary
 
 /// `provision verify`: the post-flash verifier on one board, ending in a signed verdict.
 ///
@@ -187,12 +188,12 @@ struct Verify: AsyncParsableCommand {
 enum VerdictText {
     static func render(_ v: QAVerdict) -> String {
         var lines = ["\(v.pass ? "PASS" : "FAIL") board \(v.boardID) session \(v.sessionID)"
-                     + (v.failure.map { " — \($0)" } ?? "")
+                     + (v.failure.map { " — \($0.summary)" } ?? "")
                      + (v.imei.map { "  IMEI \($0)" } ?? "") + (v.iccid.map { "  ICCID \($0)" } ?? "")
                      + (v.csq.map { "  CSQ \($0)" } ?? "")]
         for c in v.checks {
             lines.append("  \(c.pass ? "ok  " : "FAIL") \(c.check.padding(toLength: 17, withPad: " ", startingAt: 0))"
-                         + (c.boardMs.map { " \($0) ms" } ?? "") + (c.failure.map { "  \($0)" } ?? "") + "  \(c.detail)")
+                         + (c.boardMs.map { " \($0) ms" } ?? "") + (c.failure.map { "  \($0.summary)" } ?? "") + "  \(c.detail)")
         }
         for note in v.notes { lines.append("  note: \(note)") }
         lines.append("  signature \(v.signature)")

@@ -1,6 +1,7 @@
 import Firmware
 import Foundation
 import Testing
+import Vocabulary
 
 @Suite struct ProfileTests {
     static let repoProfiles = URL(fileURLWithPath: #filePath)
@@ -13,8 +14,8 @@ import Testing
     @Test func shippedProfileLoadsWithTheBoardsIdentities() throws {
         let p = try Profile.load(Self.repoProfiles.appendingPathComponent("air780e.toml").path)
         #expect(p.name == "air780e")
-        #expect(p.downloadMode == .init(vendorID: 0x17D1, productID: 0x0001))
-        #expect(p.runningMode == .init(vendorID: 0x19D1, productID: 0x0001))
+        #expect(p.downloadMode == USBID(vendor: 0x17D1, product: 0x0001) && p.downloadMode == EC618USB.download)
+        #expect(p.runningMode == USBID(vendor: 0x19D1, product: 0x0001) && p.runningMode == EC618USB.running)
         #expect(p.runningInterfaces == .init(socLog: 2, trace: 4, vuart: 6))
         #expect(p.bootEntrySteps.map(\.bytes) == [Array("AT+ECRST=delay,799\r\n".utf8), [0x7E, 0x00, 0x02, 0x7E]])
         #expect(p.bootEntrySteps.map(\.waitAfter) == [.milliseconds(200), .milliseconds(800)])
@@ -81,10 +82,17 @@ import Testing
          "checks = []", "qa.checks is empty"),
         // A flow that flashes and stops would record boards as passed that nothing checked.
         (Self.shippedFlow, #"flow = ["enter_download_mode", "flash_full", "wait_running", "enter_download_mode", "flash_script"]"#,
-         "station.flow has no sign-off phase (one of qa, app_log, boot_check)"),
+         "station.flow has no sign-off phase (one of qa, boot_check, app_log)"),
         ("accept_single_port_running_id = false", "accept_single_port_running_id = \"yes\"",
          "usb.download.accept_single_port_running_id"),
         ("accept_single_port_running_id = false", "accept_single_port_running_ids = true", "unknown key"),
+        // The name tables refuse a typo naming it, instead of leaving a step on no deadline or budget.
+        ("flash_full = 240", "flash_ful = 240",
+         "unknown key phases.flash_ful; known: enter_download_mode, flash_full, wait_running, qa, flash_script, boot_check, app_log"),
+        ("boot_entry = 2", "boot_entyr = 2",
+         "unknown key retries.boot_entyr; known: flash, boot_entry, wait_running, qa, boot_check, app_log"),
+        ("log_escaping = \"airm2m\"", "log_escaping = \"slip\"",
+         "station.log_escaping: unknown value \"slip\"; known: airm2m, ectool, hdlc"),
     ]
 
     /// Every number is bounded by a named range and refused naming its key: values near Int64.max
@@ -110,6 +118,21 @@ import Testing
             ("runtime_baud = 921600", "runtime_baud = \(huge)", "serial.runtime_baud must be 1–100000000 baud"),
         ]
     }()
+
+    /// The tables of step names take only `StationStep`'s names and `RetryBudget`'s: adding a
+    /// step is adding a case, and the profile knows it.
+    @Test func theStepTablesAreTheOneListOfSteps() throws {
+        #expect(Profile.knownSteps == StationStep.allCases.map(\.rawValue))
+        #expect(Profile.defaultFlow == StationStep.fullFlow.map(\.rawValue))
+        let p = try Profile(toml: Self.shipped, source: "air780e.toml")
+        #expect(Set(p.phaseDeadlines.keys).isSubset(of: Profile.knownSteps))
+        #expect(Set(p.retries.keys).isSubset(of: RetryBudget.allCases.map(\.rawValue)))
+        #expect(p.logEscaping == .airm2m)
+        for escaping in LogEscaping.allCases {
+            let text = Self.shipped.replacingOccurrences(of: "log_escaping = \"airm2m\"", with: "log_escaping = \"\(escaping.rawValue)\"")
+            #expect(try Profile(toml: text, source: "e.toml").logEscaping == escaping)
+        }
+    }
 
     @Test(arguments: outOfBounds)
     func numberOutOfItsBoundsIsRefusedNamingTheKey(change: (String, String, String)) throws {

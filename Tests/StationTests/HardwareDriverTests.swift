@@ -10,6 +10,7 @@ import Records
 import Station
 import Synchronization
 import Testing
+import Vocabulary
 
 /// The real-board driver (`HardwareSlotBoard`, `SlotDevices`, `SlotDispatcher`) against boards
 /// that look real from the host side: a simulated EC618 behind pseudo-terminals that change
@@ -145,7 +146,7 @@ import Testing
         defer { Task { await rig.close() } }
         let (outcome, _) = try await runOne(rig, number: 3, faults: try FaultPlan(spec: "disconnect-after=60000"))
         #expect(outcome.status == .fail)
-        #expect(outcome.failureClass == HardwareSlotBoard.FailureClass.unplugged, "\(outcome)")
+        #expect(outcome.failureClass == .unplugged, "\(outcome)")
         #expect(outcome.failedStep == .flashFull)
     }
 
@@ -157,7 +158,7 @@ import Testing
         let (outcome, _) = try await runOne(rig, number: 4, network: network)
         #expect(outcome.status == .fail)
         #expect(outcome.failedStep == .qa)
-        #expect(outcome.failureClass == "no_network_attach", "\(outcome)")
+        #expect(outcome.failureClass == .noNetworkAttach, "\(outcome)")
     }
 
     @Test func anAppThatRaisesFailsTheBootCheck() async throws {
@@ -170,7 +171,7 @@ import Testing
         let (outcome, _) = try await runOne(rig, number: 5)
         #expect(outcome.status == .fail)
         #expect(outcome.failedStep == .bootCheck)
-        #expect(outcome.failureClass == "app_lua_error", "\(outcome)")
+        #expect(outcome.failureClass == .appLuaError, "\(outcome)")
     }
 
     @Test func anAppThatResetsTheBoardFailsTheBootCheckAsRebootedNotUnplugged() async throws {
@@ -183,7 +184,7 @@ import Testing
         let (outcome, _) = try await runOne(rig, number: 6)
         #expect(outcome.status == .fail)
         #expect(outcome.failedStep == .bootCheck)
-        #expect(outcome.failureClass == HardwareSlotBoard.FailureClass.appRebooted, "\(outcome)")
+        #expect(outcome.failureClass == .appRebooted, "\(outcome)")
     }
 
     @Test func theDispatcherRunsEachSlotOnceUntilItsBoardLeaves() async throws {

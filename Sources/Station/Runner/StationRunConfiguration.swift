@@ -4,6 +4,7 @@ import Hotplug
 import LuaImage
 import QA
 import Records
+import Vocabulary
 
 /// Everything one start of the station needs, validated by whoever built it (the command line,
 /// station.toml and the profile merged), except the boards: those come from a `BoardSource`.
@@ -39,7 +40,7 @@ public struct StationRunConfiguration: Sendable {
     public var link: BoardLinkKind = .tty
     public var bootEntry: BootEntrySequence
     public var bootCheck: BootCheckRules
-    public var logEscaping: LuatOSLogDecoder.Escaping = .airm2m
+    public var logEscaping: LogEscaping = .airm2m
     public var flasher = FlasherSettings()
 
     /// The https listener of the QA server.
@@ -72,7 +73,7 @@ public struct StationRunConfiguration: Sendable {
         self.qaListen = qaListen
         bootEntry = BootEntrySequence(profile: profile)
         bootCheck = BootCheckRules(window: profile.bootCheckWindow)
-        logEscaping = LuatOSLogDecoder.Escaping(rawValue: profile.logEscaping) ?? .airm2m
+        logEscaping = profile.logEscaping
     }
 }
 
