@@ -17,6 +17,7 @@ import Vocabulary
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("results.sqlite").path
         let store = try await StoreURL.open("sqlite:\(path)")
+        try await store.ensureBatch(BatchInfo(name: "classes"))
         for (i, failureClass) in Self.classes.enumerated() {
             let id = "run-\(i)"
             try await store.startRun(RunStart(runID: id, batch: "classes", stationID: "st", slotPath: "1-\(i)",
