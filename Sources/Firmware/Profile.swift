@@ -41,12 +41,12 @@ public struct Profile: Sendable, Equatable {
     public let agentBootBaud: Int
     public let bootEntrySteps: [BootEntryStep]
     public let downloadModeDeadline: Duration
-    /// `[phases]`: the deadline per station step, by step name (`flash_full`, `qa`, …; the
-    /// table keeps its older name). Only `StationStep` names are accepted.
-    public let phaseDeadlines: [String: Duration]
-    /// `[retries]`: retry counts by budget name (`RetryBudget`: `flash`, `boot_entry`, …).
-    public let retries: [String: Int]
-    public let qaChecks: [String]
+    /// `[phases]`: the deadline per station step (the table keeps its older name; its keys are
+    /// `StationStep` names, and no other key is accepted).
+    public let phaseDeadlines: [StationStep: Duration]
+    /// `[retries]`: retry counts by budget (`flash`, `boot_entry`, …; no other key is accepted).
+    public let retries: [RetryBudget: Int]
+    public let qaChecks: [QACheck]
     public let qaAttachBudget: Duration
     public let qaCheckTimeout: Duration
     public let qaDownloadBytes: Int
@@ -55,10 +55,10 @@ public struct Profile: Sendable, Equatable {
     public let qaExtraURLs: [String]
     /// `[qa] unavailable_checks`: `fail` (default) or `skip`, what a check the firmware cannot
     /// run (e.g. gzip without `miniz` on a non-_FULL build) does to the board's verdict.
-    public let qaUnavailableChecks: String
+    public let qaUnavailableChecks: QAUnavailablePolicy
     /// `[station] flow`: the steps each board goes through, in order (default: DESIGN.md's full
     /// pipeline). A shorter flow is a profile change, not a code change.
-    public let flow: [String]
+    public let flow: [StationStep]
     /// `[station] boot_check_ms`: how long the freshly flashed app must run without a Lua error.
     public let bootCheckWindow: Duration
     /// `[qa] app_log`: the app-log expectations file (JSON) of the `app_log` phase, resolved
@@ -72,12 +72,6 @@ public struct Profile: Sendable, Equatable {
     /// Where it was loaded from.
     public let source: String
 
-    /// The QA checks a profile may list.
-    public static let knownQAChecks: Set<String> = [
-        "get", "form_post", "multipart_upload", "download", "json_roundtrip", "gzip", "https",
-    ]
-    /// Values `[qa] unavailable_checks` may take.
-    public static let knownUnavailablePolicies = ["fail", "skip"]
     /// Every step name a flow or `[phases]` may use: `StationStep`'s, so a new step is known
     /// here without touching this file.
     public static let knownSteps = StationStep.allCases.map(\.rawValue)
@@ -186,30 +180,33 @@ public struct Profile: Sendable, Equatable {
         if let unknown = file.phases.keys.sorted().first(where: { !known.contains($0) }) {
             throw refuse("unknown key phases.\(unknown); known: " + known.joined(separator: ", "))
         }
-        let budgets = RetryBudget.allCases.map(\.rawValue)
-        if let unknown = file.retries.keys.sorted().first(where: { !budgets.contains($0) }) {
-            throw refuse("unknown key retries.\(unknown); known: " + budgets.joined(separator: ", "))
+        let budgetNames = RetryBudget.allCases.map(\.rawValue)
+        if let unknown = file.retries.keys.sorted().first(where: { !budgetNames.contains($0) }) {
+            throw refuse("unknown key retries.\(unknown); known: " + budgetNames.joined(separator: ", "))
         }
         for phase in Self.requiredPhases where file.phases[phase] == nil {
             throw refuse("phases.\(phase) is missing (deadline in seconds)")
         }
-        var deadlines: [String: Duration] = [:]
+        var deadlines: [StationStep: Duration] = [:]
         for (phase, seconds) in file.phases {
-            deadlines[phase] = .seconds(try bounded(seconds, "phases.\(phase)", Bounds.phaseSeconds, "s"))
+            guard let step = StationStep(rawValue: phase) else { continue }   // refused above
+            deadlines[step] = .seconds(try bounded(seconds, "phases.\(phase)", Bounds.phaseSeconds, "s"))
         }
         phaseDeadlines = deadlines
+        var budgets: [RetryBudget: Int] = [:]
         for (key, count) in file.retries.sorted(by: { $0.key < $1.key }) {
-            _ = try bounded(count, "retries.\(key)", Bounds.retries, "tries")
+            guard let budget = RetryBudget(rawValue: key) else { continue }   // refused above
+            budgets[budget] = try bounded(count, "retries.\(key)", Bounds.retries, "tries")
         }
-        retries = file.retries
+        retries = budgets
 
-        let unknown = file.qa.checks.filter { !Self.knownQAChecks.contains($0) }
+        let unknown = file.qa.checks.filter { QACheck(rawValue: $0) == nil }
         guard unknown.isEmpty else {
             throw refuse("qa.checks: unknown check \(unknown.map { "\"\($0)\"" }.joined(separator: ", ")); known: "
-                         + Self.knownQAChecks.sorted().joined(separator: ", "))
+                         + QACheck.allCases.map(\.rawValue).sorted().joined(separator: ", "))
         }
         guard Set(file.qa.checks).count == file.qa.checks.count else { throw refuse("qa.checks lists a check twice") }
-        qaChecks = file.qa.checks
+        qaChecks = file.qa.checks.compactMap(QACheck.init(rawValue:))
         qaAttachBudget = try milliseconds(file.qa.attach_budget_ms, "qa.attach_budget_ms")
         qaCheckTimeout = try milliseconds(file.qa.check_timeout_ms, "qa.check_timeout_ms")
         qaDownloadBytes = try bounded(file.qa.download_bytes, "qa.download_bytes", Bounds.qaBytes, "bytes")
@@ -222,30 +219,34 @@ public struct Profile: Sendable, Equatable {
             }
         }
         qaExtraURLs = extra
-        qaUnavailableChecks = file.qa.unavailable_checks ?? "fail"
-        guard Self.knownUnavailablePolicies.contains(qaUnavailableChecks) else {
-            throw refuse("qa.unavailable_checks must be \"fail\" or \"skip\" (got \"\(qaUnavailableChecks)\")")
+        let policy = file.qa.unavailable_checks ?? QAUnavailablePolicy.fail.rawValue
+        guard let qaUnavailableChecks = QAUnavailablePolicy(rawValue: policy) else {
+            throw refuse("qa.unavailable_checks must be "
+                         + QAUnavailablePolicy.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: " or ")
+                         + " (got \"\(policy)\")")
         }
+        self.qaUnavailableChecks = qaUnavailableChecks
 
         let station = file.station
-        flow = station?.flow ?? Self.defaultFlow
-        guard !flow.isEmpty else { throw refuse("station.flow is empty") }
-        if let unknown = flow.first(where: { !known.contains($0) }) {
+        let flowNames = station?.flow ?? Self.defaultFlow
+        guard !flowNames.isEmpty else { throw refuse("station.flow is empty") }
+        if let unknown = flowNames.first(where: { StationStep(rawValue: $0) == nil }) {
             throw refuse("station.flow: unknown step \"\(unknown)\"; known: " + known.joined(separator: ", "))
         }
+        flow = flowNames.compactMap(StationStep.init(rawValue:))
         appLogPath = file.qa.app_log.map { path in
             path.hasPrefix("/") ? path : ((source as NSString).deletingLastPathComponent as NSString).appendingPathComponent(path)
         }
-        guard flow.contains(where: Self.signOffPhases.contains) else {
+        guard flow.contains(where: \.signsOff) else {
             throw refuse("station.flow has no sign-off phase (one of " + Self.signOffPhases.joined(separator: ", ")
                          + "): every board would pass unchecked")
         }
         // An empty list would make the qa phase a pass with nothing checked. A flow without `qa`
         // never runs these checks, so there the list may be empty.
-        if flow.contains(StationStep.qa.rawValue) && qaChecks.isEmpty {
+        if flow.contains(.qa) && qaChecks.isEmpty {
             throw refuse("qa.checks is empty: the qa phase would pass a board without checking anything")
         }
-        if flow.contains(StationStep.appLog.rawValue) && appLogPath == nil {
+        if flow.contains(.appLog) && appLogPath == nil {
             throw refuse("station.flow has app_log but qa.app_log names no expectations file")
         }
         appLogWindow = try milliseconds(station?.app_log_ms ?? 60_000, "station.app_log_ms")

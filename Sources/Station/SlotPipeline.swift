@@ -8,7 +8,7 @@ import Vocabulary
 public struct PipelineSettings: Sendable {
     public var flow: [StationStep]
     public var deadlines: [StationStep: Duration]
-    public var retries: [String: Int]
+    public var retries: [RetryBudget: Int]
     public var batch: String
     public var stationID: String
     public var firmwareSHA256: String?
@@ -19,7 +19,7 @@ public struct PipelineSettings: Sendable {
     public var queueForDelivery = false
 
     public init(flow: [StationStep] = StationStep.fullFlow, deadlines: [StationStep: Duration],
-                retries: [String: Int] = [:], batch: String, stationID: String,
+                retries: [RetryBudget: Int] = [:], batch: String, stationID: String,
                 firmwareSHA256: String? = nil, scriptSHA256: String? = nil) {
         self.flow = flow
         self.deadlines = deadlines
@@ -32,15 +32,8 @@ public struct PipelineSettings: Sendable {
 
     /// Flow, deadlines and retries from a profile. `flow` overrides the profile's `[station] flow`.
     public init(profile: Profile, flow: [StationStep]? = nil, batch: String, stationID: String) {
-        var deadlines: [StationStep: Duration] = [:]
-        // A step's raw value is its phase name in the profile.
-        for step in StationStep.allCases {
-            if let d = profile.phaseDeadlines[step.rawValue] { deadlines[step] = d }
-        }
-        // Profile validated the names against the same phase list.
-        let profileFlow = profile.flow.compactMap(StationStep.init(rawValue:))
-        self.init(flow: flow ?? profileFlow, deadlines: deadlines, retries: profile.retries, batch: batch,
-                  stationID: stationID)
+        self.init(flow: flow ?? profile.flow, deadlines: profile.phaseDeadlines, retries: profile.retries,
+                  batch: batch, stationID: stationID)
     }
 }
 
@@ -106,7 +99,7 @@ public actor SlotPipeline {
                 return try await interrupt(runID: runID, before: step, identities: identities, seconds: seconds,
                                            repeats: repeats.withLock { $0 }, send: send)
             }
-            let budget = settings.retries[step.retryKey] ?? 0
+            let budget = settings.retries[step.retryBudget] ?? 0
             var attempt = 0
             while true {
                 attempt += 1

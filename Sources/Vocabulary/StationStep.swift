@@ -33,9 +33,6 @@ public enum StationStep: String, Sendable, CaseIterable, Codable {
         }
     }
 
-    /// The retry budget's profile key (`[retries]`).
-    public var retryKey: String { retryBudget.rawValue }
-
     /// Whether a profile must give this step a deadline (`[phases]`); a step only some flows
     /// use may leave it out.
     public var deadlineRequired: Bool { self != .appLog }

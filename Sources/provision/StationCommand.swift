@@ -156,7 +156,7 @@ struct StationCommand: AsyncParsableCommand {
             throw StationInputError("no QA script folder profiles/\(boardProfile.name)/qa found")
         }
         var appLog: AppLogPlan?
-        if boardProfile.flow.contains(StationStep.appLog.rawValue), let path = boardProfile.appLogPath {
+        if boardProfile.flow.contains(.appLog), let path = boardProfile.appLogPath {
             appLog = AppLogPlan(expectations: try AppLogVerifier.load(path), window: boardProfile.appLogWindow)
             if appLog?.expectations.isEmpty == true { throw StationInputError("\(path): lists no expectation") }
         }

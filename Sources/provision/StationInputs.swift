@@ -61,7 +61,7 @@ struct StationInputs: Sendable {
         return (try tls ?? QATLSIdentity.selfSigned(host: host), port, publicURL)
     }
 
-    var flow: [StationStep] { profile.flow.compactMap(StationStep.init(rawValue:)) }
+    var flow: [StationStep] { profile.flow }
 
     /// What `--dry-run` prints.
     var planText: String {

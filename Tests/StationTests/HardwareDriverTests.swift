@@ -70,7 +70,7 @@ import Vocabulary
         func settings() -> PipelineSettings {
             PipelineSettings(deadlines: [.enterDownloadMode: .seconds(10), .flashFull: .seconds(60), .waitRunning: .seconds(10),
                                          .qa: .seconds(30), .flashScript: .seconds(30), .bootCheck: .seconds(10)],
-                             retries: ["flash": 0, "boot_entry": 1], batch: "hw", stationID: "st-hw")
+                             retries: [.flash: 0, .bootEntry: 1], batch: "hw", stationID: "st-hw")
         }
 
         /// A device-side board whose bus shapes become watcher reports for `slot`.

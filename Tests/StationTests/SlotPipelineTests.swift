@@ -15,7 +15,7 @@ import Vocabulary
         return store
     }
 
-    private func settings(deadline: Duration = .seconds(30), retries: [String: Int] = ["flash": 1]) -> PipelineSettings {
+    private func settings(deadline: Duration = .seconds(30), retries: [RetryBudget: Int] = [.flash: 1]) -> PipelineSettings {
         PipelineSettings(deadlines: Dictionary(uniqueKeysWithValues: StationStep.allCases.map { ($0, deadline) }),
                          retries: retries, batch: "b1", stationID: "st-test")
     }
@@ -175,7 +175,7 @@ import Vocabulary
         let profile = try Profile.load(url.path)
         let settings = PipelineSettings(profile: profile, batch: "b", stationID: "s")
         for step in StationStep.allCases {
-            #expect(settings.deadlines[step] == profile.phaseDeadlines[step.rawValue], "\(step)")
+            #expect(settings.deadlines[step] == profile.phaseDeadlines[step], "\(step)")
             #expect(settings.deadlines[step] != nil, "\(step) has no deadline in the shipped profile")
         }
         #expect(settings.retries == profile.retries)
