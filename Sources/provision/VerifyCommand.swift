@@ -21,7 +21,7 @@ struct Verify: AsyncParsableCommand {
 
             --sim: a simulated board goes from blank to a verdict in one command (flash with --soc, \
             reset, QA run against a QA server on 127.0.0.1). Simulated network faults: \
-            --fault no-attach | drop=TEXT | alter-upload | corrupt-download | latency=MS.
+            --fault \(NetworkFaults.Kind.forms).
             --app-log FILE: judge the board from its own application's log lines instead (expectations \
             as a JSON list of {tag, expect_code, count}); with --sim the .soc is flashed with SCRIPTS.
             """)
@@ -86,16 +86,12 @@ struct Verify: AsyncParsableCommand {
     private func faults() throws -> NetworkFaults {
         var faults = NetworkFaults()
         for spec in fault {
-            let parts = spec.split(separator: "=", maxSplits: 1).map(String.init)
-            switch parts.first ?? "" {
-            case "no-attach": faults.noAttach = true
-            case "alter-upload": faults.alterRequestBodyMatching = "/upload"
-            case "corrupt-download": faults.corruptResponseBodyMatching = "/download"
-            case "drop" where parts.count == 2: faults.dropConnectionsMatching = parts[1]
-            case "latency" where parts.count == 2 && Int(parts[1]) != nil:
-                let ms = try OptionBounds.check(Int(parts[1]) ?? -1, "--fault latency", OptionBounds.pauseMilliseconds, "ms")
-                faults.extraLatency = .milliseconds(ms)
-            default: throw VerifyInputError(message: "--fault \(spec): unknown fault")
+            do {
+                try faults.add(spec) { ms in
+                    .milliseconds(try OptionBounds.check(ms, "--fault latency", OptionBounds.pauseMilliseconds, "ms"))
+                }
+            } catch let error as NetworkFaultSpecError {
+                throw VerifyInputError(message: error.description)
             }
         }
         return faults

@@ -22,4 +22,18 @@ import Testing
         #expect(plan.description == "nak-block=3x1,disconnect-after=500")
         #expect(Set<SimulatedBoardFault>([.noNetwork]).flashFaults(planBytes: 1000) == .none)
     }
+
+    @Test func networkFaultsParseFromTheirOneListAndRefuseListingIt() throws {
+        var faults = NetworkFaults()
+        for spec in ["no-attach", "drop=/get", "alter-upload", "corrupt-download", "latency=40"] {
+            try faults.add(spec) { .milliseconds($0) }
+        }
+        #expect(faults.noAttach && faults.dropConnectionsMatching == "/get" && faults.extraLatency == .milliseconds(40))
+        #expect(faults.alterRequestBodyMatching == "/upload" && faults.corruptResponseBodyMatching == "/download")
+        for bad in ["gremlins", "drop", "latency=soon", "no-attach=1"] {
+            let error = try #require(throws: NetworkFaultSpecError.self) { try faults.add(bad) { .milliseconds($0) } }
+            #expect(error.description == "--fault \(bad): unknown fault; one of "
+                    + "no-attach | drop=TEXT | alter-upload | corrupt-download | latency=MS")
+        }
+    }
 }
