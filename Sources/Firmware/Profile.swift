@@ -3,7 +3,7 @@ import TOMLKit
 import Vocabulary
 
 /// A board profile (`profiles/<name>.toml`): the board's USB identities, baud rates, the software
-/// boot-entry sequence, per-phase deadlines and retries, and the QA plan. Loaded and validated
+/// boot-entry sequence, per-step deadlines and retries, and the QA plan. Loaded and validated
 /// here so a typo or an out-of-range value is refused before any board is touched.
 public struct Profile: Sendable, Equatable {
     /// Interface numbers of the running firmware's CDC-ACM ports.
@@ -43,7 +43,7 @@ public struct Profile: Sendable, Equatable {
     public let downloadModeDeadline: Duration
     /// `[phases]`: the deadline per station step (the table keeps its older name; its keys are
     /// `StationStep` names, and no other key is accepted).
-    public let phaseDeadlines: [StationStep: Duration]
+    public let stepDeadlines: [StationStep: Duration]
     /// `[retries]`: retry counts by budget (`flash`, `boot_entry`, …; no other key is accepted).
     public let retries: [RetryBudget: Int]
     public let qaChecks: [QACheck]
@@ -61,7 +61,7 @@ public struct Profile: Sendable, Equatable {
     public let flow: [StationStep]
     /// `[station] boot_check_ms`: how long the freshly flashed app must run without a Lua error.
     public let bootCheckWindow: Duration
-    /// `[qa] app_log`: the app-log expectations file (JSON) of the `app_log` phase, resolved
+    /// `[qa] app_log`: the app-log expectations file (JSON) of the `app_log` step, resolved
     /// against the profile's folder; nil when the profile has none.
     public let appLogPath: String?
     /// `[station] app_log_ms`: how long the app may take to print what `app_log` expects.
@@ -77,7 +77,7 @@ public struct Profile: Sendable, Equatable {
     public static let knownSteps = StationStep.allCases.map(\.rawValue)
 
     /// Steps a profile must give a deadline for.
-    public static let requiredPhases = StationStep.allCases.filter(\.deadlineRequired).map(\.rawValue)
+    public static let stepsNeedingDeadlines = StationStep.allCases.filter(\.deadlineRequired).map(\.rawValue)
 
     /// DESIGN.md's station pipeline: the default `[station] flow`.
     public static let defaultFlow = StationStep.fullFlow.map(\.rawValue)
@@ -91,8 +91,8 @@ public struct Profile: Sendable, Equatable {
         public static let milliseconds = 1...86_400_000
         /// Pauses in milliseconds (`boot_entry.steps[].wait_ms`): none to 24 h.
         public static let pauseMilliseconds = 0...86_400_000
-        /// Phase deadlines in seconds (`phases.*`): 1 s to 24 h.
-        public static let phaseSeconds = 1...86_400
+        /// Step deadlines in seconds (`phases.*`): 1 s to 24 h.
+        public static let stepSeconds = 1...86_400
         /// Bytes a QA check moves (`qa.download_bytes`, `qa.upload_bytes`): 1 B to 16 MiB, four
         /// times the board's whole AP flash.
         public static let qaBytes = 1...16 * 1024 * 1024
@@ -112,7 +112,7 @@ public struct Profile: Sendable, Equatable {
 
     /// The steps that sign a board off: a flow needs one of them, or boards would be recorded
     /// as passed on the strength of a flash alone.
-    public static let signOffPhases = StationStep.allCases.filter(\.signsOff).map(\.rawValue)
+    public static let signOffSteps = StationStep.allCases.filter(\.signsOff).map(\.rawValue)
 
     /// Parses profile text. `source` names it in errors.
     public init(toml text: String, source: String) throws {
@@ -184,15 +184,15 @@ public struct Profile: Sendable, Equatable {
         if let unknown = file.retries.keys.sorted().first(where: { !budgetNames.contains($0) }) {
             throw refuse("unknown key retries.\(unknown); known: " + budgetNames.joined(separator: ", "))
         }
-        for phase in Self.requiredPhases where file.phases[phase] == nil {
+        for phase in Self.stepsNeedingDeadlines where file.phases[phase] == nil {
             throw refuse("phases.\(phase) is missing (deadline in seconds)")
         }
         var deadlines: [StationStep: Duration] = [:]
         for (phase, seconds) in file.phases {
             guard let step = StationStep(rawValue: phase) else { continue }   // refused above
-            deadlines[step] = .seconds(try bounded(seconds, "phases.\(phase)", Bounds.phaseSeconds, "s"))
+            deadlines[step] = .seconds(try bounded(seconds, "phases.\(phase)", Bounds.stepSeconds, "s"))
         }
-        phaseDeadlines = deadlines
+        stepDeadlines = deadlines
         var budgets: [RetryBudget: Int] = [:]
         for (key, count) in file.retries.sorted(by: { $0.key < $1.key }) {
             guard let budget = RetryBudget(rawValue: key) else { continue }   // refused above
@@ -238,13 +238,13 @@ public struct Profile: Sendable, Equatable {
             path.hasPrefix("/") ? path : ((source as NSString).deletingLastPathComponent as NSString).appendingPathComponent(path)
         }
         guard flow.contains(where: \.signsOff) else {
-            throw refuse("station.flow has no sign-off phase (one of " + Self.signOffPhases.joined(separator: ", ")
+            throw refuse("station.flow has no sign-off step (one of " + Self.signOffSteps.joined(separator: ", ")
                          + "): every board would pass unchecked")
         }
-        // An empty list would make the qa phase a pass with nothing checked. A flow without `qa`
+        // An empty list would make the qa step a pass with nothing checked. A flow without `qa`
         // never runs these checks, so there the list may be empty.
         if flow.contains(.qa) && qaChecks.isEmpty {
-            throw refuse("qa.checks is empty: the qa phase would pass a board without checking anything")
+            throw refuse("qa.checks is empty: the qa step would pass a board without checking anything")
         }
         if flow.contains(.appLog) && appLogPath == nil {
             throw refuse("station.flow has app_log but qa.app_log names no expectations file")

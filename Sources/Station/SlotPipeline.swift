@@ -32,7 +32,7 @@ public struct PipelineSettings: Sendable {
 
     /// Flow, deadlines and retries from a profile. `flow` overrides the profile's `[station] flow`.
     public init(profile: Profile, flow: [StationStep]? = nil, batch: String, stationID: String) {
-        self.init(flow: flow ?? profile.flow, deadlines: profile.phaseDeadlines, retries: profile.retries,
+        self.init(flow: flow ?? profile.flow, deadlines: profile.stepDeadlines, retries: profile.retries,
                   batch: batch, stationID: stationID)
     }
 }

@@ -8,7 +8,8 @@ import Vocabulary
 /// can collect results without reading the results store. Absent values are sent as `null`, so
 /// every record has the same keys.
 public struct BoardRecordPayload: Sendable, Codable, Equatable {
-    /// One pipeline phase: its name, wall time and outcome (`ok`, `fail`, `skipped`, `interrupted`).
+    /// One pipeline step (the payload keeps the key `phases`): its name, wall time and outcome
+    /// (`ok`, `fail`, `skipped`, `interrupted`).
     public struct Phase: Sendable, Codable, Equatable {
         public var name: String
         public var seconds: Double

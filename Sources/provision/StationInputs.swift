@@ -42,7 +42,7 @@ struct StationInputs: Sendable {
     let simBus: SimulatedFixture.Bus
     /// What simulated boards' host names resolve to (`--sim-host`, `simulation.hosts`).
     let simNetwork: SimulatedNetwork
-    /// The `app_log` phase's expectations, when the profile's flow has that phase.
+    /// The `app_log` step's expectations, when the profile's flow has that step.
     let appLog: AppLogPlan?
     /// The https listener's certificate (nil: a self-signed one is made when the plan has https).
     let tls: QATLSIdentity?

@@ -19,7 +19,7 @@ import Vocabulary
         #expect(p.runningInterfaces == .init(socLog: 2, trace: 4, vuart: 6))
         #expect(p.bootEntrySteps.map(\.bytes) == [Array("AT+ECRST=delay,799\r\n".utf8), [0x7E, 0x00, 0x02, 0x7E]])
         #expect(p.bootEntrySteps.map(\.waitAfter) == [.milliseconds(200), .milliseconds(800)])
-        #expect(Set(p.phaseDeadlines.keys.map(\.rawValue)).isSuperset(of: Profile.requiredPhases))
+        #expect(Set(p.stepDeadlines.keys.map(\.rawValue)).isSuperset(of: Profile.stepsNeedingDeadlines))
         #expect(p.qaChecks.first == .get)
         #expect(p.qaExtraURLs.isEmpty)
         #expect(p.acceptsSinglePortRunningID == false)
@@ -46,9 +46,9 @@ import Vocabulary
                 "enter_download_mode", "flash_script", "wait_running", "boot_check"]
         """#
 
-    /// Each sign-off phase alone is enough; a flow without `qa` may leave `qa.checks` empty, as
+    /// Each sign-off step alone is enough; a flow without `qa` may leave `qa.checks` empty, as
     /// nothing would run them.
-    @Test(arguments: Profile.signOffPhases)
+    @Test(arguments: Profile.signOffSteps)
     func aFlowWithOneSignOffPhaseIsAccepted(phase: String) throws {
         #expect(Self.shipped.contains(Self.shippedFlow))
         let checks = #"checks = ["get", "form_post", "multipart_upload", "download", "json_roundtrip", "gzip", "https"]"#
@@ -82,7 +82,7 @@ import Vocabulary
          "checks = []", "qa.checks is empty"),
         // A flow that flashes and stops would record boards as passed that nothing checked.
         (Self.shippedFlow, #"flow = ["enter_download_mode", "flash_full", "wait_running", "enter_download_mode", "flash_script"]"#,
-         "station.flow has no sign-off phase (one of qa, boot_check, app_log)"),
+         "station.flow has no sign-off step (one of qa, boot_check, app_log)"),
         ("accept_single_port_running_id = false", "accept_single_port_running_id = \"yes\"",
          "usb.download.accept_single_port_running_id"),
         ("accept_single_port_running_id = false", "accept_single_port_running_ids = true", "unknown key"),
@@ -125,7 +125,7 @@ import Vocabulary
         #expect(Profile.knownSteps == StationStep.allCases.map(\.rawValue))
         #expect(Profile.defaultFlow == StationStep.fullFlow.map(\.rawValue))
         let p = try Profile(toml: Self.shipped, source: "air780e.toml")
-        #expect(p.phaseDeadlines[.flashFull] == .seconds(240) && p.retries == [.flash: 1, .bootEntry: 2])
+        #expect(p.stepDeadlines[.flashFull] == .seconds(240) && p.retries == [.flash: 1, .bootEntry: 2])
         #expect(p.flow == StationStep.fullFlow)
         #expect(p.logEscaping == .airm2m)
         for escaping in LogEscaping.allCases {
@@ -150,7 +150,7 @@ import Vocabulary
             .replacingOccurrences(of: "attach_budget_ms = 60000", with: "attach_budget_ms = 86400000")
             .replacingOccurrences(of: "upload_bytes = 16384", with: "upload_bytes = 16777216")
         let p = try Profile(toml: text, source: "edge.toml")
-        #expect(p.phaseDeadlines[.qa] == .seconds(86_400))
+        #expect(p.stepDeadlines[.qa] == .seconds(86_400))
         #expect(p.qaAttachBudget == .milliseconds(86_400_000))
         #expect(p.qaUploadBytes == 16 * 1024 * 1024)
     }

@@ -17,7 +17,7 @@ import Vocabulary
     @Test func theShippedQAPhaseOutlastsThePlansOwnDeadline() throws {
         let profile = try Profile(toml: Self.shipped, source: "air780e.toml")
         let plan = QAPlan(profile: profile)
-        let phase = try #require(profile.phaseDeadlines[.qa])
+        let phase = try #require(profile.stepDeadlines[.qa])
         #expect(Duration.milliseconds(plan.deadlineMs) < phase, "plan \(plan.deadlineMs) ms, phase \(phase)")
     }
 

@@ -175,14 +175,14 @@ import Vocabulary
         let profile = try Profile.load(url.path)
         let settings = PipelineSettings(profile: profile, batch: "b", stationID: "s")
         for step in StationStep.allCases {
-            #expect(settings.deadlines[step] == profile.phaseDeadlines[step], "\(step)")
+            #expect(settings.deadlines[step] == profile.stepDeadlines[step], "\(step)")
             #expect(settings.deadlines[step] != nil, "\(step) has no deadline in the shipped profile")
         }
         #expect(settings.retries == profile.retries)
     }
 
     @Test func theProfileNamesEveryStepAndItsDefaultFlowIsTheFullPipeline() {
-        #expect(Profile.requiredPhases.compactMap(StationStep.init(rawValue:)).count == Profile.requiredPhases.count)
+        #expect(Profile.stepsNeedingDeadlines.compactMap(StationStep.init(rawValue:)).count == Profile.stepsNeedingDeadlines.count)
         // The profile's validation reads the one list of steps: adding a step touches one place.
         #expect(Profile.knownSteps == StationStep.allCases.map(\.rawValue))
         #expect(Profile.defaultFlow.compactMap(StationStep.init(rawValue:)) == StationStep.fullFlow)
