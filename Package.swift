@@ -95,7 +95,7 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         // The station: the runner, the per-slot pipeline (actors), the one board driver over any
-        // bus, retry policy, phase timing, station events.
+        // bus, retry policy, step timing, station events.
         .target(name: "Station", dependencies: [
             "Vocabulary", "Firmware", "Records", "QA", "EC618", "Links", "LuaImage", "Hotplug",
             .product(name: "TOMLKit", package: "TOMLKit"),
