@@ -35,9 +35,14 @@ let package = Package(
         // zlib inflate/deflate in Swift, shared by the QA server and the simulated board.
         .target(name: "Deflate", dependencies: ["CZlib"]),
 
+        // The project's shared words (failure classes, station steps, log escaping, the board's
+        // USB identity): a leaf every layer that speaks them imports, so QA and Records agree
+        // without importing each other.
+        .target(name: "Vocabulary"),
+
         // Firmware packages: .soc, info.json, binpkg, flash plan, AgentBoot lookup, profiles.
         .target(name: "Firmware", dependencies: [
-            "CLibArchive",
+            "Vocabulary", "CLibArchive",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
@@ -49,7 +54,7 @@ let package = Package(
         // Byte links: the ByteLink protocol, termios tty, libusb bulk.
         .target(name: "Links", dependencies: ["CLibUSB"]),
         // libudev enumerate + monitor; slots keyed by physical USB path.
-        .target(name: "Hotplug", dependencies: ["CLibUDev", "Firmware"]),
+        .target(name: "Hotplug", dependencies: ["CLibUDev", "Firmware", "Vocabulary"]),
         // Sans-I/O EC618 download protocol + the flasher driving any ByteLink.
         .target(name: "EC618", dependencies: [
             "Firmware", "Links",
@@ -58,7 +63,7 @@ let package = Package(
         // A simulated EC618 board (device side of the protocol, NOR flash model, the firmware's
         // HTTP client and TLS verification on a network contained to this machine).
         .target(name: "BoardSim", dependencies: [
-            "EC618", "LuaImage", "Links", "Firmware", "CLua", "Deflate",
+            "EC618", "LuaImage", "Links", "Firmware", "Vocabulary", "CLua", "Deflate",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -70,13 +75,14 @@ let package = Package(
         ]),
         // Results store (SQLite through GRDB, PostgreSQL through postgres-nio) and batch reports.
         .target(name: "Records", dependencies: [
+            "Vocabulary",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         // The post-flash verifier: QA server, QA Lua script, verdict, LuatOS log decoder.
         .target(name: "QA", dependencies: [
-            "Firmware", "LuaImage", "Deflate",
+            "Vocabulary", "Firmware", "LuaImage", "Deflate",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -90,18 +96,18 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         // The station: the runner, the per-slot pipeline (actors), the one board driver over any
-        // bus, retry policy, phase timing, station events.
+        // bus, retry policy, step timing, station events.
         .target(name: "Station", dependencies: [
-            "Firmware", "Records", "QA", "EC618", "Links", "LuaImage", "Hotplug",
+            "Vocabulary", "Firmware", "Records", "QA", "EC618", "Links", "LuaImage", "Hotplug",
             .product(name: "TOMLKit", package: "TOMLKit"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
         // A fixture of simulated boards on memory or pseudo-terminal buses, as a station's board
         // source: what the executable (and tests) compose when no real board is attached.
-        .target(name: "SimulatedLine", dependencies: ["BoardSim", "Firmware", "Hotplug", "Links", "Station"]),
+        .target(name: "SimulatedLine", dependencies: ["Vocabulary", "BoardSim", "Firmware", "Hotplug", "Links", "Station"]),
         .executableTarget(name: "provision", dependencies: [
-            "Firmware", "LuaImage", "Links", "EC618", "BoardSim", "Hotplug", "QA", "Records", "Station", "SimulatedLine",
+            "Vocabulary", "Firmware", "LuaImage", "Links", "EC618", "BoardSim", "Hotplug", "QA", "Records", "Station", "SimulatedLine",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -114,30 +120,30 @@ let package = Package(
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
         ], path: "Tests/TestSupport"),
-        .testTarget(name: "FirmwareTests", dependencies: ["Firmware", "TestSupport"]),
+        .testTarget(name: "FirmwareTests", dependencies: ["Firmware", "Vocabulary", "TestSupport"]),
         .testTarget(name: "LuaImageTests", dependencies: [
             "LuaImage", "CLua", "TestSupport", .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .testTarget(name: "EC618Tests", dependencies: ["EC618", "Firmware", "Links"]),
         .testTarget(name: "BoardSimTests", dependencies: [
-            "BoardSim", "EC618", "Firmware", "LuaImage", "Links", "TestSupport",
+            "BoardSim", "EC618", "Firmware", "LuaImage", "Links", "Vocabulary", "TestSupport",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
-        .testTarget(name: "HotplugTests", dependencies: ["TestSupport", "Hotplug", "Links", "EC618", "BoardSim", "Firmware"]),
+        .testTarget(name: "HotplugTests", dependencies: ["TestSupport", "Hotplug", "Links", "EC618", "BoardSim", "Firmware", "Vocabulary"]),
         .testTarget(name: "StationTests", dependencies: [
-            "Station", "SimulatedLine", "Records", "Firmware", "BoardSim", "Hotplug", "QA", "LuaImage", "EC618", "TestSupport",
+            "Vocabulary", "Station", "SimulatedLine", "Records", "Firmware", "BoardSim", "Hotplug", "QA", "LuaImage", "EC618", "TestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         // QA and Station too: QA sessions kept in a store (StoredQASessions) are tested on the
         // stores these tests start, PostgreSQL included.
         .testTarget(name: "RecordsTests", dependencies: [
-            "Records", "TestSupport", "QA", "Station",
+            "Vocabulary", "Records", "TestSupport", "QA", "Station",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .testTarget(name: "QATests", dependencies: [
-            "QA", "TestSupport", "BoardSim", "EC618", "Firmware", "LuaImage", "Links",
+            "Vocabulary", "QA", "TestSupport", "BoardSim", "EC618", "Firmware", "LuaImage", "Links",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -145,6 +151,6 @@ let package = Package(
             .product(name: "SwiftASN1", package: "swift-asn1"),
         ]),
         // Runs the built `provision` binary: exit codes, messages, JSON output.
-        .testTarget(name: "CLITests", dependencies: ["TestSupport", "Records", "Firmware", "LuaImage", "Deflate", "QA"]),
+        .testTarget(name: "CLITests", dependencies: ["Vocabulary", "TestSupport", "Records", "Firmware", "LuaImage", "Deflate", "QA"]),
     ]
 )

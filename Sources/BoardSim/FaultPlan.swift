@@ -21,6 +21,42 @@ public struct FaultPlan: Sendable, Equatable, CustomStringConvertible {
     public var burnStatusFailure: Int?
     public var flipBit: Int?
 
+    /// The fault names a SPEC may use: the one list the parser, its error and `description` read.
+    public enum Kind: String, Sendable, CaseIterable {
+        case nakBlock = "nak-block"
+        case dropByte = "drop-byte"
+        case corruptByte = "corrupt-byte"
+        case stallAfter = "stall-after"
+        case disconnectAfter = "disconnect-after"
+        case burnStatus = "burn-status"
+        case flipBit = "flip-bit"
+
+        /// The known names, for error messages and help.
+        public static var names: String { allCases.map(\.rawValue).joined(separator: ", ") }
+
+        /// `NAME=VALUE` and what the fault does, for the CLI's help.
+        public var usage: (form: String, meaning: String) {
+            switch self {
+            case .nakBlock: return ("\(rawValue)=N[xK]", "NAK the Nth DOWNLOAD_DATA the AgentBoot receives (1-based), K times in a row")
+            case .dropByte: return ("\(rawValue)=N", "lose the host byte at stream offset N (0-based)")
+            case .corruptByte: return ("\(rawValue)=N", "invert the host byte at stream offset N")
+            case .stallAfter: return ("\(rawValue)=N", "stop answering after N host bytes")
+            case .disconnectAfter: return ("\(rawValue)=N", "drop the link after N host bytes")
+            case .burnStatus: return ("\(rawValue)=N", "fail the Nth GET_BURN_STATUS")
+            case .flipBit: return ("\(rawValue)=N", "the Nth byte programmed into flash (0-based) loses a bit after it was acknowledged")
+            }
+        }
+
+        /// One line per kind: its form, padded, and its meaning.
+        public static var help: String {
+            let width = allCases.map(\.usage.form.count).max() ?? 0
+            return allCases.map { kind in
+                let form = kind.usage.form
+                return form + String(repeating: " ", count: width - form.count + 2) + kind.usage.meaning
+            }.joined(separator: "\n")
+        }
+    }
+
     public init() {}
 
     public static let none = FaultPlan()
@@ -40,38 +76,39 @@ public struct FaultPlan: Sendable, Equatable, CustomStringConvertible {
                 guard let n = Int(text), n >= 0 else { throw FaultSpecError(item: item, reason: "'\(text)' is not a non-negative integer") }
                 return n
             }
-            switch name {
-            case "nak-block":
+            guard let kind = Kind(rawValue: name) else {
+                throw FaultSpecError(item: item, reason: "unknown fault '\(name)' (\(Kind.names))")
+            }
+            switch kind {
+            case .nakBlock:
                 let pieces = value.split(separator: "x", maxSplits: 1).map(String.init)
                 let index = try number(pieces[0])
                 let times = pieces.count == 2 ? try number(pieces[1]) : 1
                 guard index >= 1, times >= 1 else { throw FaultSpecError(item: item, reason: "block and count start at 1") }
                 nakBlock = (index, times)
-            case "drop-byte": dropByte = try number(value)
-            case "corrupt-byte": corruptByte = try number(value)
-            case "stall-after": stallAfter = try number(value)
-            case "disconnect-after": disconnectAfter = try number(value)
-            case "burn-status":
+            case .dropByte: dropByte = try number(value)
+            case .corruptByte: corruptByte = try number(value)
+            case .stallAfter: stallAfter = try number(value)
+            case .disconnectAfter: disconnectAfter = try number(value)
+            case .burnStatus:
                 let n = try number(value)
-                guard n >= 1 else { throw FaultSpecError(item: item, reason: "burn-status counts from 1") }
+                guard n >= 1 else { throw FaultSpecError(item: item, reason: "\(name) counts from 1") }
                 burnStatusFailure = n
-            case "flip-bit": flipBit = try number(value)
-            default:
-                throw FaultSpecError(item: item, reason: "unknown fault '\(name)' (nak-block, drop-byte, corrupt-byte, "
-                                     + "stall-after, disconnect-after, burn-status, flip-bit)")
+            case .flipBit: flipBit = try number(value)
             }
         }
     }
 
     public var description: String {
         var items: [String] = []
-        if let n = nakBlock { items.append("nak-block=\(n.index)x\(n.times)") }
-        if let n = dropByte { items.append("drop-byte=\(n)") }
-        if let n = corruptByte { items.append("corrupt-byte=\(n)") }
-        if let n = stallAfter { items.append("stall-after=\(n)") }
-        if let n = disconnectAfter { items.append("disconnect-after=\(n)") }
-        if let n = burnStatusFailure { items.append("burn-status=\(n)") }
-        if let n = flipBit { items.append("flip-bit=\(n)") }
+        func add(_ kind: Kind, _ value: String?) { if let value { items.append("\(kind.rawValue)=\(value)") } }
+        add(.nakBlock, nakBlock.map { "\($0.index)x\($0.times)" })
+        add(.dropByte, dropByte.map(String.init))
+        add(.corruptByte, corruptByte.map(String.init))
+        add(.stallAfter, stallAfter.map(String.init))
+        add(.disconnectAfter, disconnectAfter.map(String.init))
+        add(.burnStatus, burnStatusFailure.map(String.init))
+        add(.flipBit, flipBit.map(String.init))
         return items.isEmpty ? "none" : items.joined(separator: ",")
     }
 }

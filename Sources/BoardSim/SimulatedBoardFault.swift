@@ -22,16 +22,19 @@ public enum SimulatedBoardFault: String, Sendable, CaseIterable {
     /// One byte of the full flash loses a bit after the AgentBoot acknowledged it: only a
     /// read-back (`--verify`) finds it.
     case flipsFlashBit = "flips-flash-bit"
+
+    /// The known names, for help and error messages.
+    public static var names: String { allCases.map(\.rawValue).joined(separator: ", ") }
 }
 
 extension Set where Element == SimulatedBoardFault {
-    /// The download-session faults (`FaultPlan` spec) for a full flash of `planBytes` bytes.
-    public func flashFaultSpec(planBytes: Int) -> String {
-        var spec: [String] = []
-        if contains(.nakBlock) { spec.append("nak-block=3") }
-        if contains(.unplugMidFlash) { spec.append("disconnect-after=\(planBytes / 2)") }
-        if contains(.flipsFlashBit) { spec.append("flip-bit=\(planBytes / 3)") }
-        return spec.joined(separator: ",")
+    /// The download-session faults for a full flash of `planBytes` bytes.
+    public func flashFaults(planBytes: Int) -> FaultPlan {
+        var plan = FaultPlan()
+        if contains(.nakBlock) { plan.nakBlock = (index: 3, times: 1) }
+        if contains(.unplugMidFlash) { plan.disconnectAfter = planBytes / 2 }
+        if contains(.flipsFlashBit) { plan.flipBit = planBytes / 3 }
+        return plan
     }
 
     /// What the running board makes of the software boot entry.

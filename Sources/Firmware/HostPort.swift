@@ -41,3 +41,27 @@ public struct HostPort: Sendable, Equatable, CustomStringConvertible {
         return octets[0] == "127"
     }
 }
+
+/// `NAME=HOST:PORT`: a host name the simulated boards resolve to an address on this machine
+/// (`--sim-host`, station.toml `simulation.hosts`). One parser for both.
+public struct HostMapping: Sendable, Equatable, CustomStringConvertible {
+    public let name: String
+    public let address: HostPort
+
+    public init(name: String, address: HostPort) {
+        self.name = name
+        self.address = address
+    }
+
+    /// What `init?(_:)` accepts, for error messages.
+    public static let form = "NAME=\(HostPort.form)"
+
+    /// Parses `NAME=HOST:PORT`.
+    public init?(_ text: String) {
+        let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+        guard parts.count == 2, let address = HostPort(parts[1]) else { return nil }
+        self.init(name: parts[0], address: address)
+    }
+
+    public var description: String { "\(name)=\(address)" }
+}

@@ -1,20 +1,11 @@
 import Foundation
 import TOMLKit
+import Vocabulary
 
 /// A board profile (`profiles/<name>.toml`): the board's USB identities, baud rates, the software
-/// boot-entry sequence, per-phase deadlines and retries, and the QA plan. Loaded and validated
+/// boot-entry sequence, per-step deadlines and retries, and the QA plan. Loaded and validated
 /// here so a typo or an out-of-range value is refused before any board is touched.
 public struct Profile: Sendable, Equatable {
-    public struct USBIdentity: Sendable, Equatable {
-        public let vendorID: UInt16
-        public let productID: UInt16
-
-        public init(vendorID: UInt16, productID: UInt16) {
-            self.vendorID = vendorID
-            self.productID = productID
-        }
-    }
-
     /// Interface numbers of the running firmware's CDC-ACM ports.
     public struct RunningInterfaces: Sendable, Equatable {
         public let socLog: Int
@@ -37,13 +28,13 @@ public struct Profile: Sendable, Equatable {
     public let name: String
     public let description: String
     public let chip: String
-    public let downloadMode: USBIdentity
+    public let downloadMode: USBID
     /// `[usb.download] accept_single_port_running_id`: whether a device with the running ID but
     /// one CDC port and none of the running interfaces is download mode (one third-party script
     /// for a later chip treats it so, spec ec618 §10 item 2). Default false: every EC618 source
     /// uses `17D1:0001`, so such a device is reported as an unknown shape.
     public let acceptsSinglePortRunningID: Bool
-    public let runningMode: USBIdentity
+    public let runningMode: USBID
     public let runningInterfaces: RunningInterfaces
     public let downloadBaud: Int
     public let runtimeBaud: Int
@@ -55,11 +46,12 @@ public struct Profile: Sendable, Equatable {
     /// Every boot-entry strategy in the order they are tried: `[boot_entry]` itself first, then
     /// each `[[boot_entry.strategies]]`.
     public let bootEntryStrategies: [BootEntryStrategy]
-    /// Deadline per station phase, by phase name (`flash_full`, `qa`, …).
-    public let phaseDeadlines: [String: Duration]
-    /// Retry counts by name (`flash`, `boot_entry`).
-    public let retries: [String: Int]
-    public let qaChecks: [String]
+    /// `[phases]`: the deadline per station step (the table keeps its older name; its keys are
+    /// `StationStep` names, and no other key is accepted).
+    public let stepDeadlines: [StationStep: Duration]
+    /// `[retries]`: retry counts by budget (`flash`, `boot_entry`, …; no other key is accepted).
+    public let retries: [RetryBudget: Int]
+    public let qaChecks: [QACheck]
     public let qaAttachBudget: Duration
     public let qaCheckTimeout: Duration
     public let qaDownloadBytes: Int
@@ -68,43 +60,32 @@ public struct Profile: Sendable, Equatable {
     public let qaExtraURLs: [String]
     /// `[qa] unavailable_checks`: `fail` (default) or `skip`, what a check the firmware cannot
     /// run (e.g. gzip without `miniz` on a non-_FULL build) does to the board's verdict.
-    public let qaUnavailableChecks: String
-    /// `[station] flow`: the phases each board goes through, in order (default: DESIGN.md's full
+    public let qaUnavailableChecks: QAUnavailablePolicy
+    /// `[station] flow`: the steps each board goes through, in order (default: DESIGN.md's full
     /// pipeline). A shorter flow is a profile change, not a code change.
-    public let flow: [String]
+    public let flow: [StationStep]
     /// `[station] boot_check_ms`: how long the freshly flashed app must run without a Lua error.
     public let bootCheckWindow: Duration
-    /// `[qa] app_log`: the app-log expectations file (JSON) of the `app_log` phase, resolved
+    /// `[qa] app_log`: the app-log expectations file (JSON) of the `app_log` step, resolved
     /// against the profile's folder; nil when the profile has none.
     public let appLogPath: String?
     /// `[station] app_log_ms`: how long the app may take to print what `app_log` expects.
     public let appLogWindow: Duration
     /// `[station] log_escaping`: how the x.2 log frames escape `7E`/`7D` (an open question of
-    /// luatos-formats §6; `airm2m`, `ectool` or `hdlc`).
-    public let logEscaping: String
+    /// luatos-formats §6).
+    public let logEscaping: LogEscaping
     /// Where it was loaded from.
     public let source: String
 
-    /// The QA checks a profile may list.
-    public static let knownQAChecks: Set<String> = [
-        "get", "form_post", "multipart_upload", "download", "json_roundtrip", "gzip", "https",
-    ]
-    /// Values `[qa] unavailable_checks` may take.
-    public static let knownUnavailablePolicies = ["fail", "skip"]
-    /// Phases a profile must give a deadline for.
-    public static let requiredPhases = [
-        "enter_download_mode", "flash_full", "flash_script", "wait_running", "qa", "boot_check",
-    ]
+    /// Every step name a flow or `[phases]` may use: `StationStep`'s, so a new step is known
+    /// here without touching this file.
+    public static let knownSteps = StationStep.allCases.map(\.rawValue)
 
-    /// Phases a flow may use besides the required ones (their deadline is optional).
-    public static let optionalPhases = ["app_log"]
+    /// Steps a profile must give a deadline for.
+    public static let stepsNeedingDeadlines = StationStep.allCases.filter(\.deadlineRequired).map(\.rawValue)
 
     /// DESIGN.md's station pipeline: the default `[station] flow`.
-    public static let defaultFlow = [
-        "enter_download_mode", "flash_full", "wait_running", "qa", "enter_download_mode", "flash_script",
-        "wait_running", "boot_check",
-    ]
-    public static let knownLogEscapings: Set<String> = ["airm2m", "ectool", "hdlc"]
+    public static let defaultFlow = StationStep.fullFlow.map(\.rawValue)
 
     /// The range every number of a profile must fall in, by kind. Generous for any real line, yet
     /// small enough that the station's sums and unit conversions of them (deadlines, the QA
@@ -115,8 +96,8 @@ public struct Profile: Sendable, Equatable {
         public static let milliseconds = 1...86_400_000
         /// Pauses in milliseconds (`boot_entry.steps[].wait_ms`): none to 24 h.
         public static let pauseMilliseconds = 0...86_400_000
-        /// Phase deadlines in seconds (`phases.*`): 1 s to 24 h.
-        public static let phaseSeconds = 1...86_400
+        /// Step deadlines in seconds (`phases.*`): 1 s to 24 h.
+        public static let stepSeconds = 1...86_400
         /// Bytes a QA check moves (`qa.download_bytes`, `qa.upload_bytes`): 1 B to 16 MiB, four
         /// times the board's whole AP flash.
         public static let qaBytes = 1...16 * 1024 * 1024
@@ -134,9 +115,9 @@ public struct Profile: Sendable, Equatable {
         }
     }
 
-    /// The phases that sign a board off: a flow needs one of them, or boards would be recorded
+    /// The steps that sign a board off: a flow needs one of them, or boards would be recorded
     /// as passed on the strength of a flash alone.
-    public static let signOffPhases = ["qa", "app_log", "boot_check"]
+    public static let signOffSteps = StationStep.allCases.filter(\.signsOff).map(\.rawValue)
 
     /// Parses profile text. `source` names it in errors.
     public init(toml text: String, source: String) throws {
@@ -147,11 +128,11 @@ public struct Profile: Sendable, Equatable {
             throw FirmwareError(file: source, reason: Self.describe(error))
         }
         func refuse(_ reason: String) -> FirmwareError { FirmwareError(file: source, reason: reason) }
-        func identity(_ i: ProfileFile.USB.Identity, _ key: String) throws -> USBIdentity {
+        func identity(_ i: ProfileFile.USB.Identity, _ key: String) throws -> USBID {
             guard (0...0xFFFF).contains(i.vendor_id), (0...0xFFFF).contains(i.product_id) else {
                 throw refuse("\(key): vendor_id and product_id must be 16-bit values")
             }
-            return USBIdentity(vendorID: UInt16(i.vendor_id), productID: UInt16(i.product_id))
+            return USBID(vendor: UInt16(i.vendor_id), product: UInt16(i.product_id))
         }
         func bounded(_ value: Int, _ key: String, _ range: ClosedRange<Int>, _ unit: String) throws -> Int {
             if let reason = Bounds.refusal(value, key: key, range: range, unit: unit) { throw refuse(reason) }
@@ -219,34 +200,47 @@ public struct Profile: Sendable, Equatable {
         }
         bootEntryStrategies = strategies
 
-        for phase in Self.requiredPhases where file.phases[phase] == nil {
+        // A table of names: the decoder takes any key, so a typo (`flash_ful`) is refused here,
+        // naming it, instead of leaving its step on no deadline.
+        let known = Self.knownSteps
+        if let unknown = file.phases.keys.sorted().first(where: { !known.contains($0) }) {
+            throw refuse("unknown key phases.\(unknown); known: " + known.joined(separator: ", "))
+        }
+        let budgetNames = RetryBudget.allCases.map(\.rawValue)
+        if let unknown = file.retries.keys.sorted().first(where: { !budgetNames.contains($0) }) {
+            throw refuse("unknown key retries.\(unknown); known: " + budgetNames.joined(separator: ", "))
+        }
+        for phase in Self.stepsNeedingDeadlines where file.phases[phase] == nil {
             throw refuse("phases.\(phase) is missing (deadline in seconds)")
         }
-        var deadlines: [String: Duration] = [:]
+        var deadlines: [StationStep: Duration] = [:]
         for (phase, seconds) in file.phases {
-            deadlines[phase] = .seconds(try bounded(seconds, "phases.\(phase)", Bounds.phaseSeconds, "s"))
+            guard let step = StationStep(rawValue: phase) else { continue }   // refused above
+            deadlines[step] = .seconds(try bounded(seconds, "phases.\(phase)", Bounds.stepSeconds, "s"))
         }
-        phaseDeadlines = deadlines
+        stepDeadlines = deadlines
         // A strategy the step's deadline cuts off would never be tried, and the diagnosis of the
         // ones before it would be lost to a plain timeout. Each deadline is at most 24 h, so the
         // sum of a profile's few strategies cannot overflow.
         let bootEntryTotal = strategies.reduce(Duration.zero) { $0 + $1.downloadModeDeadline }
-        if strategies.count > 1, let step = deadlines["enter_download_mode"], bootEntryTotal > step {
+        if strategies.count > 1, let step = deadlines[.enterDownloadMode], bootEntryTotal > step {
             throw refuse("boot_entry: the strategies wait \(bootEntryTotal) in all, longer than phases.enter_download_mode "
                          + "(\(step)); the later ones would never run")
         }
+        var budgets: [RetryBudget: Int] = [:]
         for (key, count) in file.retries.sorted(by: { $0.key < $1.key }) {
-            _ = try bounded(count, "retries.\(key)", Bounds.retries, "tries")
+            guard let budget = RetryBudget(rawValue: key) else { continue }   // refused above
+            budgets[budget] = try bounded(count, "retries.\(key)", Bounds.retries, "tries")
         }
-        retries = file.retries
+        retries = budgets
 
-        let unknown = file.qa.checks.filter { !Self.knownQAChecks.contains($0) }
+        let unknown = file.qa.checks.filter { QACheck(rawValue: $0) == nil }
         guard unknown.isEmpty else {
             throw refuse("qa.checks: unknown check \(unknown.map { "\"\($0)\"" }.joined(separator: ", ")); known: "
-                         + Self.knownQAChecks.sorted().joined(separator: ", "))
+                         + QACheck.allCases.map(\.rawValue).sorted().joined(separator: ", "))
         }
         guard Set(file.qa.checks).count == file.qa.checks.count else { throw refuse("qa.checks lists a check twice") }
-        qaChecks = file.qa.checks
+        qaChecks = file.qa.checks.compactMap(QACheck.init(rawValue:))
         qaAttachBudget = try milliseconds(file.qa.attach_budget_ms, "qa.attach_budget_ms")
         qaCheckTimeout = try milliseconds(file.qa.check_timeout_ms, "qa.check_timeout_ms")
         qaDownloadBytes = try bounded(file.qa.download_bytes, "qa.download_bytes", Bounds.qaBytes, "bytes")
@@ -259,39 +253,44 @@ public struct Profile: Sendable, Equatable {
             }
         }
         qaExtraURLs = extra
-        qaUnavailableChecks = file.qa.unavailable_checks ?? "fail"
-        guard Self.knownUnavailablePolicies.contains(qaUnavailableChecks) else {
-            throw refuse("qa.unavailable_checks must be \"fail\" or \"skip\" (got \"\(qaUnavailableChecks)\")")
+        let policy = file.qa.unavailable_checks ?? QAUnavailablePolicy.fail.rawValue
+        guard let qaUnavailableChecks = QAUnavailablePolicy(rawValue: policy) else {
+            throw refuse("qa.unavailable_checks must be "
+                         + QAUnavailablePolicy.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: " or ")
+                         + " (got \"\(policy)\")")
         }
+        self.qaUnavailableChecks = qaUnavailableChecks
 
         let station = file.station
-        flow = station?.flow ?? Self.defaultFlow
-        guard !flow.isEmpty else { throw refuse("station.flow is empty") }
-        let known = Self.requiredPhases + Self.optionalPhases
-        if let unknown = flow.first(where: { !known.contains($0) }) {
-            throw refuse("station.flow: unknown phase \"\(unknown)\"; known: " + known.joined(separator: ", "))
+        let flowNames = station?.flow ?? Self.defaultFlow
+        guard !flowNames.isEmpty else { throw refuse("station.flow is empty") }
+        if let unknown = flowNames.first(where: { StationStep(rawValue: $0) == nil }) {
+            throw refuse("station.flow: unknown step \"\(unknown)\"; known: " + known.joined(separator: ", "))
         }
+        flow = flowNames.compactMap(StationStep.init(rawValue:))
         appLogPath = file.qa.app_log.map { path in
             path.hasPrefix("/") ? path : ((source as NSString).deletingLastPathComponent as NSString).appendingPathComponent(path)
         }
-        guard flow.contains(where: Self.signOffPhases.contains) else {
-            throw refuse("station.flow has no sign-off phase (one of " + Self.signOffPhases.joined(separator: ", ")
+        guard flow.contains(where: \.signsOff) else {
+            throw refuse("station.flow has no sign-off step (one of " + Self.signOffSteps.joined(separator: ", ")
                          + "): every board would pass unchecked")
         }
-        // An empty list would make the qa phase a pass with nothing checked. A flow without `qa`
+        // An empty list would make the qa step a pass with nothing checked. A flow without `qa`
         // never runs these checks, so there the list may be empty.
-        if flow.contains("qa") && qaChecks.isEmpty {
-            throw refuse("qa.checks is empty: the qa phase would pass a board without checking anything")
+        if flow.contains(.qa) && qaChecks.isEmpty {
+            throw refuse("qa.checks is empty: the qa step would pass a board without checking anything")
         }
-        if flow.contains("app_log") && appLogPath == nil {
+        if flow.contains(.appLog) && appLogPath == nil {
             throw refuse("station.flow has app_log but qa.app_log names no expectations file")
         }
         appLogWindow = try milliseconds(station?.app_log_ms ?? 60_000, "station.app_log_ms")
         bootCheckWindow = try milliseconds(station?.boot_check_ms ?? 5000, "station.boot_check_ms")
-        logEscaping = station?.log_escaping ?? "airm2m"
-        guard Self.knownLogEscapings.contains(logEscaping) else {
-            throw refuse("station.log_escaping must be one of " + Self.knownLogEscapings.sorted().joined(separator: ", "))
+        let escaping = station?.log_escaping ?? LogEscaping.airm2m.rawValue
+        guard let logEscaping = LogEscaping(rawValue: escaping) else {
+            throw refuse("station.log_escaping: unknown value \"\(escaping)\"; known: "
+                         + LogEscaping.allCases.map(\.rawValue).joined(separator: ", "))
         }
+        self.logEscaping = logEscaping
         self.source = source
     }
 

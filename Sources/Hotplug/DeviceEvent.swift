@@ -1,3 +1,5 @@
+import Vocabulary
+
 /// One thing the device layer saw, reduced to what slot tracking needs. The libudev adapter
 /// produces these; tests feed synthetic ones to `SlotTracker`.
 public enum DeviceEvent: Sendable, Equatable {

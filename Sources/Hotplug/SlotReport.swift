@@ -1,3 +1,5 @@
+import Vocabulary
+
 /// A fixture slot: one physical USB path, and the operator's name for it.
 public struct Slot: Hashable, Sendable, CustomStringConvertible {
     public let path: PhysicalPath

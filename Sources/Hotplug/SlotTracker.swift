@@ -1,3 +1,5 @@
+import Vocabulary
+
 /// The slot state machine: device events in, slot reports out. Pure — no I/O, no clock of its
 /// own (every call says what time it is), so the debounce rules are tested with synthetic
 /// events and instants.

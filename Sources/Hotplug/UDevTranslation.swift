@@ -1,3 +1,5 @@
+import Vocabulary
+
 /// Turns libudev devices into `DeviceEvent`s. Reads only sysfs names and attributes (plus the
 /// kernel's own uevent keys for removals), never udevd-made properties such as ID_PATH, so
 /// it works with either monitor source.

@@ -1,4 +1,5 @@
 import Foundation
+import Vocabulary
 
 /// "App log" verification: instead of the QA script, a profile may judge a board from its own
 /// application's log lines (e.g. the official HTTP demo prints `http.get 200 …`).

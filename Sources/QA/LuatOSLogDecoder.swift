@@ -1,3 +1,5 @@
+import Vocabulary
+
 /// One decoded LuatOS log record (spec §5.3/§5.4).
 public struct LuatOSLogRecord: Sendable, Equatable {
     /// Milliseconds since boot (low 32 bits), for framed records.
@@ -40,13 +42,8 @@ public struct LuatOSLogRecord: Sendable, Equatable {
 /// Decodes the SoC-log port: 0x7E-framed binary records, or plain text lines.
 ///
 /// The escape rule for `7E`/`7D` inside a frame is an open question (spec §6 item 1), so it is a
-/// setting: `airm2m` (`7D 01 → 7D`, `7D 02 → 7E`, plus HDLC's `7D 5D`/`7D 5E`, which cannot
-/// collide), `ectool` (the two EC618 decoders: `7D 02 → 7F`), or `hdlc` (`7D x → x ^ 0x20`).
+/// setting: the project's one `LogEscaping` (the profile's `log_escaping`).
 public struct LuatOSLogDecoder: Sendable {
-    public enum Escaping: String, Sendable, CaseIterable {
-        case airm2m, ectool, hdlc
-    }
-
     public enum Framing: String, Sendable, CaseIterable {
         /// Decide from the first byte: `7E` → frames, anything else → text lines.
         case auto
@@ -54,12 +51,12 @@ public struct LuatOSLogDecoder: Sendable {
         case textLines
     }
 
-    public let escaping: Escaping
+    public let escaping: LogEscaping
     public private(set) var framing: Framing
     private var buffer: [UInt8] = []
     private var inFrame = false
 
-    public init(escaping: Escaping = .airm2m, framing: Framing = .auto) {
+    public init(escaping: LogEscaping = .airm2m, framing: Framing = .auto) {
         self.escaping = escaping
         self.framing = framing
     }
@@ -90,7 +87,7 @@ public struct LuatOSLogDecoder: Sendable {
     }
 
     /// Decodes a whole capture.
-    public static func decode(_ bytes: [UInt8], escaping: Escaping = .airm2m, framing: Framing = .auto) -> [LuatOSLogRecord] {
+    public static func decode(_ bytes: [UInt8], escaping: LogEscaping = .airm2m, framing: Framing = .auto) -> [LuatOSLogRecord] {
         var decoder = LuatOSLogDecoder(escaping: escaping, framing: framing)
         return decoder.feed(bytes) + (decoder.pendingRecord().map { [$0] } ?? [])
     }
@@ -111,13 +108,7 @@ public struct LuatOSLogDecoder: Sendable {
             guard b == 0x7D, i + 1 < bytes.count else { out.append(b); i += 1; continue }
             let code = bytes[i + 1]
             i += 2
-            switch (escaping, code) {
-            case (.airm2m, 0x01), (.airm2m, 0x5D), (.ectool, 0x01): out.append(0x7D)
-            case (.airm2m, 0x02), (.airm2m, 0x5E): out.append(0x7E)
-            case (.ectool, 0x02): out.append(0x7F)
-            case (.hdlc, _): out.append(code ^ 0x20)
-            default: out += [0x7D, code]
-            }
+            out += escaping.unescaped(code)
         }
         return out
     }

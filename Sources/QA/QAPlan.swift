@@ -1,41 +1,5 @@
 import Firmware
-
-/// One check of the QA plan. Raw values are the profile's `qa.checks` names.
-public enum QACheck: String, Sendable, Codable, CaseIterable, Comparable {
-    case get
-    case formPost = "form_post"
-    case multipartUpload = "multipart_upload"
-    case download
-    case jsonRoundtrip = "json_roundtrip"
-    case gzip
-    case https
-
-    public static func < (a: QACheck, b: QACheck) -> Bool {
-        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
-    }
-
-    /// The LuatOS module a check needs that a firmware build may lack, so the board may report the
-    /// check "unavailable on this firmware" instead of running it. `miniz` is `#undef`'d in the
-    /// non-_FULL V1112 build (luatos-soc-2022 project/luatos/inc/luat_conf_bsp.h); `io` is
-    /// where the download lands. Checks with none here cannot be unavailable: a board that says
-    /// so fails them.
-    public var optionalModule: String? {
-        switch self {
-        case .gzip: return "miniz"
-        case .download: return "io"
-        default: return nil
-        }
-    }
-}
-
-/// What a check the firmware cannot run (its module is missing) does to the board's verdict:
-/// profile key `[qa] unavailable_checks`.
-public enum QAUnavailablePolicy: String, Sendable, Codable, CaseIterable {
-    /// The board fails, with the missing module as the reason.
-    case fail
-    /// The check is recorded as unavailable and does not count.
-    case skip
-}
+import Vocabulary
 
 /// What one board's QA run does and how long it may take.
 public struct QAPlan: Sendable, Equatable, Codable {
@@ -146,11 +110,11 @@ public struct QAPlan: Sendable, Equatable, Codable {
     /// The plan a profile asks for (`qa.checks`, budgets, sizes).
     public init(profile: Profile, extraURLs: [String]? = nil) {
         let ms = { (d: Duration) in Int(d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000) }
-        self.init(checks: profile.qaChecks.compactMap(QACheck.init(rawValue:)),
+        self.init(checks: profile.qaChecks,
                   attachBudgetMs: ms(profile.qaAttachBudget), checkTimeoutMs: ms(profile.qaCheckTimeout),
                   downloadBytes: profile.qaDownloadBytes, uploadBytes: profile.qaUploadBytes,
                   extraURLs: extraURLs ?? profile.qaExtraURLs,
-                  unavailableChecks: QAUnavailablePolicy(rawValue: profile.qaUnavailableChecks) ?? .fail)
+                  unavailableChecks: profile.qaUnavailableChecks)
     }
 }
 

@@ -1,6 +1,7 @@
 import Deflate
 import Foundation
 import Hummingbird
+import Vocabulary
 
 /// The endpoints under `/qa/<session>/`. Each records an observation (or a rejection) in the
 /// state before answering, so the evidence never depends on the board's account. When a session

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Vocabulary
 
 /// A board's QA session as handed to the flasher: where the board talks to, and the secrets that
 /// go into its QA image.

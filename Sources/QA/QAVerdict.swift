@@ -1,78 +1,12 @@
 import Crypto
 import Foundation
-
-/// Why a check or a board failed. Encoded as one string: `no_network_attach`,
-/// `http_library_error:-4`, `wrong_status:404`, `content_mismatch`, `timeout`, `no_report`.
-public enum QAFailureClass: Sendable, Equatable, Codable, CustomStringConvertible {
-    case noNetworkAttach
-    /// A negative LuatOS `http.request` code (-4 connect, -5 closed, …).
-    case httpLibraryError(code: Int)
-    case wrongStatus(code: Int)
-    case contentMismatch
-    case timeout
-    case noReport
-    /// A Lua error inside the QA script's check (the script caught it and reported it).
-    case scriptError
-    /// The check needs a module this firmware build lacks, and the plan says that fails the board.
-    case unavailableOnFirmware
-
-    public var description: String {
-        switch self {
-        case .noNetworkAttach: return "no network attach"
-        case .httpLibraryError(let code): return "HTTP library error \(code)"
-        case .wrongStatus(let code): return "wrong status \(code)"
-        case .contentMismatch: return "content mismatch"
-        case .timeout: return "timeout"
-        case .noReport: return "no report"
-        case .scriptError: return "QA script error"
-        case .unavailableOnFirmware: return "unavailable on this firmware"
-        }
-    }
-
-    /// The stable machine name (records, reports, JSON).
-    public var code: String {
-        switch self {
-        case .noNetworkAttach: return "no_network_attach"
-        case .httpLibraryError(let code): return "http_library_error:\(code)"
-        case .wrongStatus(let code): return "wrong_status:\(code)"
-        case .contentMismatch: return "content_mismatch"
-        case .timeout: return "timeout"
-        case .noReport: return "no_report"
-        case .scriptError: return "script_error"
-        case .unavailableOnFirmware: return "unavailable_on_firmware"
-        }
-    }
-
-    public init(code: String) throws {
-        let parts = code.split(separator: ":", maxSplits: 1).map(String.init)
-        switch (parts.first ?? "", parts.count > 1 ? Int(parts[1]) : nil) {
-        case ("no_network_attach", nil): self = .noNetworkAttach
-        case ("http_library_error", let n?): self = .httpLibraryError(code: n)
-        case ("wrong_status", let n?): self = .wrongStatus(code: n)
-        case ("content_mismatch", nil): self = .contentMismatch
-        case ("timeout", nil): self = .timeout
-        case ("no_report", nil): self = .noReport
-        case ("script_error", nil): self = .scriptError
-        case ("unavailable_on_firmware", nil): self = .unavailableOnFirmware
-        default: throw QAInputError(file: "verdict", reason: "unknown failure class \"\(code)\"")
-        }
-    }
-
-    public init(from decoder: Decoder) throws {
-        try self.init(code: try decoder.singleValueContainer().decode(String.self))
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(code)
-    }
-}
+import Vocabulary
 
 /// The result of one check.
 public struct QACheckVerdict: Sendable, Equatable, Codable {
     public let check: String
     public let pass: Bool
-    public let failure: QAFailureClass?
+    public let failure: FailureClass?
     /// Duration the board measured, when it reported one.
     public let boardMs: Int?
     /// When the server saw the request, ms since the session started.
@@ -85,7 +19,7 @@ public struct QACheckVerdict: Sendable, Equatable, Codable {
     /// report, else its VUART line); nil when it gave none, so older verdicts decode the same.
     public let code: Int?
 
-    public init(check: String, pass: Bool, failure: QAFailureClass?, boardMs: Int?, serverAtMs: Int?, detail: String,
+    public init(check: String, pass: Bool, failure: FailureClass?, boardMs: Int?, serverAtMs: Int?, detail: String,
                 unavailable: Bool? = nil, code: Int? = nil) {
         self.check = check
         self.pass = pass
@@ -114,7 +48,7 @@ public struct QAVerdict: Sendable, Equatable, Codable {
     public let sessionID: String
     public let boardID: String
     public let pass: Bool
-    public let failure: QAFailureClass?
+    public let failure: FailureClass?
     public let checks: [QACheckVerdict]
     public let imei: String?
     public let iccid: String?
@@ -130,7 +64,7 @@ public struct QAVerdict: Sendable, Equatable, Codable {
     /// against the board's own signature; nil when no report was accepted (and in older verdicts).
     public var signedReport: QASignedReport?
 
-    public init(sessionID: String, boardID: String, pass: Bool, failure: QAFailureClass?, checks: [QACheckVerdict],
+    public init(sessionID: String, boardID: String, pass: Bool, failure: FailureClass?, checks: [QACheckVerdict],
                 imei: String?, iccid: String?, csq: Int?, firmware: String?, reportAtMs: Int?, deadlineMs: Int,
                 notes: [String], signature: String = "", signedReport: QASignedReport? = nil) {
         self.sessionID = sessionID
@@ -220,7 +154,7 @@ public enum QAJudge {
             // What the board said the check ended with: its signed report is its word, the VUART
             // line only stands in when no report came.
             let boardCode = boardCheck?.code ?? (report == nil ? boardEvent?.code : nil)
-            func fail(_ failure: QAFailureClass, _ detail: String) -> QACheckVerdict {
+            func fail(_ failure: FailureClass, _ detail: String) -> QACheckVerdict {
                 QACheckVerdict(check: name, pass: false, failure: failure, boardMs: boardCheck?.ms ?? boardEvent?.ms,
                                serverAtMs: observation?.atMs, detail: detail, code: boardCode)
             }
@@ -328,7 +262,7 @@ public enum QAJudge {
                                   unavailable: c.unavailable, code: c.code)
         }
 
-        var failure: QAFailureClass?
+        var failure: FailureClass?
         if attachFailed && report == nil {
             failure = .noNetworkAttach
         } else if report != nil && !reportInTime {

@@ -1,4 +1,5 @@
 import Foundation
+import Vocabulary
 
 /// How a run ended. `running` rows that outlive their station become `interrupted` on its next start.
 public enum RunStatus: String, Sendable, Codable, CaseIterable {
@@ -84,10 +85,10 @@ public struct CheckRecord: Sendable, Equatable, Codable {
     /// The HTTP status or LuatOS library code the board reported.
     public var code: Int?
     public var durationMs: Int
-    public var failureClass: String?
+    public var failureClass: FailureClass?
     public var detail: String?
 
-    public init(name: String, passed: Bool, code: Int? = nil, durationMs: Int, failureClass: String? = nil,
+    public init(name: String, passed: Bool, code: Int? = nil, durationMs: Int, failureClass: FailureClass? = nil,
                 detail: String? = nil) {
         self.name = name
         self.passed = passed
@@ -120,7 +121,8 @@ public struct EventRecord: Sendable, Equatable {
 public struct RunFinish: Sendable, Equatable {
     public var runID: String
     public var status: RunStatus
-    public var failureClass: String?
+    public var failureClass: FailureClass?
+    /// The `StationStep` name of the step that failed (stored as `failure_phase`).
     public var failurePhase: String?
     public var detail: String?
     public var imei: String?
@@ -134,7 +136,7 @@ public struct RunFinish: Sendable, Equatable {
     /// commit as the verdict, so no decided record can be left neither delivered nor queued.
     public var queueForDelivery: Bool
 
-    public init(runID: String, status: RunStatus, failureClass: String? = nil, failurePhase: String? = nil,
+    public init(runID: String, status: RunStatus, failureClass: FailureClass? = nil, failurePhase: String? = nil,
                 detail: String? = nil, imei: String? = nil, iccid: String? = nil, finishedAt: Date = Date(),
                 flashNAKs: Int = 0, flashRetries: Int = 0, queueForDelivery: Bool = false) {
         self.runID = runID
@@ -165,7 +167,8 @@ public struct RunRecord: Sendable, Equatable, Codable {
     public var startedAt: Date
     public var finishedAt: Date?
     public var status: RunStatus
-    public var failureClass: String?
+    public var failureClass: FailureClass?
+    /// The `StationStep` name of the step that failed (stored as `failure_phase`).
     public var failurePhase: String?
     public var detail: String?
     /// NAKs and retries of the run's flashes (0 for a run recorded before schema v3 kept them).

@@ -1,4 +1,5 @@
 import Foundation
+import Vocabulary
 
 /// The results store over any `SQLDatabase`: the same statements for SQLite and PostgreSQL.
 public actor SQLResultsStore: ResultsStore {
@@ -64,7 +65,7 @@ public actor SQLResultsStore: ResultsStore {
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 """,
                 [.text(runID), .text(check.name), .int(check.passed ? 1 : 0), check.code.map { .int(Int64($0)) } ?? .null,
-                 .int(Int64(check.durationMs)), .optionalText(check.failureClass), .optionalText(check.detail)]),
+                 .int(Int64(check.durationMs)), .optionalText(check.failureClass?.rawValue), .optionalText(check.detail)]),
         ])
     }
 
@@ -105,7 +106,7 @@ public actor SQLResultsStore: ResultsStore {
                             flash_naks = ?, flash_retries = ?
             WHERE id = ?
             """,
-            [.text(finish.status.rawValue), .optionalText(finish.failureClass), .optionalText(finish.failurePhase),
+            [.text(finish.status.rawValue), .optionalText(finish.failureClass?.rawValue), .optionalText(finish.failurePhase),
              .optionalText(finish.detail), .optionalText(finish.imei), .optionalText(finish.iccid),
              .time(finish.finishedAt), .int(Int64(finish.flashNAKs)), .int(Int64(finish.flashRetries)),
              .text(finish.runID)])]
@@ -157,7 +158,7 @@ public actor SQLResultsStore: ResultsStore {
                             detail = COALESCE(detail, ?)
             WHERE station_id = ? AND status = ?
             """,
-            [.text(RunStatus.interrupted.rawValue), .time(at), .text("interrupted"),
+            [.text(RunStatus.interrupted.rawValue), .time(at), .text(FailureClass.interrupted.rawValue),
              .text("the station stopped before this run was decided"), .text(stationID),
              .text(RunStatus.running.rawValue)])])
         return stale.count
@@ -249,7 +250,7 @@ public actor SQLResultsStore: ResultsStore {
                       slotPath: r[3].text ?? "", slotLabel: r[4].text ?? "", imei: r[5].text, iccid: r[6].text,
                       firmwareSHA256: r[7].text, scriptSHA256: r[8].text, startedAt: r[9].date ?? .distantPast,
                       finishedAt: r[10].date, status: RunStatus(rawValue: r[11].text ?? "") ?? .interrupted,
-                      failureClass: r[12].text, failurePhase: r[13].text, detail: r[14].text,
+                      failureClass: r[12].text.map(FailureClass.init(rawValue:)), failurePhase: r[13].text, detail: r[14].text,
                       flashNAKs: Self.count(r[15].int), flashRetries: Self.count(r[16].int), phases: [], checks: [],
                       verdict: try VerdictColumns.read(Array(r[17...22]), imei: r[5].text, iccid: r[6].text,
                                                        run: r[0].text ?? "", store: label))
@@ -282,7 +283,7 @@ public actor SQLResultsStore: ResultsStore {
             guard let i = index[r[0].text ?? ""] else { continue }
             runs[i].checks.append(CheckRecord(name: r[1].text ?? "", passed: r[2].int == 1,
                                               code: r[3].int.map { Int($0) }, durationMs: Int(r[4].int ?? 0),
-                                              failureClass: r[5].text, detail: r[6].text))
+                                              failureClass: r[5].text.map(FailureClass.init(rawValue:)), detail: r[6].text))
         }
         return runs
     }

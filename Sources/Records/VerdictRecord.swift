@@ -1,4 +1,5 @@
 import Foundation
+import Vocabulary
 
 /// The QA server's verdict on a run as the station received it, kept whole: the session, the
 /// board's report exactly as it signed it, that signature and the session key, and what the board
@@ -39,9 +40,9 @@ public struct VerdictRecord: Sendable, Equatable, Codable {
         /// The HTTP status or LuatOS / QA script code the board gave; nil when it gave none.
         public var code: Int?
         /// Why the verdict failed the check; nil when it passed.
-        public var failureClass: String?
+        public var failureClass: FailureClass?
 
-        public init(check: String, code: Int?, failureClass: String?) {
+        public init(check: String, code: Int?, failureClass: FailureClass?) {
             self.check = check
             self.code = code
             self.failureClass = failureClass
@@ -49,17 +50,10 @@ public struct VerdictRecord: Sendable, Equatable, Codable {
     }
 }
 
-/// The station's two flash steps, by the phase names it records them under (`StationStep` raw
-/// values), for the per-step flash counts reports show.
-public enum FlashPhase {
-    public static let full = "flash_full"
-    public static let script = "flash_script"
-}
-
 extension RunRecord {
-    /// NAKs and retries of every attempt of phase `name`; nil when the phase never ran.
-    public func flashRepeats(_ name: String) -> (naks: Int, retries: Int)? {
-        let attempts = phases.filter { $0.name == name }
+    /// NAKs and retries of every attempt of `step` (a flash step); nil when the step never ran.
+    public func flashRepeats(_ step: StationStep) -> (naks: Int, retries: Int)? {
+        let attempts = phases.filter { $0.name == step.rawValue }
         guard !attempts.isEmpty else { return nil }
         // Saturating: counts are report figures read from a store, never worth a trap.
         return attempts.reduce((0, 0)) { sum, p in
@@ -70,7 +64,7 @@ extension RunRecord {
     /// Whether the run's per-step counts account for its totals. A run recorded before schema v6
     /// kept only totals: its steps read 0, and reports say the split is unknown rather than 0.
     public var flashRepeatsBySteps: Bool {
-        let steps = [FlashPhase.full, FlashPhase.script].compactMap(flashRepeats)
+        let steps = [StationStep.flashFull, .flashScript].compactMap(flashRepeats)
         let naks = steps.reduce(0) { Self.saturatingSum($0, $1.naks) }
         let retries = steps.reduce(0) { Self.saturatingSum($0, $1.retries) }
         return naks == flashNAKs && retries == flashRetries

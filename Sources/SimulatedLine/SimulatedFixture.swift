@@ -114,7 +114,7 @@ public final class SimulatedFixture: BoardSource {
         var device = DeviceSideBoard.Settings(identity: .simulated(number), runtime: runtime,
                                               scriptPartition: model.scriptPartition)
         device.timing = model.timing
-        device.faults = try FaultPlan(spec: faults.flashFaultSpec(planBytes: model.planBytes))
+        device.faults = faults.flashFaults(planBytes: model.planBytes)
         device.bootEntry = faults.bootEntryResponse
         return device
     }

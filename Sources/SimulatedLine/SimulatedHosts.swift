@@ -7,11 +7,10 @@ extension SimulatedNetwork {
     public func adding(_ mappings: [String]) throws(SimulatedNetworkError) -> SimulatedNetwork {
         var network = self
         for mapping in mappings {
-            let parts = mapping.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, let address = HostPort(parts[1]) else {
-                throw SimulatedNetworkError(reason: "\"\(mapping)\" is not NAME=\(HostPort.form)")
+            guard let parsed = HostMapping(mapping) else {
+                throw SimulatedNetworkError(reason: "\"\(mapping)\" is not \(HostMapping.form)")
             }
-            try network.map(parts[0], to: address)
+            try network.map(parsed.name, to: parsed.address)
         }
         return network
     }

@@ -1,4 +1,5 @@
 import Synchronization
+import Vocabulary
 
 /// Runs `body` with a deadline. When the deadline passes first, `body`'s task is cancelled and
 /// `StepFailure(timeout)` is thrown at once — without waiting for a body that ignores
@@ -27,7 +28,7 @@ func withDeadline<T: Sendable>(_ limit: Duration, step: StationStep, clock: any 
             let deadline = Task {
                 guard (try? await clock.sleep(until: end)) != nil else { return }
                 if gate.resume(with: .failure(StepFailure(
-                    failureClass: StepFailure.timeoutClass,
+                    failureClass: FailureClass.timeout,
                     detail: "\(step.rawValue) did not finish within \(limit.secondsText)"))) {
                     task.cancel()
                 }

@@ -2,6 +2,7 @@ import EC618
 import Foundation
 import QA
 import Records
+import Vocabulary
 
 /// What the station needs from one board in one slot. The real driver (udev + links + flasher)
 /// and the simulated one implement it; the pipeline only sequences, times and records.
@@ -84,14 +85,14 @@ public struct QAResult: Sendable, Equatable {
     public var imei: String?
     public var iccid: String?
     /// The failure class of the board verdict when it did not pass.
-    public var failureClass: String?
+    public var failureClass: FailureClass?
     public var detail: String?
     /// The QA server's verdict as the record keeps it (signed report included); nil when the
     /// step's outcome is not a QA server verdict (the app-log flow).
     public var verdict: VerdictRecord?
 
     public init(passed: Bool, checks: [CheckRecord], imei: String? = nil, iccid: String? = nil,
-                failureClass: String? = nil, detail: String? = nil, verdict: VerdictRecord? = nil) {
+                failureClass: FailureClass? = nil, detail: String? = nil, verdict: VerdictRecord? = nil) {
         self.passed = passed
         self.checks = checks
         self.imei = imei
@@ -108,11 +109,11 @@ extension QAResult {
     public init(verdict: QAVerdict, fallbackIMEI: String? = nil, fallbackICCID: String? = nil) {
         let checks = verdict.checks.map { c in
             CheckRecord(name: c.check, passed: c.pass, code: c.code, durationMs: c.boardMs ?? 0,
-                        failureClass: c.failure?.code, detail: c.detail.isEmpty ? nil : c.detail)
+                        failureClass: c.failure, detail: c.detail.isEmpty ? nil : c.detail)
         }
         let failing = verdict.checks.first { !$0.pass }
         self.init(passed: verdict.pass, checks: checks, imei: verdict.imei ?? fallbackIMEI,
-                  iccid: verdict.iccid ?? fallbackICCID, failureClass: verdict.failure?.code,
+                  iccid: verdict.iccid ?? fallbackICCID, failureClass: verdict.failure,
                   detail: failing.map { "\($0.check): \($0.detail)" }, verdict: VerdictRecord(verdict))
     }
 }
@@ -124,7 +125,7 @@ extension VerdictRecord {
         let report = verdict.signedReport
         self.init(sessionID: verdict.sessionID, reportBase64: report.map { Data($0.body).base64EncodedString() },
                   signature: report?.signature, key: report?.key,
-                  checkCodes: verdict.checks.map { CheckCode(check: $0.check, code: $0.code, failureClass: $0.failure?.code) },
+                  checkCodes: verdict.checks.map { CheckCode(check: $0.check, code: $0.code, failureClass: $0.failure) },
                   imei: verdict.imei, iccid: verdict.iccid, csq: verdict.csq)
     }
 }
@@ -133,18 +134,18 @@ extension QAResult {
     /// The app-log verdict as the pipeline records it.
     public init(appLog checks: [QACheckVerdict], passed: Bool) {
         let records = checks.map { c in
-            CheckRecord(name: c.check, passed: c.pass, code: nil, durationMs: 0, failureClass: c.failure?.code,
+            CheckRecord(name: c.check, passed: c.pass, code: nil, durationMs: 0, failureClass: c.failure,
                         detail: c.detail.isEmpty ? nil : c.detail)
         }
         let failing = checks.first { !$0.pass }
-        self.init(passed: passed, checks: records, failureClass: failing?.failure?.code ?? (passed ? nil : "app_log_failed"),
+        self.init(passed: passed, checks: records, failureClass: failing?.failure ?? (passed ? nil : .appLogFailed),
                   detail: failing.map { "\($0.check): \($0.detail)" })
     }
 }
 
 /// A step that failed, with the class reports rank failures by.
 public struct StepFailure: Error, Sendable, Equatable, CustomStringConvertible {
-    public var failureClass: String
+    public var failureClass: FailureClass
     public var detail: String
     /// Whether trying the step again may help (a NAKed block, a lost byte), as opposed to a
     /// verdict (content mismatch) or a vanished board.
@@ -153,19 +154,13 @@ public struct StepFailure: Error, Sendable, Equatable, CustomStringConvertible {
     /// `detail` says the same in words.
     public var bootEntry: BootEntryFailure?
 
-    public init(failureClass: String, detail: String, retryable: Bool = false, bootEntry: BootEntryFailure? = nil) {
+    /// `retryable` defaults to what the class's catalogue entry says.
+    public init(failureClass: FailureClass, detail: String, retryable: Bool? = nil, bootEntry: BootEntryFailure? = nil) {
         self.failureClass = failureClass
         self.detail = detail
-        self.retryable = retryable
+        self.retryable = retryable ?? failureClass.retryableByDefault
         self.bootEntry = bootEntry
     }
 
-    public var description: String { "\(failureClass): \(detail)" }
-
-    /// The class given to a step that overran its deadline.
-    public static let timeoutClass = "timeout"
-    /// The class of a run the station stopped (Ctrl-C, SIGTERM) before it was decided.
-    public static let interruptedClass = "interrupted"
-    /// The class of a board that left its slot in the middle of a step.
-    public static let unpluggedClass = "unplugged"
+    public var description: String { "\(failureClass.rawValue): \(detail)" }
 }

@@ -2,12 +2,13 @@ import Firmware
 import Foundation
 import Records
 import Synchronization
+import Vocabulary
 
 /// Settings of the per-slot pipeline, taken from the profile.
 public struct PipelineSettings: Sendable {
     public var flow: [StationStep]
     public var deadlines: [StationStep: Duration]
-    public var retries: [String: Int]
+    public var retries: [RetryBudget: Int]
     public var batch: String
     public var stationID: String
     public var firmwareSHA256: String?
@@ -20,7 +21,7 @@ public struct PipelineSettings: Sendable {
     public var clock: any StationClock = SystemStationClock()
 
     public init(flow: [StationStep] = StationStep.fullFlow, deadlines: [StationStep: Duration],
-                retries: [String: Int] = [:], batch: String, stationID: String,
+                retries: [RetryBudget: Int] = [:], batch: String, stationID: String,
                 firmwareSHA256: String? = nil, scriptSHA256: String? = nil) {
         self.flow = flow
         self.deadlines = deadlines
@@ -33,15 +34,8 @@ public struct PipelineSettings: Sendable {
 
     /// Flow, deadlines and retries from a profile. `flow` overrides the profile's `[station] flow`.
     public init(profile: Profile, flow: [StationStep]? = nil, batch: String, stationID: String) {
-        var deadlines: [StationStep: Duration] = [:]
-        // A step's raw value is its phase name in the profile.
-        for step in StationStep.allCases {
-            if let d = profile.phaseDeadlines[step.rawValue] { deadlines[step] = d }
-        }
-        // Profile validated the names against the same phase list.
-        let profileFlow = profile.flow.compactMap(StationStep.init(rawValue:))
-        self.init(flow: flow ?? profileFlow, deadlines: deadlines, retries: profile.retries, batch: batch,
-                  stationID: stationID)
+        self.init(flow: flow ?? profile.flow, deadlines: profile.stepDeadlines, retries: profile.retries,
+                  batch: batch, stationID: stationID)
     }
 }
 
@@ -49,7 +43,7 @@ public struct PipelineSettings: Sendable {
 public struct RunOutcome: Sendable, Equatable {
     public var runID: String
     public var status: RunStatus
-    public var failureClass: String?
+    public var failureClass: FailureClass?
     public var failedStep: StationStep?
     public var detail: String?
     public var stepSeconds: [StationStep: Double]
@@ -107,7 +101,7 @@ public actor SlotPipeline {
                 return try await interrupt(runID: runID, before: step, identities: identities, seconds: seconds,
                                            repeats: repeats.withLock { $0 }, send: send)
             }
-            let budget = settings.retries[step.retryKey] ?? 0
+            let budget = settings.retries[step.retryBudget] ?? 0
             var attempt = 0
             while true {
                 attempt += 1
@@ -135,7 +129,7 @@ public actor SlotPipeline {
                     try await send(.stepFinished(step, outcome: "ok", seconds: elapsed, detail: nil))
                     try await sendRepeats()
                     identities = try await keep(qa, runID: runID, identities: identities, send: send)
-                case .failure(let failure, _) where failure.failureClass == StepFailure.interruptedClass:
+                case .failure(let failure, _) where failure.failureClass == FailureClass.interrupted:
                     try await store.recordPhase(runID: runID, PhaseRecord(
                         name: step.rawValue, startedAt: started, endedAt: ended, outcome: "interrupted",
                         detail: failure.detail, flashNAKs: stepRepeats.naks, flashRetries: stepRepeats.retries))
@@ -177,11 +171,11 @@ public actor SlotPipeline {
                            send: @Sendable (StationEvent.Kind) async throws -> Void) async throws -> RunOutcome {
         let detail = "the station was stopped" + (step.map { " before \($0.rawValue)" } ?? "")
         try await store.finishRun(RunFinish(runID: runID, status: .interrupted,
-                                            failureClass: StepFailure.interruptedClass, failurePhase: step?.rawValue,
+                                            failureClass: FailureClass.interrupted, failurePhase: step?.rawValue,
                                             detail: detail, imei: identities.imei, iccid: identities.iccid,
                                             flashNAKs: repeats.naks, flashRetries: repeats.retries, queueForDelivery: settings.queueForDelivery))
-        try await send(.verdict(.interrupted, failureClass: StepFailure.interruptedClass, step: step, detail: detail))
-        return RunOutcome(runID: runID, status: .interrupted, failureClass: StepFailure.interruptedClass,
+        try await send(.verdict(.interrupted, failureClass: FailureClass.interrupted, step: step, detail: detail))
+        return RunOutcome(runID: runID, status: .interrupted, failureClass: FailureClass.interrupted,
                           failedStep: step, detail: detail, stepSeconds: seconds)
     }
 
@@ -219,23 +213,23 @@ public actor SlotPipeline {
                 case .bootCheck: try await board.bootCheck(); return nil
                 case .appLog:
                     guard let plan = appLog else {
-                        throw StepFailure(failureClass: "app_log_failed", detail: "the profile gives no qa.app_log expectations")
+                        throw StepFailure(failureClass: .appLogFailed, detail: "the profile gives no qa.app_log expectations")
                     }
                     return try await board.checkAppLog(plan)
                 }
             }
             if let qa, !qa.passed {
-                return .failure(StepFailure(failureClass: qa.failureClass ?? "qa_failed",
+                return .failure(StepFailure(failureClass: qa.failureClass ?? .qaFailed,
                                             detail: qa.detail ?? "the QA verdict is FAIL"), qa)
             }
             return .success(qa)
         } catch let failure as StepFailure {
             return .failure(failure, nil)
         } catch is CancellationError {
-            return .failure(StepFailure(failureClass: StepFailure.interruptedClass,
+            return .failure(StepFailure(failureClass: FailureClass.interrupted,
                                         detail: "the station was stopped during \(step.rawValue)"), nil)
         } catch {
-            return .failure(StepFailure(failureClass: "\(step.rawValue)_error", detail: "\(error)"), nil)
+            return .failure(StepFailure(failureClass: .stepError(step), detail: "\(error)"), nil)
         }
     }
 }

@@ -167,9 +167,8 @@ private struct StationConfigReader {
         if let simulation = try table(root, "simulation") {
             try refuseUnknownKeys(simulation, section: "simulation")
             if let hosts = try strings(simulation, "hosts", section: "simulation") {
-                for host in hosts where host.split(separator: "=", maxSplits: 1).count != 2
-                    || HostPort(String(host.split(separator: "=", maxSplits: 1).last ?? "")) == nil {
-                    throw refuse("simulation.hosts: \"\(host)\" is not NAME=\(HostPort.form)")
+                for host in hosts where HostMapping(host) == nil {
+                    throw refuse("simulation.hosts: \"\(host)\" is not \(HostMapping.form)")
                 }
                 config.simulationHosts = hosts
             }

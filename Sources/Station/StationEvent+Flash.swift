@@ -1,4 +1,5 @@
 import EC618
+import Vocabulary
 
 extension StationEvent.Kind {
     /// The station event a flasher event becomes during `step`, if it is one the station shows:

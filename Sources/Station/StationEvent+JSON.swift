@@ -1,5 +1,6 @@
 import Foundation
 import Records
+import Vocabulary
 
 extension StationEvent {
     /// The flat JSON object of one event, as `--json` prints it for MES systems, the store keeps
@@ -25,7 +26,7 @@ extension StationEvent {
             f["event"] = .string("check"); f["check"] = .string(check.name); f["passed"] = .bool(check.passed)
             if let code = check.code { f["code"] = .int(code) }
             f["duration_ms"] = .int(check.durationMs)
-            if let c = check.failureClass { f["failure_class"] = .string(c) }
+            if let c = check.failureClass { f["failure_class"] = .string(c.rawValue) }
         case .flashRepeats(let step, let naks, let retries):
             f["event"] = .string("flash_repeats"); f["step"] = .string(step.rawValue)
             f["naks"] = .int(naks); f["retries"] = .int(retries)
@@ -53,7 +54,7 @@ extension StationEvent {
             f["image"] = .string(image); f["bytes"] = .int(bytes)
         case .verdict(let status, let failureClass, let step, let detail):
             f["event"] = .string("verdict"); f["status"] = .string(status.rawValue)
-            if let failureClass { f["failure_class"] = .string(failureClass) }
+            if let failureClass { f["failure_class"] = .string(failureClass.rawValue) }
             if let step { f["step"] = .string(step.rawValue) }
             if let detail { f["detail"] = .string(detail) }
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Records
+import Vocabulary
 
 /// The one event type that flows up from slots: the CLI renders it (live lines, plain lines, JSON
 /// lines), the results store keeps it, a webhook can forward it.
@@ -27,7 +28,7 @@ public struct StationEvent: Sendable, Equatable, Codable {
         case resetAnswered(StationStep, answerOK: Bool)
         /// What the board holds of one image was read back and matched what was written.
         case imageVerified(StationStep, image: String, bytes: Int)
-        case verdict(RunStatus, failureClass: String?, step: StationStep?, detail: String?)
+        case verdict(RunStatus, failureClass: FailureClass?, step: StationStep?, detail: String?)
     }
 
     public var at: Date

@@ -32,7 +32,7 @@ public struct StationMaterials: Sendable {
         } catch {
             // A shared QA server restarting or out of reach: nothing was written yet, so the
             // step's retry may find it back.
-            throw StepFailure(failureClass: "no_qa_session", detail: "no QA session for the board: \(error)",
+            throw StepFailure(failureClass: .noQASession, detail: "no QA session for the board: \(error)",
                               retryable: true)
         }
         let image = try qaImage.image(for: ticket)

@@ -2,12 +2,14 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import Records
+import Vocabulary
 
 /// One board's final record as the webhook posts it (JSON, snake_case keys), so a line's MES
 /// can collect results without reading the results store. Absent values are sent as `null`, so
 /// every record has the same keys.
 public struct BoardRecordPayload: Sendable, Codable, Equatable {
-    /// One pipeline phase: its name, wall time and outcome (`ok`, `fail`, `skipped`, `interrupted`).
+    /// One pipeline step (the payload keeps the key `phases`): its name, wall time and outcome
+    /// (`ok`, `fail`, `skipped`, `interrupted`).
     public struct Phase: Sendable, Codable, Equatable {
         public var name: String
         public var seconds: Double
@@ -28,7 +30,8 @@ public struct BoardRecordPayload: Sendable, Codable, Equatable {
     public var slotLabel: String
     /// `pass`, `fail` or `interrupted`.
     public var status: RunStatus
-    public var failureClass: String?
+    public var failureClass: FailureClass?
+    /// The `StationStep` name of the step that failed (the payload keeps `failure_phase`).
     public var failurePhase: String?
     public var detail: String?
     public var imei: String?
@@ -40,7 +43,7 @@ public struct BoardRecordPayload: Sendable, Codable, Equatable {
     public var phases: [Phase]
 
     public init(runID: String, batch: String, stationID: String, slot: String, slotLabel: String, status: RunStatus,
-                failureClass: String? = nil, failurePhase: String? = nil, detail: String? = nil, imei: String? = nil,
+                failureClass: FailureClass? = nil, failurePhase: String? = nil, detail: String? = nil, imei: String? = nil,
                 iccid: String? = nil, firmwareSHA256: String? = nil, scriptSHA256: String? = nil,
                 startedAt: Date, endedAt: Date? = nil, phases: [Phase] = []) {
         self.runID = runID

@@ -11,7 +11,7 @@ enum OptionBounds {
     static let pauseMilliseconds = Profile.Bounds.pauseMilliseconds
     /// Seconds given as a decimal (`watch --for`): above 0, up to 24 h.
     static let seconds = 86_400.0
-    /// Resends of one download command (`flash --retries`, default 10): not a profile's phase
+    /// Resends of one download command (`flash --retries`, default 10): not a profile's step
     /// retries, so its own range; at 100 a dead board still fails within minutes at the default timeout.
     static let commandResends = 0...100
     /// Boards one station run decides before it stops (`--count`): a million, far beyond a shift.

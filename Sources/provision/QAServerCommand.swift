@@ -79,9 +79,11 @@ struct QAServerCommand: AsyncParsableCommand {
             if !ok { throw ExitCode(ProvisionExit.boardFailed) }
             return
         }
-        guard let (host, port) = Self.parseListen(listen) else {
-            throw fail(VerifyInputError(message: "--listen \(listen): expected HOST:PORT, e.g. 0.0.0.0:8123"))
+        // `:PORT` listens on every address; anything else is the project's one HOST:PORT.
+        guard let address = HostPort(listen.hasPrefix(":") ? "0.0.0.0" + listen : listen) else {
+            throw fail(VerifyInputError(message: "--listen \(listen): expected \(HostPort.form), e.g. 0.0.0.0:8123"))
         }
+        let (host, port) = (address.host, address.port)
         let token = adminToken ?? ProcessInfo.processInfo.environment["PROVISION_QA_ADMIN_TOKEN"]
         let identity: QATLSIdentity?
         do { identity = try tls.identity() } catch let error as TLSPairError { throw fail(error) }
@@ -121,15 +123,6 @@ struct QAServerCommand: AsyncParsableCommand {
         await store?.close()
         print("qa-server stopped")
         _ = sources
-    }
-
-    /// `host:port`, `[v6]:port` or `:port`.
-    static func parseListen(_ text: String) -> (String, Int)? {
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
-              (0...65535).contains(port) else { return nil }
-        var host = String(text[..<colon])
-        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        return (host.isEmpty ? "0.0.0.0" : host, port)
     }
 }
 

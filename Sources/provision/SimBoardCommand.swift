@@ -21,13 +21,7 @@ struct SimBoard: AsyncParsableCommand {
             programming).
 
             Fault SPEC (comma-separated NAME=VALUE):
-              nak-block=N[xK]     NAK the Nth DOWNLOAD_DATA the AgentBoot receives (1-based), K times in a row
-              drop-byte=N         lose the host byte at stream offset N (0-based)
-              corrupt-byte=N      invert the host byte at stream offset N
-              stall-after=N       stop answering after N host bytes
-              disconnect-after=N  drop the link after N host bytes
-              burn-status=N       fail the Nth GET_BURN_STATUS
-              flip-bit=N          flip a bit of the Nth programmed byte (0-based) after acknowledging it
+              \(FaultPlan.Kind.help.replacingOccurrences(of: "\n", with: "\n  "))
             Example: --faults nak-block=3,corrupt-byte=70000
             """)
 

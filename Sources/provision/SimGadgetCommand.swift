@@ -4,6 +4,7 @@ import Dispatch
 import Firmware
 import Foundation
 import Links
+import Vocabulary
 
 /// `provision sim gadget`: a whole simulated Air780E on a real USB bus, through a configfs gadget
 /// on a UDC (`dummy_hcd` in the kernel tier): download mode `17D1:0001`, and after SYS_RST the
@@ -102,12 +103,13 @@ struct SimGadget: AsyncParsableCommand {
         var busConfig = ConfigfsGadgetBus.Configuration(udc: udc, tag: "b\(boardNumber)")
         busConfig.downloadFunction = downloadFunction.function
         let downloadName = busConfig.downloadFunction.rawValue
+        let (downloadID, runningID) = (busConfig.downloadID, busConfig.runningID)
         let bus = ConfigfsGadgetBus(busConfig) { shape in
             switch shape {
             case .download(let port):
-                say("bus: download mode 17d1:0001 (\(downloadName), board side \(port))")
+                say("bus: download mode \(downloadID) (\(downloadName), board side \(port))")
             case .running(let socLog, let trace, let vuart):
-                say("bus: running 19d1:0001 (x.2 \(socLog), x.4 \(trace), x.6 \(vuart))")
+                say("bus: running \(runningID) (x.2 \(socLog), x.4 \(trace), x.6 \(vuart))")
             case .detached:
                 say("bus: detached")
             }

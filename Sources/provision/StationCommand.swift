@@ -8,6 +8,7 @@ import LuaImage
 import QA
 import Records
 import Station
+import Vocabulary
 
 /// `provision --soc X.soc main.lua`: the station. Every input is validated before a board is
 /// touched; then each slot runs the pipeline of DESIGN.md on the boards that come and go in it,
@@ -25,7 +26,7 @@ struct StationCommand: AsyncParsableCommand {
             Simulated boards (--simulate N) exercise the whole pipeline without hardware: the real \
             flasher writes into simulated EC618s, and the simulated LuatOS runtime runs the QA script \
             against the station's QA server on 127.0.0.1. --sim-fault N=KIND gives board N a fault: \
-            \(SimulatedBoardFault.allCases.map(\.rawValue).joined(separator: ", ")).
+            \(SimulatedBoardFault.names).
 
             Settings come from the command line, then station.toml, then the defaults.
             """)
@@ -158,7 +159,7 @@ struct StationCommand: AsyncParsableCommand {
             throw StationInputError("no QA script folder profiles/\(boardProfile.name)/qa found")
         }
         var appLog: AppLogPlan?
-        if boardProfile.flow.contains(StationStep.appLog.rawValue), let path = boardProfile.appLogPath {
+        if boardProfile.flow.contains(.appLog), let path = boardProfile.appLogPath {
             appLog = AppLogPlan(expectations: try AppLogVerifier.load(path), window: boardProfile.appLogWindow)
             if appLog?.expectations.isEmpty == true { throw StationInputError("\(path): lists no expectation") }
         }
@@ -253,7 +254,7 @@ struct StationCommand: AsyncParsableCommand {
     /// `--sim-fault N=KIND`, for boards 1 to `lastBoard` (nil: any board may come). A fault for a
     /// board the run never reaches would never fire, and the run would look as if it had been survived.
     private func parseFaults(lastBoard: (number: Int, why: String)?) throws -> [Int: Set<SimulatedBoardFault>] {
-        let kinds = SimulatedBoardFault.allCases.map(\.rawValue).joined(separator: ", ")
+        let kinds = SimulatedBoardFault.names
         var faults: [Int: Set<SimulatedBoardFault>] = [:]
         for spec in simFaults {
             let parts = spec.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)

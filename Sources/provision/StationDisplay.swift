@@ -2,6 +2,7 @@ import Foundation
 import Records
 import Station
 import Synchronization
+import Vocabulary
 
 /// Renders station events: one live line per slot on a terminal, plain timestamped lines when
 /// not a terminal, or one JSON object per line (`--json`) for MES systems.

@@ -7,6 +7,7 @@ import LuaImage
 import QA
 import Records
 import Station
+import Vocabulary
 
 /// The station's inputs once validated: the command line, station.toml and the profile merged.
 struct StationInputs: Sendable {
@@ -41,7 +42,7 @@ struct StationInputs: Sendable {
     let simBus: SimulatedFixture.Bus
     /// What simulated boards' host names resolve to (`--sim-host`, `simulation.hosts`).
     let simNetwork: SimulatedNetwork
-    /// The `app_log` phase's expectations, when the profile's flow has that phase.
+    /// The `app_log` step's expectations, when the profile's flow has that step.
     let appLog: AppLogPlan?
     /// The https listener's certificate (nil: a self-signed one is made when the plan has https).
     let tls: QATLSIdentity?
@@ -66,7 +67,7 @@ struct StationInputs: Sendable {
         return (try tls ?? QATLSIdentity.selfSigned(host: host), port, publicURL)
     }
 
-    var flow: [StationStep] { profile.flow.compactMap(StationStep.init(rawValue:)) }
+    var flow: [StationStep] { profile.flow }
 
     /// What `--dry-run` prints.
     var planText: String {

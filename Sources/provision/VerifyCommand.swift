@@ -6,6 +6,7 @@ import Foundation
 import Links
 import LuaImage
 import QA
+import Vocabulary
 
 /// `provision verify`: the post-flash verifier on one board, ending in a signed verdict.
 ///
@@ -20,7 +21,7 @@ struct Verify: AsyncParsableCommand {
 
             --sim: a simulated board goes from blank to a verdict in one command (flash with --soc, \
             reset, QA run against a QA server on 127.0.0.1). Simulated network faults: \
-            --fault no-attach | drop=TEXT | alter-upload | corrupt-download | latency=MS.
+            --fault \(NetworkFaults.Kind.forms).
             --app-log FILE: judge the board from its own application's log lines instead (expectations \
             as a JSON list of {tag, expect_code, count}); with --sim the .soc is flashed with SCRIPTS.
             """)
@@ -80,16 +81,12 @@ struct Verify: AsyncParsableCommand {
     private func faults() throws -> NetworkFaults {
         var faults = NetworkFaults()
         for spec in fault {
-            let parts = spec.split(separator: "=", maxSplits: 1).map(String.init)
-            switch parts.first ?? "" {
-            case "no-attach": faults.noAttach = true
-            case "alter-upload": faults.alterRequestBodyMatching = "/upload"
-            case "corrupt-download": faults.corruptResponseBodyMatching = "/download"
-            case "drop" where parts.count == 2: faults.dropConnectionsMatching = parts[1]
-            case "latency" where parts.count == 2 && Int(parts[1]) != nil:
-                let ms = try OptionBounds.check(Int(parts[1]) ?? -1, "--fault latency", OptionBounds.pauseMilliseconds, "ms")
-                faults.extraLatency = .milliseconds(ms)
-            default: throw VerifyInputError(message: "--fault \(spec): unknown fault")
+            do {
+                try faults.add(spec) { ms in
+                    .milliseconds(try OptionBounds.check(ms, "--fault latency", OptionBounds.pauseMilliseconds, "ms"))
+                }
+            } catch let error as NetworkFaultSpecError {
+                throw VerifyInputError(message: error.description)
             }
         }
         return faults
@@ -178,12 +175,12 @@ struct Verify: AsyncParsableCommand {
 enum VerdictText {
     static func render(_ v: QAVerdict) -> String {
         var lines = ["\(v.pass ? "PASS" : "FAIL") board \(v.boardID) session \(v.sessionID)"
-                     + (v.failure.map { " — \($0)" } ?? "")
+                     + (v.failure.map { " — \($0.summary)" } ?? "")
                      + (v.imei.map { "  IMEI \($0)" } ?? "") + (v.iccid.map { "  ICCID \($0)" } ?? "")
                      + (v.csq.map { "  CSQ \($0)" } ?? "")]
         for c in v.checks {
             lines.append("  \(c.pass ? "ok  " : "FAIL") \(c.check.padding(toLength: 17, withPad: " ", startingAt: 0))"
-                         + (c.boardMs.map { " \($0) ms" } ?? "") + (c.failure.map { "  \($0)" } ?? "") + "  \(c.detail)")
+                         + (c.boardMs.map { " \($0) ms" } ?? "") + (c.failure.map { "  \($0.summary)" } ?? "") + "  \(c.detail)")
         }
         for note in v.notes { lines.append("  note: \(note)") }
         lines.append("  signature \(v.signature)")

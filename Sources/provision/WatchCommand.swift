@@ -2,6 +2,7 @@ import ArgumentParser
 import Firmware
 import Foundation
 import Hotplug
+import Vocabulary
 
 extension MonitorSource: ExpressibleByArgument {}
 

@@ -106,7 +106,7 @@ import TestSupport
             (["--simulate", "1", "--count", "9223372036854775807"], "--count must be 1–1000000 boards"),
             (["--simulate=-2"], "--simulate must be 1–64 boards (got -2)"),
             (["--simulate", "1", "--profile", noChecks.path], "no-checks.toml: qa.checks is empty"),
-            (["--simulate", "1", "--profile", noSignOff.path], "no-sign-off.toml: station.flow has no sign-off phase"),
+            (["--simulate", "1", "--profile", noSignOff.path], "no-sign-off.toml: station.flow has no sign-off step"),
         ] {
             let result = try ProvisionBinary.run(["--soc", soc, app] + arguments + ["--db", "sqlite:" + db])
             #expect(result.status == 2, "\(arguments): \(result.stderr)")

@@ -1,6 +1,7 @@
 import Firmware
 import Foundation
 import Testing
+import Vocabulary
 
 @Suite struct ProfileTests {
     static let repoProfiles = URL(fileURLWithPath: #filePath)
@@ -13,13 +14,13 @@ import Testing
     @Test func shippedProfileLoadsWithTheBoardsIdentities() throws {
         let p = try Profile.load(Self.repoProfiles.appendingPathComponent("air780e.toml").path)
         #expect(p.name == "air780e")
-        #expect(p.downloadMode == .init(vendorID: 0x17D1, productID: 0x0001))
-        #expect(p.runningMode == .init(vendorID: 0x19D1, productID: 0x0001))
+        #expect(p.downloadMode == USBID(vendor: 0x17D1, product: 0x0001) && p.downloadMode == EC618USB.download)
+        #expect(p.runningMode == USBID(vendor: 0x19D1, product: 0x0001) && p.runningMode == EC618USB.running)
         #expect(p.runningInterfaces == .init(socLog: 2, trace: 4, vuart: 6))
         #expect(p.bootEntrySteps.map(\.bytes) == [Array("AT+ECRST=delay,799\r\n".utf8), [0x7E, 0x00, 0x02, 0x7E]])
         #expect(p.bootEntrySteps.map(\.waitAfter) == [.milliseconds(200), .milliseconds(800)])
-        #expect(Set(p.phaseDeadlines.keys).isSuperset(of: Profile.requiredPhases))
-        #expect(p.qaChecks.first == "get")
+        #expect(Set(p.stepDeadlines.keys.map(\.rawValue)).isSuperset(of: Profile.stepsNeedingDeadlines))
+        #expect(p.qaChecks.first == .get)
         #expect(p.qaExtraURLs.isEmpty)
         #expect(p.acceptsSinglePortRunningID == false)
     }
@@ -45,9 +46,9 @@ import Testing
                 "enter_download_mode", "flash_script", "wait_running", "boot_check"]
         """#
 
-    /// Each sign-off phase alone is enough; a flow without `qa` may leave `qa.checks` empty, as
+    /// Each sign-off step alone is enough; a flow without `qa` may leave `qa.checks` empty, as
     /// nothing would run them.
-    @Test(arguments: Profile.signOffPhases)
+    @Test(arguments: Profile.signOffSteps)
     func aFlowWithOneSignOffPhaseIsAccepted(phase: String) throws {
         #expect(Self.shipped.contains(Self.shippedFlow))
         let checks = #"checks = ["get", "form_post", "multipart_upload", "download", "json_roundtrip", "gzip", "https"]"#
@@ -56,7 +57,7 @@ import Testing
             of: Self.shippedFlow, with: #"flow = ["enter_download_mode", "flash_script", "wait_running", "\#(phase)"]"#)
         if phase != "qa" { text = text.replacingOccurrences(of: checks, with: "checks = []") }
         let p = try Profile(toml: text, source: "short.toml")
-        #expect(p.flow.last == phase)
+        #expect(p.flow.last?.rawValue == phase)
         #expect(p.qaChecks.isEmpty == (phase != "qa"))
     }
 
@@ -81,10 +82,17 @@ import Testing
          "checks = []", "qa.checks is empty"),
         // A flow that flashes and stops would record boards as passed that nothing checked.
         (Self.shippedFlow, #"flow = ["enter_download_mode", "flash_full", "wait_running", "enter_download_mode", "flash_script"]"#,
-         "station.flow has no sign-off phase (one of qa, app_log, boot_check)"),
+         "station.flow has no sign-off step (one of qa, boot_check, app_log)"),
         ("accept_single_port_running_id = false", "accept_single_port_running_id = \"yes\"",
          "usb.download.accept_single_port_running_id"),
         ("accept_single_port_running_id = false", "accept_single_port_running_ids = true", "unknown key"),
+        // The name tables refuse a typo naming it, instead of leaving a step on no deadline or budget.
+        ("flash_full = 240", "flash_ful = 240",
+         "unknown key phases.flash_ful; known: enter_download_mode, flash_full, wait_running, qa, flash_script, boot_check, app_log"),
+        ("boot_entry = 2", "boot_entyr = 2",
+         "unknown key retries.boot_entyr; known: flash, boot_entry, wait_running, qa, boot_check, app_log"),
+        ("log_escaping = \"airm2m\"", "log_escaping = \"slip\"",
+         "station.log_escaping: unknown value \"slip\"; known: airm2m, ectool, hdlc"),
     ]
 
     /// Every number is bounded by a named range and refused naming its key: values near Int64.max
@@ -111,6 +119,21 @@ import Testing
         ]
     }()
 
+    /// The tables of step names take only `StationStep`'s names and `RetryBudget`'s: adding a
+    /// step is adding a case, and the profile knows it.
+    @Test func theStepTablesAreTheOneListOfSteps() throws {
+        #expect(Profile.knownSteps == StationStep.allCases.map(\.rawValue))
+        #expect(Profile.defaultFlow == StationStep.fullFlow.map(\.rawValue))
+        let p = try Profile(toml: Self.shipped, source: "air780e.toml")
+        #expect(p.stepDeadlines[.flashFull] == .seconds(240) && p.retries == [.flash: 1, .bootEntry: 2])
+        #expect(p.flow == StationStep.fullFlow)
+        #expect(p.logEscaping == .airm2m)
+        for escaping in LogEscaping.allCases {
+            let text = Self.shipped.replacingOccurrences(of: "log_escaping = \"airm2m\"", with: "log_escaping = \"\(escaping.rawValue)\"")
+            #expect(try Profile(toml: text, source: "e.toml").logEscaping == escaping)
+        }
+    }
+
     @Test(arguments: outOfBounds)
     func numberOutOfItsBoundsIsRefusedNamingTheKey(change: (String, String, String)) throws {
         let (from, to, expected) = change
@@ -127,18 +150,18 @@ import Testing
             .replacingOccurrences(of: "attach_budget_ms = 60000", with: "attach_budget_ms = 86400000")
             .replacingOccurrences(of: "upload_bytes = 16384", with: "upload_bytes = 16777216")
         let p = try Profile(toml: text, source: "edge.toml")
-        #expect(p.phaseDeadlines["qa"] == .seconds(86_400))
+        #expect(p.stepDeadlines[.qa] == .seconds(86_400))
         #expect(p.qaAttachBudget == .milliseconds(86_400_000))
         #expect(p.qaUploadBytes == 16 * 1024 * 1024)
     }
 
     @Test func unavailableChecksPolicyIsReadAndDefaultsToFail() throws {
-        #expect(try Profile(toml: Self.shipped, source: "p.toml").qaUnavailableChecks == "fail")
+        #expect(try Profile(toml: Self.shipped, source: "p.toml").qaUnavailableChecks == .fail)
         let skip = Self.shipped.replacingOccurrences(of: "unavailable_checks = \"fail\"", with: "unavailable_checks = \"skip\"")
-        #expect(try Profile(toml: skip, source: "p.toml").qaUnavailableChecks == "skip")
+        #expect(try Profile(toml: skip, source: "p.toml").qaUnavailableChecks == .skip)
         let absent = Self.shipped.replacingOccurrences(of: "unavailable_checks = \"fail\"\n", with: "")
         #expect(!absent.contains("unavailable_checks ="))
-        #expect(try Profile(toml: absent, source: "p.toml").qaUnavailableChecks == "fail")
+        #expect(try Profile(toml: absent, source: "p.toml").qaUnavailableChecks == .fail)
     }
 
     @Test(arguments: breakages)

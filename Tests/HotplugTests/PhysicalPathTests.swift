@@ -1,5 +1,6 @@
 import Testing
 @testable import Hotplug
+import Vocabulary
 
 @Suite struct PhysicalPathTests {
     @Test func parsesDeviceNames() throws {

@@ -1,5 +1,6 @@
 import Testing
 @testable import Hotplug
+import Vocabulary
 
 /// The slot state machine fed with synthetic events and instants.
 @Suite struct SlotTrackerTests {

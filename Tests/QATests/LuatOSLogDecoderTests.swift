@@ -1,6 +1,7 @@
 import BoardSim
 import QA
 import Testing
+import Vocabulary
 
 @Suite("LuatOS log decoder")
 struct LuatOSLogDecoderTests {
@@ -45,6 +46,17 @@ struct LuatOSLogDecoderTests {
         // The recommended decoder also accepts the HDLC codes (they cannot collide).
         #expect(LuatOSLogDecoder.decode(hdlc, escaping: .airm2m).map(\.text) == ["I/user.x a~b}"])
         #expect(LuatOSLogDecoder.decode(frame).first?.milliseconds == 1234)
+    }
+
+    /// One `LogEscaping` for the simulated board's encoder and the station's decoder: every
+    /// setting the encoder writes, the decoder of the same setting reads back (the ectool reading
+    /// takes AirM2M's bytes and differs only on a '~').
+    @Test("the encoder and the decoder share one escaping setting", arguments: LogEscaping.allCases)
+    func oneEscaping(escaping: LogEscaping) {
+        let text = "I/user.x a}b" + (escaping == .ectool ? "" : "~")
+        let frame = LuatOSLogFrame.encode(text: Array(text.utf8), milliseconds: 1, escaping: escaping)
+        #expect(!frame.dropFirst().dropLast().contains(LogEscaping.flag))
+        #expect(LuatOSLogDecoder.decode(frame, escaping: escaping).map(\.text) == [text])
     }
 
     @Test("frames split across reads, empty frames skipped; text-line logs parse too")

@@ -2,6 +2,7 @@ import BoardSim
 import Foundation
 import QA
 import Testing
+import Vocabulary
 
 /// The QA flow against a simulated board that behaves as the V1112 firmware does: a download
 /// the 4G link drops is re-requested with `Range` and must still pass; a link that keeps

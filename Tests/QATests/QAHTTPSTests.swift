@@ -3,6 +3,7 @@ import Foundation
 import LuaImage
 import QA
 import Testing
+import Vocabulary
 
 /// A throw-away station certificate for 127.0.0.1, made as the station makes its own.
 enum TestCertificate {
@@ -50,9 +51,11 @@ struct QAHTTPSTests {
         try? FileManager.default.removeItem(atPath: settings.sandboxDirectory)
         let verdict = try #require(await server.verdict(sessionID: ticket.sessionID, boardEvents: QABoardEvent.parse(report.vuart)))
         #expect(!verdict.pass)
-        guard case .httpLibraryError(let code)? = verdict.checks.first?.failure else {
+        let failure = verdict.checks.first?.failure
+        guard let failure, failure.name == FailureClass.httpLibraryError(code: 0).name, let code = failure.number else {
             Issue.record("expected a library error, got \(String(describing: verdict.checks.first))"); return
         }
+        #expect(failure == .httpLibraryError(code: code))
         #expect(code < 0)
         #expect(await server.evidence(sessionID: ticket.sessionID)?.observations.contains { $0.check == "https" } == false)
     }

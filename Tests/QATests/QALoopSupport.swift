@@ -3,6 +3,7 @@ import Firmware
 import Foundation
 import LuaImage
 import QA
+import Vocabulary
 
 /// Runs the project's QA script on a simulated board against a QA server on 127.0.0.1:
 /// build the per-board image → LuaDB in a 4 MiB AP flash at the script partition → runtime reads

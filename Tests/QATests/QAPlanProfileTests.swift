@@ -2,6 +2,7 @@ import Firmware
 import Foundation
 import QA
 import Testing
+import Vocabulary
 
 /// The QA plan follows the profile: its checks, budgets and extra URLs.
 @Suite struct QAPlanProfileTests {
@@ -16,7 +17,7 @@ import Testing
     @Test func theShippedQAPhaseOutlastsThePlansOwnDeadline() throws {
         let profile = try Profile(toml: Self.shipped, source: "air780e.toml")
         let plan = QAPlan(profile: profile)
-        let phase = try #require(profile.phaseDeadlines["qa"])
+        let phase = try #require(profile.stepDeadlines[.qa])
         #expect(Duration.milliseconds(plan.deadlineMs) < phase, "plan \(plan.deadlineMs) ms, phase \(phase)")
     }
 

@@ -2,6 +2,7 @@ import BoardSim
 import Foundation
 import QA
 import Testing
+import Vocabulary
 
 /// The QA script survives what real firmware does to it: a Lua error inside a check (which would
 /// otherwise escape the task and reboot-loop the board, LuatOS script/corelib/sys.lua), a module
@@ -162,10 +163,10 @@ struct QAScriptGuardTests {
 
     @Test("the new failure classes keep stable machine names")
     func failureCodes() throws {
-        for failure in [QAFailureClass.scriptError, .unavailableOnFirmware] {
-            #expect(try QAFailureClass(code: failure.code) == failure)
+        for failure in [FailureClass.scriptError, .unavailableOnFirmware] {
+            #expect(try FailureClass(validating: failure.rawValue) == failure)
         }
-        #expect(QAFailureClass.scriptError.code == "script_error")
-        #expect(QAFailureClass.unavailableOnFirmware.code == "unavailable_on_firmware")
+        #expect(FailureClass.scriptError.rawValue == "script_error")
+        #expect(FailureClass.unavailableOnFirmware.rawValue == "unavailable_on_firmware")
     }
 }

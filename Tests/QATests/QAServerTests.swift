@@ -3,6 +3,7 @@ import Crypto
 import Foundation
 import QA
 import Testing
+import Vocabulary
 
 @Suite("QA server: sessions, refusals, signed reports")
 struct QAServerTests {

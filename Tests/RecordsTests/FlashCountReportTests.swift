@@ -4,6 +4,7 @@ import FoundationXML
 #endif
 import Records
 import Testing
+import Vocabulary
 
 /// Every format shows each board's flash NAKs and retries per step (full flash, script flash),
 /// and says a split is unknown for a run that kept only totals.
@@ -24,13 +25,13 @@ import Testing
             PhaseRecord(name: name, startedAt: t, endedAt: t.addingTimeInterval(1), outcome: outcome,
                         flashNAKs: naks, flashRetries: retries)
         }
-        try await store.recordPhase(runID: "r1", phase(FlashPhase.full, "fail", 2, 1))
-        try await store.recordPhase(runID: "r1", phase(FlashPhase.full, "ok", 0, 2))
+        try await store.recordPhase(runID: "r1", phase(StationStep.flashFull.rawValue, "fail", 2, 1))
+        try await store.recordPhase(runID: "r1", phase(StationStep.flashFull.rawValue, "ok", 0, 2))
         try await store.recordVerdict(runID: "r1", VerdictRecord(sessionID: "5e55", csq: 21))
-        try await store.recordPhase(runID: "r1", phase(FlashPhase.script, "ok", 1, 0))
+        try await store.recordPhase(runID: "r1", phase(StationStep.flashScript.rawValue, "ok", 1, 0))
         try await store.finishRun(RunFinish(runID: "r1", status: .pass, finishedAt: t.addingTimeInterval(9),
                                             flashNAKs: 3, flashRetries: 3))
-        try await store.recordPhase(runID: "r2", phase(FlashPhase.full, "ok", 0, 0))
+        try await store.recordPhase(runID: "r2", phase(StationStep.flashFull.rawValue, "ok", 0, 0))
         try await store.finishRun(RunFinish(runID: "r2", status: .pass, finishedAt: t.addingTimeInterval(9),
                                             flashNAKs: 4, flashRetries: 1))
         let runs = try await store.runs(RunQuery(batch: "b"))

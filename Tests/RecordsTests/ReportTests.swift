@@ -4,6 +4,7 @@ import FoundationXML
 #endif
 import Records
 import Testing
+import Vocabulary
 
 @Suite struct ReportTests {
     private func sampleRuns() async throws -> [RunRecord] {
@@ -26,7 +27,7 @@ import Testing
         // the interrupted run's later "finish" does not count.
         let hours = (40 + 30.2 + 61) / 3600
         #expect(abs((s.boardsPerHour ?? 0) - 4 / hours) < 0.01)
-        #expect(s.failureClasses.map(\.failureClass) == ["content_mismatch", "interrupted"])
+        #expect(s.failureClasses.map(\.failureClass) == [.contentMismatch, .interrupted])
         let flash = try #require(s.phaseTimings.first { $0.phase == "flash_full" })
         #expect(flash.count == 5)
         #expect(flash.min == 12)

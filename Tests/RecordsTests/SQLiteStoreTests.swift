@@ -1,6 +1,7 @@
 import Foundation
 @testable import Records
 import Testing
+import Vocabulary
 
 @Suite struct SQLiteStoreTests {
     private func freshPath() throws -> String {
@@ -90,7 +91,7 @@ import Testing
         #expect(runs.map(\.runID) == ["run-1", "run-2", "run-3", "run-4", "run-5"])
         #expect(runs.map(\.status) == [.pass, .pass, .fail, .pass, .running])
         let failed = runs[2]
-        #expect(failed.failureClass == "content_mismatch")
+        #expect(failed.failureClass == .contentMismatch)
         #expect(failed.failurePhase == "qa")
         #expect(failed.imei == "860000000000037")
         #expect(failed.iccid == "89860037")
@@ -100,7 +101,7 @@ import Testing
         #expect(abs(failed.phases[0].duration - 30.2) < 0.001)
         #expect(failed.checks.map(\.name) == ["download", "get"])
         #expect(failed.checks[0].passed == false)
-        #expect(failed.checks[0].failureClass == "content_mismatch")
+        #expect(failed.checks[0].failureClass == .contentMismatch)
         #expect(failed.checks[1].code == 200)
         #expect(failed.startedAt == SampleBatch.t0.addingTimeInterval(40))
         await store.close()
@@ -128,7 +129,7 @@ import Testing
         #expect(try await store.markInterruptedRuns(stationID: "st-1", at: Date()) == 0)
         let runs = try await store.runs(RunQuery())
         #expect(runs.first { $0.runID == "run-5" }?.status == .interrupted)
-        #expect(runs.first { $0.runID == "run-5" }?.failureClass == "interrupted")
+        #expect(runs.first { $0.runID == "run-5" }?.failureClass == .interrupted)
         #expect(runs.first { $0.runID == "other-station" }?.status == .running)
         #expect(runs.first { $0.runID == "run-1" }?.status == .pass)
         await store.close()

@@ -1,5 +1,6 @@
 import Foundation
 import Records
+import Vocabulary
 
 /// A small batch written through any store: three passes, a failure with a failed check, an
 /// interrupted run, on two stations. Times are fixed so reports compare exactly.
@@ -48,12 +49,12 @@ enum SampleBatch {
             try await store.recordCheck(runID: id, CheckRecord(name: "get", passed: true, code: 200, durationMs: 812))
             try await store.recordCheck(runID: id, CheckRecord(
                 name: "download", passed: b.status == .pass, code: 200, durationMs: 2300,
-                failureClass: b.status == .pass ? nil : "content_mismatch",
+                failureClass: b.status == .pass ? nil : .contentMismatch,
                 detail: b.status == .pass ? nil : "sha256 differs"))
             try await store.recordEvent(EventRecord(runID: id, at: qaEnd, kind: "verdict",
                                                     payload: "{\"status\":\"\(b.status.rawValue)\"}"))
             try await store.finishRun(RunFinish(
-                runID: id, status: b.status, failureClass: b.status == .pass ? nil : "content_mismatch",
+                runID: id, status: b.status, failureClass: b.status == .pass ? nil : .contentMismatch,
                 failurePhase: b.status == .pass ? nil : "qa", detail: b.status == .pass ? nil : "download: sha256 differs",
                 imei: b.imei, iccid: "8986" + b.imei.suffix(4), finishedAt: qaEnd))
         }

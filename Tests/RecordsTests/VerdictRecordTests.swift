@@ -2,6 +2,7 @@ import Foundation
 @testable import Records
 import Testing
 import TestSupport
+import Vocabulary
 
 /// Schema v6: the QA verdict as received (signed report, signature, key, per-check codes, CSQ)
 /// and each flash attempt's NAKs and retries are kept and read back, on SQLite and PostgreSQL,
@@ -11,7 +12,7 @@ import TestSupport
         sessionID: "5e55", reportBase64: Data(#"{"sid":"5e55","csq":21}"#.utf8).base64EncodedString(),
         signature: "A1B2", key: "00ff",
         checkCodes: [.init(check: "get", code: 200, failureClass: nil),
-                     .init(check: "download", code: -4, failureClass: "http_library_error:-4")],
+                     .init(check: "download", code: -4, failureClass: .httpLibraryError(code: -4))],
         imei: "860000000000011", iccid: "89860000000000000011", csq: 21)
 
     private func freshPath() throws -> String {
@@ -27,12 +28,12 @@ import TestSupport
         try await store.ensureBatch(BatchInfo(name: "b", createdAt: t))
         try await store.startRun(RunStart(runID: "r1", batch: "b", stationID: "st", slotPath: "1-1", slotLabel: "A1",
                                           startedAt: t))
-        try await store.recordPhase(runID: "r1", PhaseRecord(name: FlashPhase.full, startedAt: t, endedAt: t,
+        try await store.recordPhase(runID: "r1", PhaseRecord(name: StationStep.flashFull.rawValue, startedAt: t, endedAt: t,
                                                              outcome: "fail", flashNAKs: 1, flashRetries: 3))
-        try await store.recordPhase(runID: "r1", PhaseRecord(name: FlashPhase.full, startedAt: t, endedAt: t,
+        try await store.recordPhase(runID: "r1", PhaseRecord(name: StationStep.flashFull.rawValue, startedAt: t, endedAt: t,
                                                              outcome: "ok", flashNAKs: 1, flashRetries: 0))
         try await store.recordVerdict(runID: "r1", verdict)
-        try await store.recordPhase(runID: "r1", PhaseRecord(name: FlashPhase.script, startedAt: t, endedAt: t,
+        try await store.recordPhase(runID: "r1", PhaseRecord(name: StationStep.flashScript.rawValue, startedAt: t, endedAt: t,
                                                              outcome: "ok"))
         try await store.finishRun(RunFinish(runID: "r1", status: .pass, imei: verdict.imei, iccid: verdict.iccid,
                                             finishedAt: t, flashNAKs: 2, flashRetries: 3))
@@ -40,9 +41,9 @@ import TestSupport
         #expect(run.verdict == verdict)
         #expect(run.phases.map(\.flashNAKs) == [1, 1, 0])
         #expect(run.phases.map(\.flashRetries) == [3, 0, 0])
-        let full = try #require(run.flashRepeats(FlashPhase.full))
+        let full = try #require(run.flashRepeats(.flashFull))
         #expect(full.naks == 2 && full.retries == 3)
-        let script = try #require(run.flashRepeats(FlashPhase.script))
+        let script = try #require(run.flashRepeats(.flashScript))
         #expect(script.naks == 0 && script.retries == 0)
         #expect(run.flashRepeatsBySteps)
     }

@@ -2,6 +2,7 @@ import Foundation
 @testable import Records
 import Testing
 import TestSupport
+import Vocabulary
 
 /// The webhook outbox: a record meant for the webhook is queued in the same commit as its
 /// verdict, per station id, in order, and leaves only when delivered — on SQLite and PostgreSQL.
@@ -17,12 +18,12 @@ import TestSupport
         }
         // r4 finishes first; r2 is not meant for a webhook (none was set when it finished).
         try await store.finishRun(RunFinish(runID: "r4", status: .pass, finishedAt: t0 + 1, queueForDelivery: true))
-        try await store.finishRun(RunFinish(runID: "r1", status: .fail, failureClass: "unplugged",
+        try await store.finishRun(RunFinish(runID: "r1", status: .fail, failureClass: .unplugged,
                                             finishedAt: t0 + 2, queueForDelivery: true))
         try await store.finishRun(RunFinish(runID: "r2", status: .pass, finishedAt: t0 + 3))
         try await store.finishRun(RunFinish(runID: "r3", status: .pass, finishedAt: t0 + 4, queueForDelivery: true))
         // A finish written again (a retry after a lost answer) queues the run once.
-        try await store.finishRun(RunFinish(runID: "r1", status: .fail, failureClass: "unplugged",
+        try await store.finishRun(RunFinish(runID: "r1", status: .fail, failureClass: .unplugged,
                                             finishedAt: t0 + 5, queueForDelivery: true))
 
         #expect(try await store.undeliveredRuns(stationID: "st-a") == ["r4", "r1"], "oldest verdict first")

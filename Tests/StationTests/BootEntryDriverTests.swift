@@ -6,6 +6,7 @@ import SimulatedLine
 import Station
 import Synchronization
 import Testing
+import Vocabulary
 
 /// The driver's boot entry against device-side boards behind pseudo-terminals that fail it in
 /// each way a real board can: every strategy is tried in order, and the failure says what the
@@ -51,7 +52,7 @@ import Testing
         defer { Task { await rig.close() } }
         let (failure, _) = try await enter(rig, number: number, response: response)
         let f = try #require(failure)
-        #expect(f.failureClass == HardwareSlotBoard.FailureClass.bootEntryFailed)
+        #expect(f.failureClass == FailureClass.bootEntryFailed)
         #expect(f.retryable)
         let d = try #require(f.bootEntry?.diagnosis)
         #expect(f.detail.contains(d.description), "\(f.detail)")

@@ -10,6 +10,7 @@ import Records
 import Station
 import Synchronization
 import Testing
+import Vocabulary
 
 /// The real-board driver (`HardwareSlotBoard`, `SlotDevices`, `SlotDispatcher`) against boards
 /// that look real from the host side: a simulated EC618 behind pseudo-terminals that change
@@ -75,7 +76,7 @@ import Testing
         func settings() -> PipelineSettings {
             PipelineSettings(deadlines: [.enterDownloadMode: .seconds(10), .flashFull: .seconds(60), .waitRunning: .seconds(10),
                                          .qa: .seconds(30), .flashScript: .seconds(30), .bootCheck: .seconds(10)],
-                             retries: ["flash": 0, "boot_entry": 1], batch: "hw", stationID: "st-hw")
+                             retries: [.flash: 0, .bootEntry: 1], batch: "hw", stationID: "st-hw")
         }
 
         /// A device-side board whose bus shapes become watcher reports for `slot`.
@@ -154,7 +155,7 @@ import Testing
         defer { Task { await rig.close() } }
         let (outcome, _) = try await runOne(rig, number: 3, faults: try FaultPlan(spec: "disconnect-after=60000"))
         #expect(outcome.status == .fail)
-        #expect(outcome.failureClass == HardwareSlotBoard.FailureClass.unplugged, "\(outcome)")
+        #expect(outcome.failureClass == .unplugged, "\(outcome)")
         #expect(outcome.failedStep == .flashFull)
     }
 
@@ -166,7 +167,7 @@ import Testing
         let (outcome, _) = try await runOne(rig, number: 4, network: network)
         #expect(outcome.status == .fail)
         #expect(outcome.failedStep == .qa)
-        #expect(outcome.failureClass == "no_network_attach", "\(outcome)")
+        #expect(outcome.failureClass == .noNetworkAttach, "\(outcome)")
     }
 
     @Test func anAppThatRaisesFailsTheBootCheck() async throws {
@@ -179,7 +180,7 @@ import Testing
         let (outcome, _) = try await runOne(rig, number: 5)
         #expect(outcome.status == .fail)
         #expect(outcome.failedStep == .bootCheck)
-        #expect(outcome.failureClass == "app_lua_error", "\(outcome)")
+        #expect(outcome.failureClass == .appLuaError, "\(outcome)")
     }
 
     @Test func anAppThatResetsTheBoardFailsTheBootCheckAsRebootedNotUnplugged() async throws {
@@ -192,7 +193,7 @@ import Testing
         let (outcome, _) = try await runOne(rig, number: 6)
         #expect(outcome.status == .fail)
         #expect(outcome.failedStep == .bootCheck)
-        #expect(outcome.failureClass == HardwareSlotBoard.FailureClass.appRebooted, "\(outcome)")
+        #expect(outcome.failureClass == .appRebooted, "\(outcome)")
     }
 
     @Test func theDispatcherRunsEachSlotOnceUntilItsBoardLeaves() async throws {
@@ -347,7 +348,7 @@ extension HardwareDriverTests {
         let (outcome, _) = try await runOne(rig, number: 8, faults: try FaultPlan(spec: "flip-bit=\(plan.images[0].size + 7)"))
         #expect(outcome.status == .fail)
         #expect(outcome.failedStep == .flashFull)
-        #expect(outcome.failureClass == "flash_failed", "\(outcome)")
+        #expect(outcome.failureClass == .flashFailed, "\(outcome)")
         #expect(outcome.detail?.contains("read-back of \(plan.images[1].kind.rawValue) differs at byte 7") == true,
                 "\(String(describing: outcome.detail))")
     }

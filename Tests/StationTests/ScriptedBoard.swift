@@ -2,6 +2,7 @@ import Foundation
 import Records
 import Station
 import Synchronization
+import Vocabulary
 
 /// A board whose steps do what the test says: pass, fail (retryable or not) for the first N
 /// attempts, or hang until cancelled. It stands in for hardware so the pipeline's sequencing,

@@ -4,6 +4,7 @@ import Foundation
 import Records
 import Station
 import Testing
+import Vocabulary
 
 @Suite struct SlotPipelineTests {
     private func store() async throws -> SQLResultsStore {
@@ -14,7 +15,7 @@ import Testing
         return store
     }
 
-    private func settings(deadline: Duration = .seconds(30), retries: [String: Int] = ["flash": 1]) -> PipelineSettings {
+    private func settings(deadline: Duration = .seconds(30), retries: [RetryBudget: Int] = [.flash: 1]) -> PipelineSettings {
         PipelineSettings(deadlines: Dictionary(uniqueKeysWithValues: StationStep.allCases.map { ($0, deadline) }),
                          retries: retries, batch: "b1", stationID: "st-test")
     }
@@ -43,7 +44,7 @@ import Testing
 
     @Test func retryableFlashFailureIsRetriedWithinItsBudget() async throws {
         let store = try await store()
-        let nak = StepFailure(failureClass: "flash_nak", detail: "block 3 NAKed", retryable: true)
+        let nak = StepFailure(failureClass: FailureClass(rawValue: "flash_nak"), detail: "block 3 NAKed", retryable: true)
         let board = ScriptedBoard(slotPath: "1-1.2", behaviours: [.flashFull: .fail(nak, times: 1)])
         let outcome = try await SlotPipeline(slotLabel: "A2", settings: settings(), store: store, emit: { _ in })
             .run(board)
@@ -55,12 +56,12 @@ import Testing
 
     @Test func failureBeyondTheBudgetStopsTheRunWithItsClass() async throws {
         let store = try await store()
-        let nak = StepFailure(failureClass: "flash_nak", detail: "block 3 NAKed", retryable: true)
+        let nak = StepFailure(failureClass: FailureClass(rawValue: "flash_nak"), detail: "block 3 NAKed", retryable: true)
         let board = ScriptedBoard(slotPath: "1-1.3", behaviours: [.flashFull: .fail(nak, times: 5)])
         let outcome = try await SlotPipeline(slotLabel: "A3", settings: settings(), store: store, emit: { _ in })
             .run(board)
         #expect(outcome.status == .fail)
-        #expect(outcome.failureClass == "flash_nak")
+        #expect(outcome.failureClass == FailureClass(rawValue: "flash_nak"))
         #expect(outcome.failedStep == .flashFull)
         #expect(board.calls.withLock { $0 } == [.enterDownloadMode, .flashFull, .flashFull])
         let run = try #require(try await store.runs(RunQuery()).first)
@@ -73,12 +74,12 @@ import Testing
         let store = try await store()
         let qa = QAResult(passed: false, checks: [
             CheckRecord(name: "get", passed: true, code: 200, durationMs: 90),
-            CheckRecord(name: "download", passed: false, code: 200, durationMs: 900, failureClass: "content_mismatch"),
-        ], imei: "860000000000099", iccid: "8986", failureClass: "content_mismatch", detail: "download hash differs")
+            CheckRecord(name: "download", passed: false, code: 200, durationMs: 900, failureClass: .contentMismatch),
+        ], imei: "860000000000099", iccid: "8986", failureClass: .contentMismatch, detail: "download hash differs")
         let board = ScriptedBoard(slotPath: "1-1.4", qa: qa)
         let outcome = try await SlotPipeline(slotLabel: "A4", settings: settings(), store: store, emit: { _ in })
             .run(board)
-        #expect(outcome.failureClass == "content_mismatch")
+        #expect(outcome.failureClass == .contentMismatch)
         #expect(outcome.failedStep == .qa)
         let run = try #require(try await store.runs(RunQuery()).first)
         #expect(run.imei == "860000000000099")
@@ -95,7 +96,7 @@ import Testing
         async let b = SlotPipeline(slotLabel: "A6", settings: settings(), store: store, emit: { _ in }).run(clean)
         let (hungOutcome, cleanOutcome) = try await (a, b)
         #expect(hungOutcome.status == .fail)
-        #expect(hungOutcome.failureClass == StepFailure.timeoutClass)
+        #expect(hungOutcome.failureClass == .timeout)
         #expect(hungOutcome.failedStep == .waitRunning)
         #expect(cleanOutcome.status == .pass)
         await store.close()
@@ -119,7 +120,7 @@ import Testing
         let events: [(StationEvent.Kind, [String])] = [
             (.stepStarted(.flashFull, attempt: 2), ["\"event\":\"step_started\"", "\"step\":\"flash_full\"", "\"attempt\":2"]),
             (.progress(.flashFull, done: 10, total: 40), ["\"event\":\"progress\"", "\"done\":10", "\"total\":40"]),
-            (.verdict(.fail, failureClass: "timeout", step: .qa, detail: "qa did not finish"),
+            (.verdict(.fail, failureClass: .timeout, step: .qa, detail: "qa did not finish"),
              ["\"event\":\"verdict\"", "\"status\":\"fail\"", "\"failure_class\":\"timeout\"", "\"step\":\"qa\""]),
             (.check(CheckRecord(name: "get", passed: true, code: 200, durationMs: 81)),
              ["\"event\":\"check\"", "\"check\":\"get\"", "\"passed\":true", "\"code\":200"]),
@@ -158,7 +159,7 @@ import Testing
         run.cancel()
         let outcome = try await run.value
         #expect(outcome.status == .interrupted)
-        #expect(outcome.failureClass == "interrupted")
+        #expect(outcome.failureClass == .interrupted)
         let record = try #require(try await store.runs(RunQuery()).first)
         #expect(record.status == .interrupted)
         #expect(record.phases.last?.name == "qa")
@@ -174,15 +175,16 @@ import Testing
         let profile = try Profile.load(url.path)
         let settings = PipelineSettings(profile: profile, batch: "b", stationID: "s")
         for step in StationStep.allCases {
-            #expect(settings.deadlines[step] == profile.phaseDeadlines[step.rawValue], "\(step)")
+            #expect(settings.deadlines[step] == profile.stepDeadlines[step], "\(step)")
             #expect(settings.deadlines[step] != nil, "\(step) has no deadline in the shipped profile")
         }
         #expect(settings.retries == profile.retries)
     }
 
     @Test func theProfileNamesEveryStepAndItsDefaultFlowIsTheFullPipeline() {
-        #expect(Profile.requiredPhases.compactMap(StationStep.init(rawValue:)).count == Profile.requiredPhases.count)
-        #expect(Set(Profile.requiredPhases + Profile.optionalPhases) == Set(StationStep.allCases.map(\.rawValue)))
+        #expect(Profile.stepsNeedingDeadlines.compactMap(StationStep.init(rawValue:)).count == Profile.stepsNeedingDeadlines.count)
+        // The profile's validation reads the one list of steps: adding a step touches one place.
+        #expect(Profile.knownSteps == StationStep.allCases.map(\.rawValue))
         #expect(Profile.defaultFlow.compactMap(StationStep.init(rawValue:)) == StationStep.fullFlow)
     }
 

@@ -10,6 +10,7 @@ import Station
 import Synchronization
 import Testing
 import TestSupport
+import Vocabulary
 
 /// The runner's policies, run in process on simulated boards (memory bus, the one board driver):
 /// the count budget, the stop, reports, faults by board, and inputs refused before any board.
@@ -99,7 +100,7 @@ import TestSupport
         let passedIMEIs = runs.filter { $0.status == .pass }.compactMap(\.imei).sorted()
         #expect(passedIMEIs == [1, 2, 3, 5].map { RuntimeIdentity.simulated($0).imei }, "\(runs.map(\.imei))")
         let failed = try #require(runs.first { $0.status == .fail })
-        #expect(failed.failureClass == "no_network_attach", "\(failed.detail ?? "")")
+        #expect(failed.failureClass == .noNetworkAttach, "\(failed.detail ?? "")")
         #expect(Set(runs.map(\.slotLabel)) == ["slot1", "slot2"])
     }
 

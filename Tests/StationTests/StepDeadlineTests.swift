@@ -2,6 +2,7 @@ import Foundation
 import Records
 import Station
 import Testing
+import Vocabulary
 
 /// Deadlines on an injected clock: a step's deadline fails a hung board when the clock passes
 /// it, with no real waiting; the driver sees the step's deadline, and its own waits stop just
@@ -31,7 +32,7 @@ struct StepDeadlineTests {
         #expect(board.calls.withLock { $0 } == [.enterDownloadMode, .waitRunning])
         clock.advance(by: .seconds(1))
         let outcome = try await run.value
-        #expect(outcome.failureClass == StepFailure.timeoutClass)
+        #expect(outcome.failureClass == FailureClass.timeout)
         #expect(outcome.failedStep == .waitRunning)
         // The board saw the step's deadline: 90 s on the injected clock from when the step began.
         let seen = try #require(board.deadlines.withLock { $0[.waitRunning] })

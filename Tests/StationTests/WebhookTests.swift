@@ -7,6 +7,7 @@ import Testing
 import TestSupport
 #if canImport(Glibc)
 import Glibc
+import Vocabulary
 #endif
 
 /// The webhook against a real HTTP server on 127.0.0.1: records arrive in order with the right
@@ -16,7 +17,7 @@ import Glibc
     private static func record(_ n: Int, status: RunStatus = .pass) -> BoardRecordPayload {
         BoardRecordPayload(
             runID: "run-\(n)", batch: "b7", stationID: "line3-st2", slot: "1-1.\(n)", slotLabel: "A\(n)",
-            status: status, failureClass: status == .fail ? "no_network_attach" : nil,
+            status: status, failureClass: status == .fail ? .noNetworkAttach : nil,
             failurePhase: status == .fail ? "qa" : nil, detail: status == .fail ? "the board never attached" : nil,
             imei: "86201106000\(n)", iccid: "8986002210000\(n)", firmwareSHA256: String(repeating: "a", count: 64),
             scriptSHA256: String(repeating: "b", count: 64),

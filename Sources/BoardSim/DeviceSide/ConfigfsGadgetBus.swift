@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import Links
+import Vocabulary
 
 /// A `BoardBus` made of Linux USB gadgets (configfs + libcomposite) on one UDC — `dummy_hcd`
 /// in the kernel tier, so the host side of the same kernel sees a real USB device: real
@@ -34,8 +35,8 @@ public actor ConfigfsGadgetBus: BoardBus {
         /// Makes the gadget and FunctionFS instance names unique (one per simulated board).
         public var tag: String
         public var downloadFunction: DownloadFunction = .acm
-        public var downloadID = (vendor: UInt16(0x17D1), product: UInt16(0x0001))
-        public var runningID = (vendor: UInt16(0x19D1), product: UInt16(0x0001))
+        public var downloadID = EC618USB.download
+        public var runningID = EC618USB.running
         /// Every Air780E reports this serial (luatos-formats §5.1): slots never key on it.
         public var serialNumber = "000000000001"
         public var configfsRoot = "/sys/kernel/config/usb_gadget"

@@ -1,5 +1,6 @@
 import Foundation
 import Links
+import Vocabulary
 
 /// Who the simulated module is: what `mobile.*` answers.
 public struct RuntimeIdentity: Sendable, Equatable, Codable {
@@ -81,7 +82,7 @@ public struct RuntimeSettings: Sendable {
     /// space after it (spec §5.3).
     public var logArgumentSeparator: String = "\t"
     /// How log frames on the x.2 port escape `7E`/`7D` (an open question, spec §6 item 1).
-    public var logEscaping: LuatOSLogFrame.Escaping = .airm2m
+    public var logEscaping: LogEscaping = .airm2m
     /// Largest HTTP response body a request accepts before failing with -3.
     public var maxResponseBytes = 4 * 1024 * 1024
     public var faults = NetworkFaults.none

@@ -1,9 +1,10 @@
 import Foundation
+import Vocabulary
 
 /// The figures a batch report is made of, computed once from the runs and shared by every format.
 public struct BatchSummary: Sendable, Codable, Equatable {
     public struct FailureClassCount: Sendable, Codable, Equatable {
-        public let failureClass: String
+        public let failureClass: FailureClass
         public let count: Int
     }
 
@@ -57,12 +58,12 @@ public struct BatchSummary: Sendable, Codable, Equatable {
         } else {
             boardsPerHour = nil
         }
-        var classes: [String: Int] = [:]
+        var classes: [FailureClass: Int] = [:]
         for r in records where r.status == .fail || r.status == .interrupted {
-            classes[r.failureClass ?? "unknown", default: 0] += 1
+            classes[r.failureClass ?? .unclassified, default: 0] += 1
         }
         failureClasses = classes.map { FailureClassCount(failureClass: $0.key, count: $0.value) }
-            .sorted { ($0.count, $1.failureClass) > ($1.count, $0.failureClass) }
+            .sorted { ($0.count, $1.failureClass.rawValue) > ($1.count, $0.failureClass.rawValue) }
 
         var byPhase: [String: [Double]] = [:]
         var order: [String] = []

@@ -1,4 +1,5 @@
 import Foundation
+import Vocabulary
 
 /// One row per board run; phase durations as `phase_<name>_s` columns (RFC 4180 quoting).
 enum CSVReport {
@@ -15,7 +16,7 @@ enum CSVReport {
         var lines = [header.map(field).joined(separator: ",")]
         for r in runs {
             var cells: [String] = [r.runID, r.batch, r.stationID, r.slotLabel, r.slotPath, r.imei ?? "", r.iccid ?? "",
-                         r.status.rawValue, r.failureClass ?? "", r.failurePhase ?? "",
+                         r.status.rawValue, r.failureClass?.rawValue ?? "", r.failurePhase ?? "",
                          ReportTime.iso(r.startedAt), ReportTime.iso(r.finishedAt),
                          r.duration.map { String(format: "%.3f", $0) } ?? "",
                          String(r.checks.filter(\.passed).count), String(r.checks.count),
@@ -36,15 +37,15 @@ enum CSVReport {
     /// Per-step flash counts: empty when the step never ran, or when the run kept only totals
     /// (recorded before schema v6), so an unknown split never reads as 0.
     static let flashStepColumns: [(header: String, cell: @Sendable (RunRecord) -> String)] = [
-        ("flash_full_naks", { r in CSVReport.stepCount(r, FlashPhase.full) { $0.naks } }),
-        ("flash_full_retries", { r in CSVReport.stepCount(r, FlashPhase.full) { $0.retries } }),
-        ("flash_script_naks", { r in CSVReport.stepCount(r, FlashPhase.script) { $0.naks } }),
-        ("flash_script_retries", { r in CSVReport.stepCount(r, FlashPhase.script) { $0.retries } }),
+        ("flash_full_naks", { r in CSVReport.stepCount(r, .flashFull) { $0.naks } }),
+        ("flash_full_retries", { r in CSVReport.stepCount(r, .flashFull) { $0.retries } }),
+        ("flash_script_naks", { r in CSVReport.stepCount(r, .flashScript) { $0.naks } }),
+        ("flash_script_retries", { r in CSVReport.stepCount(r, .flashScript) { $0.retries } }),
     ]
 
-    private static func stepCount(_ r: RunRecord, _ phase: String,
+    private static func stepCount(_ r: RunRecord, _ step: StationStep,
                                   _ pick: ((naks: Int, retries: Int)) -> Int) -> String {
-        guard r.flashRepeatsBySteps, let counts = r.flashRepeats(phase) else { return "" }
+        guard r.flashRepeatsBySteps, let counts = r.flashRepeats(step) else { return "" }
         return String(pick(counts))
     }
 

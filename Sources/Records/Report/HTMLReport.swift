@@ -1,4 +1,5 @@
 import Foundation
+import Vocabulary
 
 /// One self-contained HTML file (inline CSS and SVG, no scripts, no network): summary, failure
 /// classes ranked, per-phase timing distributions, and a per-board table.
@@ -50,7 +51,7 @@ enum HTMLReport {
             + "<th>failure</th><th>started</th><th>duration</th><th>flash NAKs</th><th>flash retries</th>"
             + "<th>full flash NAKs / retries</th><th>script flash NAKs / retries</th><th>CSQ</th><th>checks</th></tr>\n"
         for r in runs {
-            let failure = [r.failureClass, r.failurePhase.map { "in \($0)" }, r.detail].compactMap { $0 }
+            let failure = [r.failureClass?.rawValue, r.failurePhase.map { "in \($0)" }, r.detail].compactMap { $0 }
                 .joined(separator: " ")
             let checks = r.checks.map { "<span class=\"\($0.passed ? "pass" : "fail")\">\(xml($0.name))</span>" }
                 .joined(separator: " ")
@@ -61,8 +62,8 @@ enum HTMLReport {
                 // A board that passed after NAKs is a board to watch: the counts sit beside its result.
                 + "<td class=\"naks\">\(r.flashNAKs)</td><td class=\"retries\">\(r.flashRetries)</td>"
                 // Which flash went through them: the full flash (with the QA image) or the script flash.
-                + "<td class=\"flash-full\">\(stepRepeats(r, FlashPhase.full))</td>"
-                + "<td class=\"flash-script\">\(stepRepeats(r, FlashPhase.script))</td>"
+                + "<td class=\"flash-full\">\(stepRepeats(r, .flashFull))</td>"
+                + "<td class=\"flash-script\">\(stepRepeats(r, .flashScript))</td>"
                 + "<td class=\"csq\">\(r.verdict?.csq.map(String.init) ?? "")</td>"
                 + "<td class=\"checks\">\(checks)</td></tr>\n"
         }
@@ -72,8 +73,8 @@ enum HTMLReport {
 
     /// "NAKs / retries" of one flash step; empty when the step never ran, "–" when the run kept
     /// only totals (recorded before schema v6).
-    private static func stepRepeats(_ r: RunRecord, _ phase: String) -> String {
-        guard let counts = r.flashRepeats(phase) else { return "" }
+    private static func stepRepeats(_ r: RunRecord, _ step: StationStep) -> String {
+        guard let counts = r.flashRepeats(step) else { return "" }
         return r.flashRepeatsBySteps ? "\(counts.naks) / \(counts.retries)" : "–"
     }
 
@@ -92,7 +93,7 @@ enum HTMLReport {
         for (i, c) in classes.enumerated() {
             let y = Double(i) * rowHeight + 4
             let w = max(2, (width - labelWidth - 50) * Double(c.count) / maxCount)
-            svg += "<text x=\"0\" y=\"\(y + 14)\">\(xml(c.failureClass))</text>"
+            svg += "<text x=\"0\" y=\"\(y + 14)\">\(xml(c.failureClass.rawValue))</text>"
                 + "<rect x=\"\(labelWidth)\" y=\"\(y + 2)\" width=\"\(fmt(w))\" height=\"\(rowHeight - 6)\" fill=\"#d93025\"/>"
                 + "<text x=\"\(fmt(labelWidth + w + 6))\" y=\"\(y + 14)\">\(c.count)</text>\n"
         }

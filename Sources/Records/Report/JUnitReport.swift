@@ -1,4 +1,5 @@
 import Foundation
+import Vocabulary
 
 /// JUnit XML: one test suite per batch, one test case per board and one per check of that board,
 /// so CI dashboards that read JUnit show the line's results.
@@ -15,7 +16,7 @@ enum JUnitReport {
             case .pass: break
             case .fail:
                 failures += 1
-                body = "<failure type=\"\(xml(r.failureClass ?? "unknown"))\" message=\"\(xml(failureMessage(r)))\"/>"
+                body = "<failure type=\"\(xml((r.failureClass ?? .unclassified).rawValue))\" message=\"\(xml(failureMessage(r)))\"/>"
             case .interrupted, .running:
                 errors += 1
                 body = "<error type=\"\(r.status.rawValue)\" message=\"\(xml(r.detail ?? r.status.rawValue))\"/>"
@@ -28,9 +29,9 @@ enum JUnitReport {
                     checkBody = ""
                 } else {
                     failures += 1
-                    let message = [c.failureClass, c.code.map { "code \($0)" }, c.detail].compactMap { $0 }
+                    let message = [c.failureClass?.rawValue, c.code.map { "code \($0)" }, c.detail].compactMap { $0 }
                         .joined(separator: ": ")
-                    checkBody = "<failure type=\"\(xml(c.failureClass ?? "check"))\" message=\"\(xml(message))\"/>"
+                    checkBody = "<failure type=\"\(xml(c.failureClass?.rawValue ?? "check"))\" message=\"\(xml(message))\"/>"
                 }
                 cases.append(testCase(classname: classname, name: "check \(c.name) \(board)",
                                       seconds: Double(c.durationMs) / 1000, body: checkBody))

@@ -1,4 +1,5 @@
 import QA
+import Vocabulary
 
 /// How the boot check reads a freshly flashed app's SoC log (x.2): the firmware's own error
 /// lines (luatos-formats §4.3: `E/main 未找到main.lua…`; a Lua error in main or a task is
@@ -28,13 +29,13 @@ public struct BootCheckRules: Sendable, Equatable {
     /// The failure the log shows, or nil when the app ran clean.
     public func failure(in records: [LuatOSLogRecord]) -> StepFailure? {
         if let r = records.first(where: { r in noScriptMarkers.contains { r.text.contains($0) } }) {
-            return StepFailure(failureClass: "no_script", detail: r.text)
+            return StepFailure(failureClass: .noScript, detail: r.text)
         }
         if let r = records.first(where: { r in luaErrorMarkers.contains { r.text.contains($0) } }) {
-            return StepFailure(failureClass: "app_lua_error", detail: r.text)
+            return StepFailure(failureClass: .appLuaError, detail: r.text)
         }
         if records.filter({ $0.text.contains(bootBanner) }).count > 1 {
-            return StepFailure(failureClass: "app_rebooted", detail: "the app rebooted during the boot check")
+            return StepFailure(failureClass: .appRebooted, detail: "the app rebooted during the boot check")
         }
         return nil
     }

@@ -4,6 +4,7 @@ import Foundation
 import Links
 import LuaImage
 import QA
+import Vocabulary
 
 /// How a board in download mode is flashed: through its CDC tty (`cdc_acm`), or straight over
 /// its bulk endpoints with libusb (no kernel driver needed).
@@ -25,11 +26,11 @@ public struct HardwareLine: Sendable {
     public let runtimeBaud: Int
     public let bootCheck: BootCheckRules
     /// How the x.2 log frames escape `7E`/`7D` (an open question of the spec: a profile setting).
-    public let logEscaping: LuatOSLogDecoder.Escaping
+    public let logEscaping: LogEscaping
 
     public init(materials: StationMaterials, link: BoardLinkKind, ports: any BoardPorts = SystemBoardPorts(), flasher: FlasherSettings = FlasherSettings(),
                 bootEntry: BootEntrySequence, downloadBaud: Int, runtimeBaud: Int,
-                bootCheck: BootCheckRules = BootCheckRules(), logEscaping: LuatOSLogDecoder.Escaping = .airm2m) {
+                bootCheck: BootCheckRules = BootCheckRules(), logEscaping: LogEscaping = .airm2m) {
         self.materials = materials
         self.link = link
         self.ports = ports

@@ -5,6 +5,7 @@ import Hotplug
 import Links
 import QA
 import Records
+import Vocabulary
 
 /// A real board in one fixture slot: the watcher's reports for the slot say what shape the
 /// board has, the links reach it (tty or libusb in download mode, ttys when running), and the
@@ -32,21 +33,6 @@ public actor HardwareSlotBoard: SlotBoard {
         self.line = line
         self.boardID = boardID
         self.events = events
-    }
-
-    /// The failure classes this driver adds to those of the flasher and the QA verdict.
-    public enum FailureClass {
-        /// The board left its slot in the middle of a step.
-        public static let unplugged = StepFailure.unpluggedClass
-        /// No boot-entry strategy brought the board into download mode; `StepFailure.bootEntry`
-        /// holds what the bus showed after each.
-        public static let bootEntryFailed = "boot_entry_failed"
-        /// The board reset but its running ports never appeared (or it came back in download mode).
-        public static let noRunningPorts = "no_running_ports"
-        /// The board dropped off the bus and came straight back (brown-out, watchdog): worth a retry.
-        public static let boardReset = "board_reset"
-        /// The production app reset the board during the boot check.
-        public static let appRebooted = "app_rebooted"
     }
 
     /// Tries the profile's boot-entry strategies in order until the board is in download mode
@@ -135,7 +121,7 @@ public actor HardwareSlotBoard: SlotBoard {
 
     public func runQA() async throws -> QAResult {
         guard let ticket, let session else {
-            throw StepFailure(failureClass: "no_qa_session", detail: "the QA image was not flashed")
+            throw StepFailure(failureClass: FailureClass.noQASession, detail: "the QA image was not flashed")
         }
         // The board reports `done` on x.6 when its checks are over; the plan's deadline bounds
         // the wait, then the server's evidence decides either way.
@@ -154,11 +140,11 @@ public actor HardwareSlotBoard: SlotBoard {
             judged = try await line.materials.qaSessions.verdict(sessionID: ticket.sessionID, boardEvents: events)
         } catch {
             // The board did its part; a shared server that cannot answer now may answer a retry.
-            throw StepFailure(failureClass: "no_qa_session", detail: "the QA server did not give a verdict: \(error)",
+            throw StepFailure(failureClass: FailureClass.noQASession, detail: "the QA server did not give a verdict: \(error)",
                               retryable: true)
         }
         guard let verdict = judged else {
-            throw StepFailure(failureClass: "no_qa_session", detail: "the QA server lost the session")
+            throw StepFailure(failureClass: FailureClass.noQASession, detail: "the QA server lost the session")
         }
         await closeQASession(ticket.sessionID)
         self.ticket = nil
@@ -231,7 +217,7 @@ public actor HardwareSlotBoard: SlotBoard {
             }
         } catch {
             if await devices.isEmpty { throw unplugged("while opening the download port") }
-            throw StepFailure(failureClass: "port_unavailable", detail: "\(error)", retryable: true)
+            throw StepFailure(failureClass: FailureClass.portUnavailable, detail: "\(error)", retryable: true)
         }
         let events = self.events
         let flasher = Flasher(link: link, settings: line.flasher, onEvent: { event in
@@ -248,7 +234,7 @@ public actor HardwareSlotBoard: SlotBoard {
             if portDropped || slotEmpty {
                 throw await dropped("mid-flash: \(error.description)", resetClass: FailureClass.boardReset)
             }
-            throw StepFailure(failureClass: error.isRetryable ? "flash_retryable" : "flash_failed",
+            throw StepFailure(failureClass: error.isRetryable ? FailureClass.flashRetryable : FailureClass.flashFailed,
                               detail: error.description, retryable: error.isRetryable)
         }
     }
@@ -295,7 +281,7 @@ public actor HardwareSlotBoard: SlotBoard {
 
     /// A port failed under a step: the board left its slot (`unplugged`), or it dropped off the
     /// bus and came straight back (`resetClass`: a brown-out, a watchdog, the app rebooting).
-    private func dropped(_ when: String, resetClass: String) async -> StepFailure {
+    private func dropped(_ when: String, resetClass: FailureClass) async -> StepFailure {
         var gone = await devices.isEmpty
         if !gone {
             gone = await devices.wait(until: .now + Self.dropSettle) { $0.isGone } != nil

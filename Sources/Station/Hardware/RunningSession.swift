@@ -1,6 +1,7 @@
 import Hotplug
 import Links
 import QA
+import Vocabulary
 
 /// A running board's x.2 (SoC log) and x.6 (virtual UART) ports, open and read continuously
 /// from the moment the board is seen running, so nothing it writes is lost while the pipeline
@@ -20,14 +21,14 @@ actor RunningSession {
     /// A read slice: how often a reader notices `close()`.
     private static let readSlice: Duration = .milliseconds(250)
 
-    init(socLog: any ByteLink, vuart: any ByteLink, logEscaping: LuatOSLogDecoder.Escaping) {
+    init(socLog: any ByteLink, vuart: any ByteLink, logEscaping: LogEscaping) {
         self.socLog = socLog
         self.vuart = vuart
         self.logDecoder = LuatOSLogDecoder(escaping: logEscaping)
     }
 
     static func open(_ board: RunningBoard, ports: any BoardPorts, baud: Int,
-                     logEscaping: LuatOSLogDecoder.Escaping) async throws -> RunningSession {
+                     logEscaping: LogEscaping) async throws -> RunningSession {
         guard let logPath = board.ports[.socLog], let vuartPath = board.ports[.vuart] else {
             throw LinkError.io(link: board.slot.description, reason: "the running board has no x.2 or x.6 port")
         }

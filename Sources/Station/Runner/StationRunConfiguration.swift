@@ -4,6 +4,7 @@ import Hotplug
 import LuaImage
 import QA
 import Records
+import Vocabulary
 
 /// Everything one start of the station needs, validated by whoever built it (the command line,
 /// station.toml and the profile merged), except the boards: those come from a `BoardSource`.
@@ -46,7 +47,7 @@ public struct StationRunConfiguration: Sendable {
     public var link: BoardLinkKind = .tty
     public var bootEntry: BootEntrySequence
     public var bootCheck: BootCheckRules
-    public var logEscaping: LuatOSLogDecoder.Escaping = .airm2m
+    public var logEscaping: LogEscaping = .airm2m
     public var flasher = FlasherSettings()
 
     /// Where a shared QA server's `/admin` API is, and the token it wants.
@@ -90,7 +91,7 @@ public struct StationRunConfiguration: Sendable {
         self.qaListen = qaListen
         bootEntry = BootEntrySequence(profile: profile)
         bootCheck = BootCheckRules(window: profile.bootCheckWindow)
-        logEscaping = LuatOSLogDecoder.Escaping(rawValue: profile.logEscaping) ?? .airm2m
+        logEscaping = profile.logEscaping
     }
 }
 
