@@ -44,10 +44,10 @@ public struct SimTiming: Sendable, Equatable {
                           eraseBlock: .milliseconds(150),
                           // [I] SPI NOR page programming, ~400 KB/s sustained.
                           programBytesPerSecond: 400_000)
-        // [S] spec ec618 §6 step 8: after SYS_RST, `19D1:0001` reappears "typically seconds"
+        // [S] spec ec618 §6.6 step 8: after SYS_RST, `19D1:0001` reappears "typically seconds"
         // (luatos-cli allows 5–15 s); 2 s is the short end of "seconds".
         t.reEnumerateAfterReset = .seconds(2)
-        // [S] spec ec618 §8 tools table: luatos-cli settles 500 ms after the boot port appears and
+        // [S] spec ec618 §8.1: luatos-cli settles 500 ms after the boot port appears and
         // polls every 100 ms; the ROM enumerates a single CDC port at once, so ~0.6 s.
         t.reEnumerateAfterBootEntry = .milliseconds(600)
         // [I] spec luatos-formats §5.3: the boot log (`I/pm poweron`, `I/main LuatOS@EC618 …`,

@@ -44,10 +44,11 @@ struct SimLineBound: AsyncParsableCommand {
                 print(String(format: "%.3f", perBoard))
                 return
             }
-            for phase in forecast.phases {
-                print(String(format: "%-22@ %8.3f s", phase.name as NSString, Self.seconds(phase.lowerBound)))
+            let row = { (name: String, value: Double) in
+                print(name.padding(toLength: 22, withPad: " ", startingAt: 0) + String(format: "%8.3f s", value))
             }
-            print(String(format: "%-22@ %8.3f s", "per board" as NSString, perBoard))
+            for phase in forecast.phases { row(phase.name, Self.seconds(phase.lowerBound)) }
+            row("per board", perBoard)
             for count in slots.isEmpty ? [1] : slots {
                 try OptionBounds.check(count, "--slots", OptionBounds.simulatedBoards, "slots")
                 print(String(format: "line bound, %d slot(s): %.1f boards/hour", count, forecast.lineBound(slots: count)))
