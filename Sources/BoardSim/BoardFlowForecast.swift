@@ -25,7 +25,8 @@ public struct BoardFlowForecast: Sendable, Equatable {
         public var bootEntryHostPauses: Duration
         /// How long the production app must run before the boot check passes.
         public var bootCheckWindow: Duration
-        /// The simulated operator's swap of a finished board for the next.
+        /// The simulated operator's swap: from the finished board leaving the bus to the next
+        /// one on it in download mode.
         public var swap: Duration
 
         public init(fullFlashBytes: Int, fullFlashEraseBlocks: Int, scriptFlashBytes: Int, scriptFlashEraseBlocks: Int,
@@ -67,8 +68,8 @@ public struct BoardFlowForecast: Sendable, Equatable {
     public init(timing: SimTiming, sizes: Sizes, resetGap: Duration = DeviceSideBoard.defaultResetGap) {
         let toRunning = DeviceSideBoard.offBus(resetGap: resetGap, timing: timing, comingBackIn: .running)
         let toDownload = DeviceSideBoard.offBus(resetGap: resetGap, timing: timing, comingBackIn: .download)
-        // SYS_RST's answer, the chip off the bus, then the firmware's boot to its first log line.
-        let resetToRunning = DeviceSideBoard.answerBeforeReset + toRunning + timing.bootToFirstLog
+        // SYS_RST's answer, then the chip off the bus until its running ports are back.
+        let resetToRunning = DeviceSideBoard.answerBeforeReset + toRunning
         var listener = BootEntryListener()
         let resetDelay = Duration.milliseconds(listener.feed(sizes.bootEntryBytes)?.delayMs ?? 0)
         let link = timing.cellLink
@@ -77,7 +78,9 @@ public struct BoardFlowForecast: Sendable, Equatable {
             Phase(name: "enter download mode", lowerBound: timing.enumeration(of: .download)),
             Phase(name: "full flash", lowerBound: timing.lowerBound(imageBytes: sizes.fullFlashBytes,
                                                                    eraseBlocks: sizes.fullFlashEraseBlocks)),
-            Phase(name: "reset to first log", lowerBound: resetToRunning),
+            Phase(name: "reset to running", lowerBound: resetToRunning),
+            // The QA script runs once the firmware booted; the attach counts from then.
+            Phase(name: "boot to first log", lowerBound: timing.bootToFirstLog),
             Phase(name: "4G attach", lowerBound: timing.attach),
             Phase(name: "QA traffic", lowerBound: sizes.qaExchanges.reduce(.zero) {
                 $0 + link.exchange(sentBytes: $1.sentBytes, receivedBytes: $1.receivedBytes)
@@ -87,9 +90,11 @@ public struct BoardFlowForecast: Sendable, Equatable {
             Phase(name: "boot entry", lowerBound: max(sizes.bootEntryHostPauses, resetDelay + toDownload)),
             Phase(name: "script flash", lowerBound: timing.lowerBound(imageBytes: sizes.scriptFlashBytes,
                                                                      eraseBlocks: sizes.scriptFlashEraseBlocks)),
-            Phase(name: "reset to first log", lowerBound: resetToRunning),
-            Phase(name: "boot check", lowerBound: sizes.bootCheckWindow),
-            Phase(name: "operator swap", lowerBound: sizes.swap),
+            Phase(name: "reset to running", lowerBound: resetToRunning),
+            // The window runs from the running ports; the app's boot falls inside it.
+            Phase(name: "boot check", lowerBound: max(sizes.bootCheckWindow, timing.bootToFirstLog)),
+            // The next board's enumeration (the first phase) happens while the operator seats it.
+            Phase(name: "operator swap", lowerBound: max(.zero, sizes.swap - timing.enumeration(of: .download))),
         ]
     }
 

@@ -98,10 +98,13 @@ public final class SimulatedFixture: BoardSource {
               let current = seated.withLock({ $0[position] }) else { return }
         let pause = swapPause
         // Not awaited: the station records the slot's end before the board leaves, as on a line.
+        // The next board is on the bus `pause` after this one left: its own enumeration (seated
+        // with BOOT held) is part of the operator's swap.
+        let seatedAfter = pause - model.timing.enumeration(of: .download)
         Task {
             current.life.cancel()
             await current.life.value
-            try? await Task.sleep(for: pause)
+            try? await Task.sleep(for: max(.zero, seatedAfter))
             if !closed.withLock({ $0 }) { try? seat(board: current.number + slots, in: position) }
         }
     }

@@ -69,6 +69,17 @@ public actor DeviceSideBoard {
 
     /// Runs the board's life from `mode` until the task is cancelled or a fault pulls it.
     public func run(from mode: Mode = .download) async {
+        // Pulled from its slot: off the bus at once, so a port read waiting for its deadline
+        // ends now rather than a read slice later (the operator's swap starts from here).
+        let bus = self.bus
+        await withTaskCancellationHandler {
+            await live(from: mode)
+        } onCancel: {
+            Task { await bus.detach() }
+        }
+    }
+
+    private func live(from mode: Mode) async {
         var next: Mode? = mode
         // A board plugged in takes its mode's enumeration time to appear (zero when fast).
         await simulatedPause(settings.timing.enumeration(of: mode))

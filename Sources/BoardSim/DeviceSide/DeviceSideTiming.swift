@@ -1,6 +1,6 @@
 extension SimTiming {
     /// How long a board takes to appear on the bus in `mode` once its chip (re)started.
-    func enumeration(of mode: DeviceSideBoard.Mode) -> Duration {
+    public func enumeration(of mode: DeviceSideBoard.Mode) -> Duration {
         switch mode {
         case .running: return reEnumerateAfterReset
         case .download: return reEnumerateAfterBootEntry
