@@ -26,9 +26,14 @@ public final class SimulatedFixture: BoardSource {
         public var scriptPartition: ScriptPartition
         /// The flash plan's size, where `unplug-mid-flash` pulls the board (half of it).
         public var planBytes: Int
+        /// Every phase's figure (flash, re-enumeration, boot, attach, the 4G link), applied to
+        /// every board of the fixture on either bus.
         public var timing: SimTiming = .fast
-        /// Simulated 4G attach time.
-        public var attachDelay: Duration = .milliseconds(200)
+        /// Simulated 4G attach time (the timing's figure).
+        public var attachDelay: Duration {
+            get { timing.attach }
+            set { timing.attach = newValue }
+        }
         public var network = SimulatedNetwork()
         /// Faults by board number.
         public var faults: [Int: Set<SimulatedBoardFault>] = [:]
@@ -42,16 +47,23 @@ public final class SimulatedFixture: BoardSource {
     /// The pretend USB bus number of simulated slots (their paths read `99-N`).
     public static let bus = 99
     /// How long the simulated operator takes to swap a board: longer than `swapSettle`, so the
-    /// next board counts as a new one, and longer than a board's reset gap.
-    public static let swapPause: Duration = .milliseconds(700)
+    /// next board counts as a new one.
+    public var swapPause: Duration { Self.swapPause(for: model.timing) }
+    /// The swap pause under `timing` (a line forecast counts it per board).
+    public static func swapPause(for timing: SimTiming) -> Duration { swapSettle(for: timing) + .milliseconds(200) }
 
     public let slots: Int
     public let model: BoardModel
     public let busKind: Bus
     public var ports: any BoardPorts { memoryPorts.map { $0 as any BoardPorts } ?? SystemBoardPorts() }
-    /// A reset keeps a simulated board off the bus for `DeviceSideBoard.Settings.resetGap`
-    /// (300 ms); a swap takes `swapPause`.
-    public var swapSettle: Duration { .milliseconds(500) }
+    /// A reset keeps a simulated board off the bus for `DeviceSideBoard.Settings.offBus` (300 ms
+    /// fast, the re-enumeration figures when realistic); a swap takes `swapPause`.
+    public var swapSettle: Duration { Self.swapSettle(for: model.timing) }
+    /// Longer than any re-enumeration under `timing`, so a board resetting is never taken for a new one.
+    static func swapSettle(for timing: SimTiming) -> Duration {
+        max(.milliseconds(500), timing.reEnumerateAfterReset + .milliseconds(200),
+            timing.reEnumerateAfterBootEntry + .milliseconds(200))
+    }
     public var swapsBoards: Bool { true }
 
     private let memoryPorts: MemoryBoardPorts?
@@ -84,12 +96,15 @@ public final class SimulatedFixture: BoardSource {
     public func finished(_ slot: Slot) async {
         guard let position = slot.path.ports.last, position >= 1, position <= slots,
               let current = seated.withLock({ $0[position] }) else { return }
-        let pause = Self.swapPause
+        let pause = swapPause
         // Not awaited: the station records the slot's end before the board leaves, as on a line.
+        // The next board is on the bus `pause` after this one left: its own enumeration (seated
+        // with BOOT held) is part of the operator's swap.
+        let seatedAfter = pause - model.timing.enumeration(of: .download)
         Task {
             current.life.cancel()
             await current.life.value
-            try? await Task.sleep(for: pause)
+            try? await Task.sleep(for: max(.zero, seatedAfter))
             if !closed.withLock({ $0 }) { try? seat(board: current.number + slots, in: position) }
         }
     }
@@ -107,7 +122,8 @@ public final class SimulatedFixture: BoardSource {
     public func settings(board number: Int) throws -> DeviceSideBoard.Settings {
         let faults = model.faults[number] ?? []
         var runtime = RuntimeSettings(sandboxDirectory: sandbox + "/board-\(number)")
-        runtime.attachDelay = model.attachDelay
+        runtime.attachDelay = model.timing.attach
+        runtime.cellLink = model.timing.cellLink
         runtime.faults = faults.networkFaults
         runtime.network = model.network
         runtime.firmwareBuild = FirmwareBuild(scriptRegionBytes: model.scriptPartition.capacity)

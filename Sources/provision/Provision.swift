@@ -58,6 +58,7 @@ struct Sim: AsyncParsableCommand {
             MakeSoc.self,
             SimBoard.self,
             SimGadget.self,
+            SimLineBound.self,
         ]
     )
 }

@@ -91,7 +91,7 @@ struct StationCommand: AsyncParsableCommand {
     @Option(name: .customLong("sim-fault"), help: "Give simulated board N a fault: N=KIND (repeatable).")
     var simFaults: [String] = []
 
-    @Option(name: .customLong("sim-timing"), help: "Simulated boards' flash timing: fast, or realistic (1 MB/s link, 150 ms per 64 KiB erase, 400 KB/s programming).")
+    @Option(name: .customLong("sim-timing"), help: "Simulated boards' timing: fast, or realistic (every phase: flash, USB re-enumeration, boot, 4G attach, the 4G link's round trip and rate; `provision sim line-bound` prints the forecast).")
     var simTiming: SimTimingChoice = .fast
 
     enum SimTimingChoice: String, ExpressibleByArgument, CaseIterable { case fast, realistic }

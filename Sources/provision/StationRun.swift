@@ -13,8 +13,8 @@ struct StationRun {
     let inputs: StationInputs
     let display: StationDisplay
 
-    /// The QA budgets of simulated boards: they attach in 200 ms, so a board that never attaches
-    /// is known after a few seconds instead of the profile's minute of real 4G attach.
+    /// The QA budgets of simulated boards: this much beyond their timing's attach figure, so a
+    /// board that never attaches is known after a few seconds instead of the profile's minute.
     static let simulatedAttachBudgetMs = 3_000
     static let simulatedCheckTimeoutMs = 5_000
     /// How long a simulated production app must run without a Lua error to pass the boot check.
@@ -89,7 +89,8 @@ struct StationRun {
         guard inputs.simulate != nil else {
             return https ? profilePlan : profilePlan.without(.https)
         }
-        return QAPlan(checks: checks, attachBudgetMs: Self.simulatedAttachBudgetMs,
+        let attachMs = Int(inputs.simTiming.attach / .milliseconds(1))
+        return QAPlan(checks: checks, attachBudgetMs: Self.simulatedAttachBudgetMs + attachMs,
                       checkTimeoutMs: Self.simulatedCheckTimeoutMs, downloadBytes: profilePlan.downloadBytes,
                       uploadBytes: profilePlan.uploadBytes, unavailableChecks: profilePlan.unavailableChecks)
     }

@@ -19,8 +19,9 @@ public actor DeviceSideBoard {
         public var runtime: RuntimeSettings
         /// Where the LuaDB sits in AP flash (the `.soc`'s script partition).
         public var scriptPartition: ScriptPartition
-        /// How long a reset keeps the board off the bus.
-        public var resetGap: Duration = .milliseconds(300)
+        /// The least time a reset keeps the board off the bus; the timing's re-enumeration figure
+        /// for the mode it comes back in replaces it when longer (`offBus(comingBackIn:)`).
+        public var resetGap: Duration = DeviceSideBoard.defaultResetGap
         /// Upper bound on one running session (a real board runs until it is unplugged).
         public var runLimit: Duration = .seconds(24 * 3600)
         /// What the board's flash held when it arrived (a board flashed earlier, e.g. for a
@@ -53,7 +54,7 @@ public actor DeviceSideBoard {
     public enum Mode: Sendable { case download, running }
 
     /// Time between the SYS_RST answer and the board leaving the bus.
-    static let answerBeforeReset: Duration = .milliseconds(20)
+    public static let answerBeforeReset: Duration = .milliseconds(20)
 
     private let bus: any BoardBus
     private let settings: Settings
@@ -70,7 +71,20 @@ public actor DeviceSideBoard {
 
     /// Runs the board's life from `mode` until the task is cancelled or a fault pulls it.
     public func run(from mode: Mode = .download) async {
+        // Pulled from its slot: off the bus at once, so a port read waiting for its deadline
+        // ends now rather than a read slice later (the operator's swap starts from here).
+        let bus = self.bus
+        await withTaskCancellationHandler {
+            await live(from: mode)
+        } onCancel: {
+            Task { await bus.detach() }
+        }
+    }
+
+    private func live(from mode: Mode) async {
         var next: Mode? = mode
+        // A board plugged in takes its mode's enumeration time to appear (zero when fast).
+        await simulatedPause(settings.timing.enumeration(of: mode))
         while let mode = next, !Task.isCancelled {
             do {
                 switch mode {
@@ -80,9 +94,9 @@ public actor DeviceSideBoard {
             } catch {
                 next = nil
             }
-            if next != nil {
+            if let comingBack = next {
                 await bus.detach()
-                try? await Task.sleep(for: settings.resetGap)
+                try? await Task.sleep(for: settings.offBus(comingBackIn: comingBack))
             }
         }
         await bus.detach()
@@ -131,6 +145,8 @@ public actor DeviceSideBoard {
             files: files ?? [], identity: settings.identity, settings: settings.runtime,
             ports: RuntimePorts(socLog: { socLog.send($0) }, vuart: { vuart.send($0) }))
         let limit = settings.runLimit
+        // The firmware boots before its first log line; the ports are already on the bus.
+        await simulatedPause(settings.timing.bootToFirstLog)
         // The script may reset the board itself (`rtos.reboot()`): the chip leaves the bus then.
         let rebooted = Mutex(false)
         let booted = Task {

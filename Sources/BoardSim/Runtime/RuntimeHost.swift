@@ -53,7 +53,7 @@ final class RuntimeHost {
         let clockAtBoot = settings.clockAtBoot, boot = self.boot
         self.http = FirmwareHTTPClient(network: settings.network, faults: settings.faults,
                                        maxResponseBytes: settings.maxResponseBytes, behaviour: settings.http,
-                                       link: link) {
+                                       cellLink: settings.cellLink, link: link) {
             clockAtBoot.addingTimeInterval(Double((ContinuousClock.now - boot).components.seconds))
         }
         fsRoot = settings.sandboxDirectory + "/fs"

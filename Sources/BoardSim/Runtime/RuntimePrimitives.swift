@@ -194,6 +194,6 @@ enum RuntimeDigest {
         case ("SHA512", let k?): digest = Array(HMAC<SHA512>.authenticationCode(for: data, using: SymmetricKey(data: k)))
         default: return nil
         }
-        return digest.map { String(format: "%02X", $0) }.joined()
+        return HexText.upper(digest)
     }
 }

@@ -86,6 +86,8 @@ public struct RuntimeSettings: Sendable {
     /// Largest HTTP response body a request accepts before failing with -3.
     public var maxResponseBytes = 4 * 1024 * 1024
     public var faults = NetworkFaults.none
+    /// The 4G link's round trip and rate, paid by every HTTP exchange (`SimTiming.cellLink`).
+    public var cellLink = CellLinkTiming.instant
     /// How the firmware's HTTP client behaves where LuatOS versions differ.
     public var http = FirmwareHTTPBehaviour()
     /// Firmware version string (`rtos.version()`).

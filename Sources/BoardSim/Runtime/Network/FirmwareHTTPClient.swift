@@ -24,6 +24,8 @@ struct FirmwareHTTPClient: Sendable {
     let faults: NetworkFaults
     let maxResponseBytes: Int
     let behaviour: FirmwareHTTPBehaviour
+    /// The 4G link's round trip and rate, paid by every attempt.
+    let cellLink: CellLinkTiming
     /// Waits until the 4G link is up or the deadline passes: the firmware's `network_connect`
     /// waits for link-up instead of failing (`luat_network_adapter.c`).
     let link: LinkState
@@ -62,10 +64,12 @@ struct FirmwareHTTPClient: Sendable {
         var log: [String] = []
         while true {
             let resumeAt = head == nil ? nil : body.count + behaviour.rangeStartOffset
+            await simulatedPause(cellLink.outbound(sentBytes: requestBody?.count ?? 0))
             let attempt = await self.attempt(url: url, method: request.method, headers: request.headers,
                                              body: requestBody, rangeFrom: resumeAt, deadline: deadline,
                                              cutAfter: cutAfter(request.url, reRequests: reRequests))
             if let endpoint = attempt.endpoint { connections.append(endpoint) }
+            await simulatedPause(cellLink.inbound(receivedBytes: attempt.body.count))
             if attempt.timedOut { deadline = nil }
             if let attemptHead = attempt.head {
                 // The firmware keeps its body (and its open `dst` file) across a re-request and
