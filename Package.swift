@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        // The request parts Hummingbird's channel carries (the QA server's request time limit).
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         // Certificates: the station's own (QA) and the board's mbedTLS-like checks (BoardSim);
         // swift-asn1 is named because both spell ASN.1 values (an iPAddress name) themselves.
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
@@ -89,6 +91,7 @@ let package = Package(
             .product(name: "MultipartKit", package: "multipart-kit"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),

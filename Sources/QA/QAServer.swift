@@ -34,6 +34,11 @@ public actor QAServer {
     /// `QAPlan.checkTimeoutMs`), so a board still waiting on its request is never cut first.
     public static let defaultIdleTimeout: Duration = .seconds(30)
     private let idleTimeout: Duration
+    /// How long one request may take to arrive whole, head and body (`RequestTimeLimit`): a
+    /// board's largest request (the multipart upload) takes well under a second on 4G, and its own
+    /// request timeout is 15 s; a client trickling bytes to dodge the idle timeout is cut here.
+    public static let defaultRequestTimeLimit: Duration = .seconds(60)
+    private let requestTimeLimit: Duration
     private var runTask: Task<Void, Error>?
     /// The port actually bound (after `start`).
     public private(set) var boundPort: Int?
@@ -48,6 +53,8 @@ public actor QAServer {
     ///     the server forgets it (checked as sessions are opened).
     ///   - idleTimeout: how long a connection may send nothing before it is closed
     ///     (`defaultIdleTimeout`).
+    ///   - requestTimeLimit: how long one request may take to arrive whole
+    ///     (`defaultRequestTimeLimit`).
     ///   - sessionStore: where sessions are kept so they outlive this process and can be shared
     ///     with other servers on the same store; nil keeps them in memory. With a store, the
     ///     in-process session methods below cannot report a store failure: a session that could
@@ -57,8 +64,10 @@ public actor QAServer {
                 tls: QATLSIdentity? = nil, httpsPort: Int = 0, publicHTTPSURL: String? = nil,
                 sessionRetention: Duration = QAServer.defaultSessionRetention,
                 idleTimeout: Duration = QAServer.defaultIdleTimeout,
+                requestTimeLimit: Duration = QAServer.defaultRequestTimeLimit,
                 sessionStore: (any QASessionStore)? = nil) {
         self.idleTimeout = idleTimeout
+        self.requestTimeLimit = requestTimeLimit
         self.state = QAServerState(retention: sessionRetention, store: sessionStore)
         self.adminToken = adminToken
         self.tls = tls
@@ -134,7 +143,9 @@ public actor QAServer {
         logger.logLevel = .critical
         // Hummingbird's connection state handler closes a connection that read nothing for this
         // long, whether it is between requests or in the middle of one (a half-sent head or body).
-        let http1 = HTTP1Channel.Configuration(idleTimeout: TimeAmount(idleTimeout))
+        let limit = TimeAmount(requestTimeLimit)
+        let http1 = HTTP1Channel.Configuration(additionalChannelHandlers: [RequestTimeLimit(limit: limit)],
+                                               idleTimeout: TimeAmount(idleTimeout))
         let app = Application(router: router,
                               server: try tls.map { try .tls(.http1(configuration: http1), tlsConfiguration: $0) }
                                   ?? .http1(configuration: http1),

@@ -63,4 +63,51 @@ struct QAServerTimeoutTests {
         // idle timeout must be longer so it never cuts a board that is still waiting.
         #expect(QAServer.defaultIdleTimeout > .milliseconds(QAPlan().checkTimeoutMs))
     }
+
+    /// Sends `head`, then one more byte every 300 ms (never idle long enough for the idle
+    /// timeout); true when the server closed the connection within `limit`.
+    static func closedWhileTrickling(port: Int, head: [UInt8], within limit: Duration) async -> Bool {
+        await withCheckedContinuation { (done: CheckedContinuation<Bool, Never>) in
+            Thread {
+                let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+                guard fd >= 0 else { done.resume(returning: false); return }
+                defer { close(fd) }
+                var address = sockaddr_in()
+                address.sin_family = sa_family_t(AF_INET)
+                address.sin_port = in_port_t(UInt16(port).bigEndian)
+                address.sin_addr.s_addr = inet_addr("127.0.0.1")
+                let connected = withUnsafePointer(to: &address) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                        connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                    }
+                }
+                guard connected == 0, send(fd, head, head.count, Int32(MSG_NOSIGNAL)) == head.count else {
+                    done.resume(returning: false); return
+                }
+                let end = ContinuousClock.now + limit
+                var buffer = [UInt8](repeating: 0, count: 4096)
+                var wait = timeval(tv_sec: 0, tv_usec: 300_000)
+                setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size))
+                while ContinuousClock.now < end {
+                    let n = recv(fd, &buffer, buffer.count, 0)
+                    if n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+                        done.resume(returning: true); return
+                    }
+                    // One more body byte: the connection is never idle.
+                    if send(fd, "x", 1, Int32(MSG_NOSIGNAL)) < 0 { done.resume(returning: true); return }
+                }
+                done.resume(returning: false)
+            }.start()
+        }
+    }
+
+    @Test("a request trickled byte by byte is cut at the request time limit, though never idle")
+    func trickledRequestIsCut() async throws {
+        let server = QAServer(host: "127.0.0.1", port: 0, idleTimeout: .seconds(5), requestTimeLimit: .seconds(2))
+        let port = try await server.start()
+        defer { Task { await server.stop() } }
+        let ticket = await server.createSession(boardID: "trickle")
+        let head = "POST /qa/\(ticket.sessionID)/form HTTP/1.1\r\nHost: qa\r\nContent-Length: 100000\r\n\r\n"
+        #expect(await Self.closedWhileTrickling(port: port, head: Array(head.utf8), within: .seconds(30)))
+    }
 }
