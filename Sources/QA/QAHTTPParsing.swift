@@ -58,7 +58,8 @@ import MultipartKit
     /// MultipartKit state machine in one pass (linear in the body; the hand-written search it
     /// replaces was quadratic on bodies full of boundary-like bytes).
     @_spi(Fuzzing) public static func multipart(_ body: [UInt8], boundary: String) -> [Part]? {
-        guard !boundary.isEmpty, boundary.utf8.count <= maxBoundaryLength else { return nil }
+        guard !boundary.isEmpty, boundary.utf8.count <= maxBoundaryLength,
+              !hasNonASCIIHeaderName(body, boundary: boundary) else { return nil }
         let parser = MultipartParser(boundary: boundary)
         var parts: [Part] = []
         var disposition: String?
@@ -76,6 +77,33 @@ import MultipartKit
         }
         do { try parser.execute(body) } catch { return nil }
         return parts.isEmpty ? nil : parts
+    }
+
+    /// MultipartKit 4.7.1 looks every header-name byte up in a 128-entry table, so a byte of
+    /// 0x80 or more there traps (found by scripts/fuzz): any client could stop the QA server with
+    /// one upload. Such a body is refused first. The parser reads header names only at the start
+    /// of a CRLF-ended line, in a block that follows a line ending in the boundary and runs to
+    /// the first empty line; every such line's bytes before its first ':' are checked (more lines
+    /// than MultipartKit reads, never fewer). One pass, so the parse stays linear.
+    static func hasNonASCIIHeaderName(_ body: [UInt8], boundary: String) -> Bool {
+        let marker = Array(boundary.utf8)
+        var inHeaders = false, lineStart = 0
+        while lineStart <= body.count {
+            var end = lineStart
+            while end + 1 < body.count, !(body[end] == 0x0D && body[end + 1] == 0x0A) { end += 1 }
+            if end + 1 >= body.count { end = body.count }
+            let line = body[lineStart..<end]
+            if inHeaders {
+                if line.isEmpty {
+                    inHeaders = false
+                } else if line.prefix(while: { $0 != UInt8(ascii: ":") }).contains(where: { $0 >= 0x80 }) {
+                    return true
+                }
+            }
+            if line.count >= marker.count, line.suffix(marker.count).elementsEqual(marker) { inHeaders = true }
+            lineStart = end + 2
+        }
+        return false
     }
 
     private static func parameter(_ key: String, in line: String) -> String? {

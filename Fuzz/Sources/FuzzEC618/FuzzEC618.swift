@@ -4,6 +4,7 @@
 // (the simulated board): a request decoded from a slice that does not start at index 0, as
 // WireSession hands it over. Then an image header as the ROM would read it.
 import EC618
+import FuzzEntry
 
 // Every command the flasher sends; DOWNLOAD_DATA with a non-zero index (its answer is index + 1).
 private let requests: [RequestFrame] =
@@ -11,7 +12,7 @@ private let requests: [RequestFrame] =
     + LPCCommand.allCases.map { RequestFrame($0) }
 
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let input = Array(UnsafeBufferPointer(start: data, count: size))
     guard let selector = input.first else { return 0 }
     let framing: Framing = selector & 1 == 0 ? .plain : .protected
@@ -28,4 +29,10 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     _ = RequestFrame.decode(padded[1...], framing: framing, maxPayload: 0x4000)
     _ = try? ImageHeader.decode(wire)
     return 0
+}
+
+// SwiftPM aliases `main` to this; libFuzzer's driver takes over from here.
+@_cdecl("FuzzEC618_main")
+public func entry(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    fuzz_entry(argc, argv, fuzz)
 }

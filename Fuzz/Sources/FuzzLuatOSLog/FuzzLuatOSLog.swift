@@ -1,9 +1,10 @@
 // The SoC-log port and the QA script's VUART events, both bytes straight from a board.
 // Byte 0 picks the escaping, the framing and where the capture is split between two feeds.
 import QA
+import FuzzEntry
 
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let input = Array(UnsafeBufferPointer(start: data, count: size))
     guard let selector = input.first else { return 0 }
     let escapings = LuatOSLogDecoder.Escaping.allCases, framings = LuatOSLogDecoder.Framing.allCases
@@ -20,4 +21,10 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 
     _ = QABoardEvent.parse(capture)
     return 0
+}
+
+// SwiftPM aliases `main` to this; libFuzzer's driver takes over from here.
+@_cdecl("FuzzLuatOSLog_main")
+public func entry(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    fuzz_entry(argc, argv, fuzz)
 }
