@@ -7,6 +7,8 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "provision", targets: ["provision"]),
+        // The parsers of outside input, for the libFuzzer harnesses in Fuzz/ (scripts/fuzz).
+        .library(name: "ProvisionCore", targets: ["Firmware", "LuaImage", "EC618", "QA", "Station"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

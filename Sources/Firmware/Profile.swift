@@ -121,6 +121,7 @@ public struct Profile: Sendable, Equatable {
 
     /// Parses profile text. `source` names it in errors.
     public init(toml text: String, source: String) throws {
+        if let reason = TOMLPreflight.refusal(in: text) { throw FirmwareError(file: source, reason: reason) }
         let file: ProfileFile
         do {
             file = try TOMLDecoder(strictDecoding: true).decode(ProfileFile.self, from: text)

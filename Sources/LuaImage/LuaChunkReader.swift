@@ -67,6 +67,9 @@ public enum LuaChunkReader {
             var size = UInt64(try r.u8(field))
             if size == 0 { return nil }
             if size == 0xFF { size = try r.unsigned(width: layout.sizeT, "\(field) length") }
+            // The stored size is the length + 1; the long form may still say 0, which from a
+            // hostile file must be a refusal, not an unsigned underflow.
+            guard size >= 1 else { throw r.failure("\(field) has a long length of 0 at offset \(r.offset)") }
             guard size - 1 <= UInt64(r.remaining) else {
                 throw r.failure("truncated: \(field) of \(size - 1) bytes at offset \(r.offset), \(r.remaining) left")
             }

@@ -95,6 +95,7 @@ public struct StationConfig: Sendable, Equatable {
 
     /// Parses config text; `file` names it in errors.
     public static func parse(_ text: String, file: String) throws -> StationConfig {
+        if let reason = TOMLPreflight.refusal(in: text) { throw StationConfigError(file: file, reason: reason) }
         let root: TOMLTable
         do {
             root = try TOMLTable(string: text)

@@ -1,4 +1,4 @@
-@testable import QA
+@_spi(Fuzzing) @testable import QA
 import Foundation
 import Testing
 
@@ -46,5 +46,20 @@ struct QAMultipartTests {
         #expect(QAHTTPParsing.multipart(hostile, boundary: "-----------------------------x") == nil)
         let nearMisses = Array(String(repeating: "\r\n--abc\r\n", count: 50_000).utf8)
         #expect(QAHTTPParsing.multipart(nearMisses, boundary: "abcd") == nil)
+    }
+
+    /// scripts/fuzz (FuzzQAHTTP), minimized: MultipartKit 4.7.1 trapped on a header-name byte
+    /// of 0x80 or more (a table lookup out of range), so one upload could stop the QA server.
+    @Test("a non-ASCII byte in a part's header name is a refusal, not a trap; UTF-8 in a value still parses")
+    func nonASCIIHeaderName() throws {
+        let hostile = Array("--XyZ\r\nContent-D".utf8) + [0xE9] + Array("sposition: form-data\r\n\r\nx\r\n--XyZ--\r\n".utf8)
+        #expect(QAHTTPParsing.multipart(hostile, boundary: "XyZ") == nil)
+        // Cut short inside the name (the parser traps as it reads, before any line end).
+        #expect(QAHTTPParsing.multipart(Array("--XyZ\r\nA".utf8) + [0xFF], boundary: "XyZ") == nil)
+
+        let utf8Name = Self.body(boundary: "XyZ", parts: [("form-data; name=\"file\"; filename=\"teść.bin\"", [1, 2])])
+        let parts = try #require(QAHTTPParsing.multipart(utf8Name, boundary: "XyZ"))
+        #expect(parts.first?.filename == "teść.bin")
+        #expect(parts.first?.content == [1, 2])
     }
 }

@@ -69,6 +69,15 @@ import Testing
         }
     }
 
+    /// scripts/fuzz (FuzzStationConfig), minimized: "[" then a newline made toml++ abort the
+    /// station (an assertion in its table-header parser); it is a syntax error naming the line.
+    @Test func tableHeaderWithoutAKeyIsASyntaxErrorNotAnAbort() throws {
+        for (text, line) in [("[\n", 1), ("[station]\nid = \"a\"\n[\u{01}", 3), ("#\n[[\t\t[[\t\ttom", 2)] {
+            let error = try #require(throws: StationConfigError.self) { try StationConfig.parse(text, file: "station.toml") }
+            #expect(error.description.hasPrefix("station.toml: TOML syntax error at line \(line): a table header needs a key"))
+        }
+    }
+
     @Test func ipv6ListenAddressAndInlineSlots() throws {
         let config = try StationConfig.parse("""
             qa = { listen = "[::1]:0" }
