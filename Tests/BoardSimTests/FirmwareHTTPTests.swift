@@ -341,7 +341,11 @@ struct DeviceSideRebootTests {
         let life = Task { await board.run(from: .running) }
         // Two boots and the reboot between them; bounded so a board that never reboots fails.
         let deadline = ContinuousClock.now + .seconds(20)
-        while trail.all.filter({ $0 == "running" }).count < 2 && ContinuousClock.now < deadline {
+        // Until the second boot's log reached the host too (its reader may lag on a busy machine).
+        func mainRuns() -> Int {
+            String(decoding: logs.withLock { $0 }, as: UTF8.self).components(separatedBy: "I/user.app").count - 1
+        }
+        while (trail.all.filter({ $0 == "running" }).count < 2 || mainRuns() < 2) && ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(50))
         }
         life.cancel()

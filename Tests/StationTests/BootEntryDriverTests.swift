@@ -14,12 +14,14 @@ import Vocabulary
 @Suite(.serialized) struct BootEntryDriverTests {
     typealias Rig = HardwareDriverTests.Rig
 
-    /// One sending strategy with a short deadline: what the rig's boards need, and no more.
+    /// One sending strategy with a short deadline: what the rig's boards need, and no more. The
+    /// reset delay leaves the diag frame time to arrive on a busy machine (it must come before
+    /// the reset, as on a real board).
     static let software = BootEntrySequence.Strategy(
         name: "software",
-        action: .send([.init(bytes: Array("AT+ECRST=delay,50\r\n".utf8), wait: .milliseconds(20)),
+        action: .send([.init(bytes: Array("AT+ECRST=delay,400\r\n".utf8), wait: .milliseconds(20)),
                        .init(bytes: [0x7E, 0x00, 0x02, 0x7E], wait: .zero)]),
-        deadline: .milliseconds(1500))
+        deadline: .milliseconds(3000))
 
     /// A running board that treats the boot entry as `response`: runs the driver's boot entry on
     /// it and returns its failure (nil when download mode was reached) and the driver's events.

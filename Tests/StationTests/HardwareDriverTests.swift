@@ -28,7 +28,7 @@ import Vocabulary
 
         /// The boot entry the rig's line sends unless a test gives its own: fast, one strategy.
         static let quickBootEntry = BootEntrySequence(
-            steps: [.init(bytes: Array("AT+ECRST=delay,50\r\n".utf8), wait: .milliseconds(20)),
+            steps: [.init(bytes: Array("AT+ECRST=delay,400\r\n".utf8), wait: .milliseconds(20)),
                     .init(bytes: [0x7E, 0x00, 0x02, 0x7E], wait: .zero)],
             deadline: .seconds(5))
 
