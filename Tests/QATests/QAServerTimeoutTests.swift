@@ -14,19 +14,9 @@ struct QAServerTimeoutTests {
     static func closedByServer(port: Int, sending bytes: [UInt8], within limit: Duration) async -> Bool {
         await withCheckedContinuation { (done: CheckedContinuation<Bool, Never>) in
             Thread {
-                let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-                guard fd >= 0 else { done.resume(returning: false); return }
+                guard let fd = connectToLoopback(port: port) else { done.resume(returning: false); return }
                 defer { close(fd) }
-                var address = sockaddr_in()
-                address.sin_family = sa_family_t(AF_INET)
-                address.sin_port = in_port_t(UInt16(port).bigEndian)
-                address.sin_addr.s_addr = inet_addr("127.0.0.1")
-                let connected = withUnsafePointer(to: &address) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                        connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                    }
-                }
-                guard connected == 0, send(fd, bytes, bytes.count, 0) == bytes.count else {
+                guard send(fd, bytes, bytes.count, 0) == bytes.count else {
                     done.resume(returning: false); return
                 }
                 let end = ContinuousClock.now + limit
@@ -69,19 +59,9 @@ struct QAServerTimeoutTests {
     static func closedWhileTrickling(port: Int, head: [UInt8], within limit: Duration) async -> Bool {
         await withCheckedContinuation { (done: CheckedContinuation<Bool, Never>) in
             Thread {
-                let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-                guard fd >= 0 else { done.resume(returning: false); return }
+                guard let fd = connectToLoopback(port: port) else { done.resume(returning: false); return }
                 defer { close(fd) }
-                var address = sockaddr_in()
-                address.sin_family = sa_family_t(AF_INET)
-                address.sin_port = in_port_t(UInt16(port).bigEndian)
-                address.sin_addr.s_addr = inet_addr("127.0.0.1")
-                let connected = withUnsafePointer(to: &address) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                        connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                    }
-                }
-                guard connected == 0, send(fd, head, head.count, Int32(MSG_NOSIGNAL)) == head.count else {
+                guard send(fd, head, head.count, Int32(MSG_NOSIGNAL)) == head.count else {
                     done.resume(returning: false); return
                 }
                 let end = ContinuousClock.now + limit
@@ -109,5 +89,22 @@ struct QAServerTimeoutTests {
         let ticket = await server.createSession(boardID: "trickle")
         let head = "POST /qa/\(ticket.sessionID)/form HTTP/1.1\r\nHost: qa\r\nContent-Length: 100000\r\n\r\n"
         #expect(await Self.closedWhileTrickling(port: port, head: Array(head.utf8), within: .seconds(30)))
+    }
+
+    /// A blocking TCP connection to 127.0.0.1:`port`, or nil.
+    static func connectToLoopback(port: Int) -> Int32? {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard connected == 0 else { close(fd); return nil }
+        return fd
     }
 }
