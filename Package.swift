@@ -8,7 +8,7 @@ let package = Package(
     products: [
         .executable(name: "provision", targets: ["provision"]),
         // The parsers of outside input, for the libFuzzer harnesses in Fuzz/ (scripts/fuzz).
-        .library(name: "ProvisionCore", targets: ["Firmware", "LuaImage", "EC618", "QA", "Station"]),
+        .library(name: "ProvisionCore", targets: ["Vocabulary", "Firmware", "LuaImage", "EC618", "QA", "Station"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -1,13 +1,14 @@
 // The SoC-log port and the QA script's VUART events, both bytes straight from a board.
 // Byte 0 picks the escaping, the framing and where the capture is split between two feeds.
 import QA
+import Vocabulary
 import FuzzEntry
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let input = Array(UnsafeBufferPointer(start: data, count: size))
     guard let selector = input.first else { return 0 }
-    let escapings = LuatOSLogDecoder.Escaping.allCases, framings = LuatOSLogDecoder.Framing.allCases
+    let escapings = LogEscaping.allCases, framings = LuatOSLogDecoder.Framing.allCases
     let escaping = escapings[Int(selector) % escapings.count]
     let framing = framings[Int(selector >> 2) % framings.count]
     let capture = Array(input.dropFirst())
