@@ -13,10 +13,7 @@ public enum QABoardReach: Equatable, Sendable {
 
     /// The reach of `url`'s host (nil: not an http(s) URL with a host).
     public static func of(url: String) -> QABoardReach? {
-        guard let parts = URLComponents(string: url), ["http", "https"].contains(parts.scheme?.lowercased() ?? ""),
-              var host = parts.host?.lowercased(), !host.isEmpty else { return nil }
-        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        return of(host: host)
+        WebURL.host(of: url).map(of(host:))
     }
 
     public static func of(host: String) -> QABoardReach {

@@ -1,3 +1,4 @@
+import Firmware
 import AsyncHTTPClient
 import Foundation
 import NIOCore
@@ -28,7 +29,7 @@ public struct SharedQAServerClient: QASessionService {
     public init(serverURL: String, adminToken: String, httpClient: HTTPClient = .shared,
                 timeout: Duration = SharedQAServerClient.defaultTimeout) throws(SharedQAServerError) {
         let trimmed = serverURL.hasSuffix("/") ? String(serverURL.dropLast()) : serverURL
-        guard Self.isWebURL(trimmed, schemes: ["http", "https"]) else {
+        guard WebURL.isValid(trimmed, schemes: ["http", "https"]) else {
             throw SharedQAServerError(serverURL: serverURL, kind: .badURL, reason: "not an http(s) URL with a host")
         }
         guard !adminToken.isEmpty else {
@@ -89,10 +90,10 @@ public struct SharedQAServerClient: QASessionService {
         let path = "/admin/server"
         let (_, body) = try await call("GET", path)
         let addresses: QAServerAddresses = try decode(body, path)
-        guard Self.isWebURL(addresses.publicURL, schemes: ["http", "https"]) else {
+        guard WebURL.isValid(addresses.publicURL, schemes: ["http", "https"]) else {
             throw bad(path, "public URL \"\(addresses.publicURL.prefix(200))\" is not an http(s) URL")
         }
-        if let https = addresses.publicHTTPSURL, !Self.isWebURL(https, schemes: ["https"]) {
+        if let https = addresses.publicHTTPSURL, !WebURL.isValid(https, schemes: ["https"]) {
             throw bad(path, "public https URL \"\(https.prefix(200))\" is not an https URL")
         }
         return addresses
@@ -186,10 +187,10 @@ public struct SharedQAServerClient: QASessionService {
         guard Self.isHex(ticket.nonce, count: 32), Self.isHex(ticket.key, count: 32) else {
             throw bad(path, "malformed session nonce or key")
         }
-        guard Self.isWebURL(ticket.sessionURL, schemes: ["http", "https"]), ticket.sessionURL.hasSuffix("/qa/\(sid)") else {
+        guard WebURL.isValid(ticket.sessionURL, schemes: ["http", "https"]), ticket.sessionURL.hasSuffix("/qa/\(sid)") else {
             throw bad(path, "session URL \"\(ticket.sessionURL.prefix(200))\" is not an http(s) URL of session \(sid)")
         }
-        if let https = ticket.httpsSessionURL, !(Self.isWebURL(https, schemes: ["https"]) && https.hasSuffix("/qa/\(sid)")) {
+        if let https = ticket.httpsSessionURL, !(WebURL.isValid(https, schemes: ["https"]) && https.hasSuffix("/qa/\(sid)")) {
             throw bad(path, "https session URL \"\(https.prefix(200))\" is not an https URL of session \(sid)")
         }
     }
@@ -210,8 +211,4 @@ public struct SharedQAServerClient: QASessionService {
     }
 
     /// A URL with one of `schemes` and a host.
-    static func isWebURL(_ text: String, schemes: Set<String>) -> Bool {
-        guard let parts = URLComponents(string: text), let scheme = parts.scheme?.lowercased() else { return false }
-        return schemes.contains(scheme) && !(parts.host ?? "").isEmpty
-    }
 }

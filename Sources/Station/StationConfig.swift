@@ -252,9 +252,7 @@ private struct StationConfigReader {
     }
 
     private func httpURL(_ value: String, key: String) throws -> String {
-        let lower = value.lowercased()
-        guard lower.hasPrefix("http://") || lower.hasPrefix("https://"),
-              let parts = URLComponents(string: value), !(parts.host ?? "").isEmpty else {
+        guard WebURL.isValid(value) else {
             throw refuse("\(key): \"\(value)\" is not an http:// or https:// URL")
         }
         return value

@@ -58,20 +58,15 @@ struct QAServerCommand: AsyncParsableCommand {
     private func validateOptions() throws(OptionError) {
         if let benchBoards { try OptionBounds.check(benchBoards, "--bench-boards", OptionBounds.benchBoards, "boards") }
         try OptionBounds.check(httpsPort, "--https-port", OptionBounds.port, "")
-        if let publicURL, !Self.isWebURL(publicURL, schemes: ["http", "https"]) {
+        if let publicURL, !WebURL.isValid(publicURL, schemes: ["http", "https"]) {
             throw OptionError("--public-url \(publicURL): not an http(s) URL")
         }
-        if let publicHTTPSURL, !Self.isWebURL(publicHTTPSURL, schemes: ["https"]) {
+        if let publicHTTPSURL, !WebURL.isValid(publicHTTPSURL, schemes: ["https"]) {
             throw OptionError("--public-https-url \(publicHTTPSURL): not an https URL")
         }
     }
 
     /// A URL with one of `schemes` and a host, as the board's HTTP client needs.
-    static func isWebURL(_ text: String, schemes: Set<String>) -> Bool {
-        guard let parts = URLComponents(string: text), let scheme = parts.scheme?.lowercased() else { return false }
-        return schemes.contains(scheme) && !(parts.host ?? "").isEmpty
-    }
-
     func run() async throws {
         do { try validateOptions() } catch { throw fail(error) }
         if let benchBoards {

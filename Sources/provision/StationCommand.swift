@@ -213,8 +213,7 @@ struct StationCommand: AsyncParsableCommand {
         }
         let hook = webhook ?? config.webhook
         if let hook {
-            guard let parts = URLComponents(string: hook), ["http", "https"].contains(parts.scheme?.lowercased() ?? ""),
-                  !(parts.host ?? "").isEmpty else {
+            guard WebURL.isValid(hook) else {
                 throw StationInputError("--webhook \(hook): not an http(s) URL")
             }
         }
@@ -292,8 +291,7 @@ struct StationCommand: AsyncParsableCommand {
             throw StationInputError("--qa-server \(url) judges the boards; \(clashing.joined(separator: ", ")) set up a QA "
                                     + "server of this station's own: give one or the other")
         }
-        guard let parts = URLComponents(string: url), ["http", "https"].contains(parts.scheme?.lowercased() ?? ""),
-              !(parts.host ?? "").isEmpty else {
+        guard WebURL.isValid(url) else {
             throw StationInputError("--qa-server \(url): not an http(s) URL")
         }
         guard let token = qaToken ?? ProcessInfo.processInfo.environment[Self.qaTokenVariable], !token.isEmpty else {
