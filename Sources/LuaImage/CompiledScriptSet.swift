@@ -4,24 +4,26 @@
 public struct CompiledScriptSet: Sendable {
     public let options: ScriptImageOptions
     private let inputs: [ScriptInput]
-    /// What each input is stored as, by its index in `inputs`.
-    private let stored: [(bytes: [UInt8], compiled: Bool)]
+    /// What each input is stored as, by its path and name (the image's plan reorders inputs).
+    private let stored: [String: (bytes: [UInt8], compiled: Bool)]
 
     /// Compiles every input now; a syntax error names its file.
     public init(inputs: [ScriptInput], options: ScriptImageOptions) throws {
         self.options = options
         self.inputs = inputs
-        stored = try inputs.map { try ScriptImageBuilder.convert($0, options: options) }
+        var stored: [String: (bytes: [UInt8], compiled: Bool)] = [:]
+        for input in inputs { stored[Self.key(input)] = try ScriptImageBuilder.convert(input, options: options) }
+        self.stored = stored
     }
 
     /// The image of the compiled inputs plus `extra` (compiled here), with the same name, count
-    /// and capacity checks as a one-shot build.
+    /// and capacity checks as a one-shot build; an extra that clashes with a compiled input is
+    /// refused by those checks before anything is looked up.
     public func image(adding extra: [ScriptInput]) throws -> ScriptImage {
-        var cache: [String: (bytes: [UInt8], compiled: Bool)] = [:]
-        for (input, bytes) in zip(inputs, stored) { cache[input.path + "\u{0}" + input.name] = bytes }
-        return try ScriptImageBuilder.assemble(inputs + extra, options: options) { input in
-            if let known = cache[input.path + "\u{0}" + input.name], !extra.contains(input) { return known }
-            return try ScriptImageBuilder.convert(input, options: options)
+        try ScriptImageBuilder.assemble(inputs + extra, options: options) { input in
+            try stored[Self.key(input)] ?? ScriptImageBuilder.convert(input, options: options)
         }
     }
+
+    private static func key(_ input: ScriptInput) -> String { input.path + "\u{0}" + input.name }
 }

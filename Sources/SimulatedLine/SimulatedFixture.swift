@@ -89,7 +89,7 @@ public final class SimulatedFixture: BoardSource {
 
     /// Seats board 1…slots; the reports start with their first shapes.
     public func reports() throws -> AsyncThrowingStream<SlotReport, Error> {
-        for number in 1...slots { try seat(board: number, in: number) }
+        for number in 1...slots { seat(board: number, in: number) }
         return stream
     }
 
@@ -105,7 +105,7 @@ public final class SimulatedFixture: BoardSource {
             current.life.cancel()
             await current.life.value
             try? await Task.sleep(for: max(.zero, seatedAfter))
-            if !closed.withLock({ $0 }) { try? seat(board: current.number + slots, in: position) }
+            if !closed.withLock({ $0 }) { seat(board: current.number + slots, in: position) }
         }
     }
 
@@ -119,7 +119,7 @@ public final class SimulatedFixture: BoardSource {
     }
 
     /// The settings of board `number` (its identity, faults and sandbox follow from the number).
-    public func settings(board number: Int) throws -> DeviceSideBoard.Settings {
+    public func settings(board number: Int) -> DeviceSideBoard.Settings {
         let faults = model.faults[number] ?? []
         var runtime = RuntimeSettings(sandboxDirectory: sandbox + "/board-\(number)")
         runtime.attachDelay = model.timing.attach
@@ -135,13 +135,13 @@ public final class SimulatedFixture: BoardSource {
         return device
     }
 
-    private func seat(board number: Int, in position: Int) throws {
+    private func seat(board number: Int, in position: Int) {
         let slot = self.slot(position)
         let sink = self.sink
         let announce: @Sendable (BusShape) async -> Void = { shape in sink.yield(shape.report(for: slot)) }
         let bus: any BoardBus = memoryPorts.map { MemoryBus(name: "slot\(position)-board\(number)", ports: $0, onShape: announce) }
             ?? PseudoTerminalBus(onShape: announce)
-        let board = DeviceSideBoard(bus: bus, settings: try settings(board: number))
+        let board = DeviceSideBoard(bus: bus, settings: settings(board: number))
         let life = Task { await board.run(from: .download) }
         seated.withLock { $0[position] = (number, life) }
     }

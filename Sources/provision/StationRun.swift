@@ -37,7 +37,7 @@ struct StationRun {
                              profile: inputs.profile.name),
             profile: inputs.profile, package: inputs.package, agentBoot: inputs.agentBoot,
             production: inputs.production, scriptOptions: inputs.scriptOptions, qaScriptFolder: inputs.qaFolder,
-            qaPlan: qaPlan(https: https != nil), qaListen: inputs.qaListen)
+            qaPlan: qaPlan, qaListen: inputs.qaListen)
         config.qaPublicURL = inputs.qaPublicURL
         config.https = https
         config.sharedQAServer = inputs.sharedQAServer
@@ -81,16 +81,13 @@ struct StationRun {
         return try await StationRunner(configuration: config, observer: display).run(boards: source, stop: stop)
     }
 
-    /// The profile's checks, without https when there is no listener; simulated boards get the
-    /// budgets of boards that attach at once.
-    private func qaPlan(https: Bool) -> QAPlan {
+    /// The profile's plan; simulated boards get the budgets of boards that attach at once. (The
+    /// runner drops the https check when there is no certificate for it.)
+    private var qaPlan: QAPlan {
         let profilePlan = QAPlan(profile: inputs.profile)
-        let checks = profilePlan.checks.filter { https || $0 != .https }
-        guard inputs.simulate != nil else {
-            return https ? profilePlan : profilePlan.without(.https)
-        }
+        guard inputs.simulate != nil else { return profilePlan }
         let attachMs = Int(inputs.simTiming.attach / .milliseconds(1))
-        return QAPlan(checks: checks, attachBudgetMs: Self.simulatedAttachBudgetMs + attachMs,
+        return QAPlan(checks: profilePlan.checks, attachBudgetMs: Self.simulatedAttachBudgetMs + attachMs,
                       checkTimeoutMs: Self.simulatedCheckTimeoutMs, downloadBytes: profilePlan.downloadBytes,
                       uploadBytes: profilePlan.uploadBytes, unavailableChecks: profilePlan.unavailableChecks)
     }

@@ -126,6 +126,8 @@ public struct StationRunner: Sendable {
         do {
             reports = try source.reports()
         } catch {
+            // A source may have started some of its boards before it failed.
+            await source.close()
             await webhook?.shutdown()
             await qa.stop()
             await closeStore()
