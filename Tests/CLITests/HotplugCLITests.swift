@@ -79,6 +79,27 @@ import Testing
         #expect(result.status == 3)
         #expect(result.stdout.split(separator: "\n").contains { $0.hasPrefix("FAIL AgentBoot") && $0.contains("x.soc") })
     }
+
+    /// `doctor` shows the QA URL real boards will be given and whether boards on 4G reach it.
+    @Test func doctorJudgesTheQAURLBoardsWillBeGiven() throws {
+        let folder = try ProvisionBinary.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        func line(_ extra: [String]) throws -> (status: Int32, line: String) {
+            let result = try ProvisionBinary.run(["doctor", "--rules-dir", folder.path] + extra)
+            let found = result.stdout.split(separator: "\n").first { $0.contains("QA URL for boards") }
+            return (result.status, found.map(String.init) ?? "")
+        }
+        let loopback = try line(["--qa-url", "http://127.0.0.1:8080/"])
+        #expect(loopback.status == 3 && loopback.line.hasPrefix("FAIL") && loopback.line.contains("this PC"), "\(loopback)")
+        let privateAPN = try line(["--qa-url", "http://10.1.2.3:8080/"])
+        #expect(privateAPN.line.hasPrefix("warn") && privateAPN.line.contains("private APN"), "\(privateAPN)")
+        let none = try line([])
+        #expect(none.line.hasPrefix("warn") && none.line.contains("--qa-server"), "\(none)")
+        let station = folder.appendingPathComponent("station.toml")
+        try Data("[qa]\npublic_urls = [\"https://qa.example.net\"]\n".utf8).write(to: station)
+        let fromFile = try line(["--station", station.path])
+        #expect(fromFile.line.hasPrefix("ok") && fromFile.line.contains("https://qa.example.net"), "\(fromFile)")
+    }
 }
 
 /// A TCP listener on 127.0.0.1 with a kernel-chosen port.

@@ -130,6 +130,7 @@ import Testing
         ("[qa]\nlisten = \":8080\"\n", ["qa.listen"]),
         ("[qa]\nlisten = \"::1:8080\"\n", ["qa.listen"]),
         ("[qa]\npublic_urls = [\"192.0.2.10:8080\"]\n", ["qa.public_urls", "192.0.2.10:8080"]),
+        ("[qa]\nserver = \"ftp://qa.example\"\n", ["qa.server", "ftp://qa.example"]),
         ("[qa]\npublic_urls = [\"http://a\", 5]\n", ["qa.public_urls[1]", "expected a string"]),
         ("[slots]\n\"usb1\" = \"A1\"\n", ["slots.usb1", "not a USB path"]),
         ("[slots]\n\"1-1.3:1.2\" = \"A1\"\n", ["slots.\"1-1.3:1.2\"", "not a USB path"]),
