@@ -70,6 +70,25 @@ extension FailureClass {
     /// An unexpected error inside `step` (`flash_full_error`, …).
     public static func stepError(_ step: StationStep) -> FailureClass { FailureClass(rawValue: "\(step.rawValue)_error") }
 
+    // MARK: Identity gates (per-board provisioning)
+
+    /// The IMEI the board reports is not 15 digits with a valid Luhn check digit.
+    public static let badIMEI = FailureClass(rawValue: "bad_imei")
+    /// A board with this IMEI already passed in the store, and the station is not in rework mode.
+    public static let duplicateIMEI = FailureClass(rawValue: "duplicate_imei")
+    /// The board reports no SIM (no ICCID).
+    public static let noSIM = FailureClass(rawValue: "no_sim")
+    /// The signal quality (CSQ) is below the profile's threshold.
+    public static let weakSignal = FailureClass(rawValue: "weak_signal")
+    /// The firmware version the board reports differs from the `.soc`'s.
+    public static let firmwareMismatch = FailureClass(rawValue: "firmware_mismatch")
+    /// The firmware reports the RF calibration as missing or invalid.
+    public static let calibrationLost = FailureClass(rawValue: "calibration_lost")
+    /// The label the operator scanned does not carry the board's IMEI.
+    public static let labelMismatch = FailureClass(rawValue: "label_mismatch")
+    /// The board's per-board data could not be found or written (no row for its key, a write failed).
+    public static let boardDataFailed = FailureClass(rawValue: "board_data_failed")
+
     // MARK: Reports
 
     /// The group reports put a failed run without a class in.
@@ -104,6 +123,15 @@ extension FailureClass {
         Definition("app_lua_error", "app Lua error", "the production app logged a Lua error during the boot check"),
         Definition("app_log_failed", "app log failed", "the app's own log did not show what the profile expects"),
         Definition("qa_failed", "QA failed", "the QA step failed without a more precise class"),
+        Definition("bad_imei", "bad IMEI", "the IMEI the board reports is not 15 digits with a valid Luhn check digit"),
+        Definition("duplicate_imei", "duplicate IMEI", "a board with this IMEI already passed (not in rework mode)"),
+        Definition("no_sim", "no SIM", "the board reports no SIM card (no ICCID)"),
+        Definition("weak_signal", "weak signal", "the signal quality (CSQ) is below the profile's threshold"),
+        Definition("firmware_mismatch", "firmware mismatch", "the firmware version the board reports differs from the .soc's"),
+        Definition("calibration_lost", "RF calibration lost", "the firmware reports the RF calibration as missing or invalid"),
+        Definition("label_mismatch", "label mismatch", "the scanned label does not carry the board's IMEI"),
+        Definition("board_data_failed", "board data failed",
+                   "the board's own data could not be found or written (no row for its key, a write failed)"),
         Definition("unknown", "unknown", "a failed run stored without a class"),
     ] + StationStep.allCases.map {
         Definition("\($0.rawValue)_error", "\($0.rawValue) error", "an unexpected error in the \($0.rawValue) step")
