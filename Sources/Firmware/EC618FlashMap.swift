@@ -7,6 +7,9 @@ public enum EC618FlashMap {
     public static let apFlashSize = 4 * 1024 * 1024
     /// CP flash: 1 MiB, a separate device.
     public static let cpFlashSize = 1 * 1024 * 1024
+    /// The NOR's smallest erase unit: a write erases every sector it touches, so protection is
+    /// checked on writes rounded out to it (the AgentBoot's erase size is not public) [I].
+    public static let sectorSize = 4 * 1024
     /// NOR erase block size used by the flash model and plan estimates.
     public static let eraseBlockSize = 64 * 1024
     /// The AP's XIP view of the AP flash starts here; pkgmode binpkg addresses and the script's
@@ -21,6 +24,24 @@ public enum EC618FlashMap {
     public static let bootloaderOffset: UInt32 = 0x4000
     public static let apImageOffset: UInt32 = 0x24000
     public static let cpImageOffset: UInt32 = 0x0
+
+    /// Start of the LittleFS file system mounted at `/` (288 KiB, spec §6.4 and §6.6a).
+    public static let fileSystemRegion: (start: UInt32, size: Int) = (0x0038_4000, 0x48000)
+    /// The fskv key/value store: its own littlefs instance (luatos-formats.md, "fskv": 64 KiB at
+    /// 0x3CC000, from `components/fskv/luat_fskv.c` and the EC618 BSP) [S].
+    public static let fskvRegion: (start: UInt32, size: Int) = (0x003C_C000, 0x10000)
+
+    /// What no plan may touch on any EC618 board. The CP-flash tail holds IP2, the CP NV defaults
+    /// and the CP NV with the RF calibration tables (spec §6.4 from the SDK's `mem_map.h`; §6.1:
+    /// `MergeRfTable_ec618.bin` lives at 0xCE000 and 0xE7000) [C]. The AP-flash tail above fskv
+    /// holds factory and runtime NV, the hibernate backup and the platform config (§6.4) [C]; the
+    /// vendor's own erase-all list leaves 0x3CC000–0x3E4000 alone (§6.6a) [I]. A profile adds
+    /// more with `[flash] protected`.
+    public static let protectedRegions: [ProtectedRegion] = [
+        ProtectedRegion(name: "CP NV and RF calibration", storage: .cpFlash, start: 0xCD000, end: 0x10_0000),
+        ProtectedRegion(name: "AP factory/runtime NV and platform config", storage: .apFlash,
+                        start: fskvRegion.start + UInt32(fskvRegion.size), end: UInt32(apFlashSize)),
+    ]
 
     /// Where a binpkg entry address lands: which flash and the raw offset inside it.
     /// Legacy packages give raw offsets (CP by type); pkgmode packages give XIP addresses.

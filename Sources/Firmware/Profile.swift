@@ -74,6 +74,9 @@ public struct Profile: Sendable, Equatable {
     /// `[station] log_escaping`: how the x.2 log frames escape `7E`/`7D` (an open question of
     /// luatos-formats §6).
     public let logEscaping: LogEscaping
+    /// What every plan is checked against before a board is touched: the built-in EC618
+    /// calibration and NV regions plus the profile's `[flash] protected`.
+    public let flashGuard: FlashWriteGuard
     /// Where it was loaded from.
     public let source: String
 
@@ -292,6 +295,7 @@ public struct Profile: Sendable, Equatable {
                          + LogEscaping.allCases.map(\.rawValue).joined(separator: ", "))
         }
         self.logEscaping = logEscaping
+        flashGuard = FlashWriteGuard(extra: try file.flash?.regions(refuse: refuse) ?? [])
         self.source = source
     }
 
@@ -422,6 +426,7 @@ struct ProfileFile: Decodable {
         let flow: [String]?; let boot_check_ms: Int?; let log_escaping: String?; let app_log_ms: Int?
     }
     let station: Station?
+    let flash: ProfileFlashFile?
 }
 
 extension ProfileFile.USB.Download {

@@ -60,6 +60,9 @@ public struct SocPackage: Sendable {
             plan = try plan.withScript(scriptMember.bytes, name: scriptMember.name,
                                        source: "\(path):\(scriptMember.name)")
         }
+        // A crafted package whose images or script partition reach the calibration or NV
+        // regions is refused here, so no command ever plans such a write.
+        try FlashWriteGuard().check(plan, source: path)
         self.plan = plan
 
         agentBoot = try AgentBootLookup.find(explicitPath: agentBootPath,

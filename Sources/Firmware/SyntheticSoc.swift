@@ -46,6 +46,9 @@ public struct SyntheticSoc: Sendable {
     public var scriptSizeAsString: Bool = false
     /// Seed of the pseudo-random contents; different seeds give different images.
     public var seed: UInt64 = 0x1112_EC61_8000_0001
+    /// Where the CP image lands in the CP flash; moved only to craft a package the write guard
+    /// must refuse.
+    public var cpOffset: UInt32 = EC618FlashMap.cpImageOffset
 
     /// `_FULL` build layout (spec luatos-formats.md §1.6.1).
     public static let scriptAddress: UInt32 = 0x2CC000
@@ -71,7 +74,7 @@ public struct SyntheticSoc: Sendable {
                   reserved: Self.scriptAddress - EC618FlashMap.apImageOffset,
                   legacyAddress: EC618FlashMap.apImageOffset, xipBase: EC618FlashMap.apXIPBase),
             image("cp-demo-flash.bin", "CP", .cp, sizes.cp, reserved: 0x80000,
-                  legacyAddress: EC618FlashMap.cpImageOffset, xipBase: EC618FlashMap.cpXIPBase),
+                  legacyAddress: cpOffset, xipBase: EC618FlashMap.cpXIPBase),
         ]
     }
 

@@ -42,6 +42,8 @@ public struct StationConfig: Sendable, Equatable {
     public var reportFormats: [ReportFormat]
     /// `station.webhook`: an http(s) URL each board's final record is posted to.
     public var webhook: String?
+    /// `station.on_pass`: a shell command run after each pass with the board's record on stdin.
+    public var onPass: String?
     /// `station.link`: how boards in download mode are flashed.
     public var link: BoardLinkKind?
     /// `qa.listen`: the address the QA server binds (the station's default is 127.0.0.1:0).
@@ -128,7 +130,7 @@ private struct StationConfigReader {
 
     private static let keys: [String: [String]] = [
         "": ["station", "qa", "slots", "simulation"],
-        "station": ["id", "profile", "store", "report_folder", "report_formats", "webhook", "link"],
+        "station": ["id", "profile", "store", "report_folder", "report_formats", "webhook", "on_pass", "link"],
         "qa": ["listen", "public_urls", "server"],
         "simulation": ["hosts"],
     ]
@@ -147,6 +149,7 @@ private struct StationConfigReader {
             }
             config.webhook = try string(station, "webhook", section: "station")
                 .map { try httpURL($0, key: "station.webhook") }
+            config.onPass = try string(station, "on_pass", section: "station")
             config.link = try string(station, "link", section: "station").map { (value: String) throws -> BoardLinkKind in
                 guard let link = BoardLinkKind(rawValue: value) else {
                     throw refuse("station.link: \"\(value)\" is not a link; use "

@@ -35,6 +35,10 @@ struct MakeSoc: AsyncParsableCommand {
     @Option(help: "Seed of the pseudo-random image bytes.")
     var seed: UInt64?
 
+    @Option(help: ArgumentHelp("Put the CP image at this CP-flash offset (hex with 0x, or decimal), to craft a "
+                               + "package the calibration guard must refuse.", valueName: "offset"))
+    var cpOffset: String?
+
     func run() async throws {
         do {
             var soc = SyntheticSoc()
@@ -43,6 +47,13 @@ struct MakeSoc: AsyncParsableCommand {
             soc.pkgmode = pkgmode
             soc.includeAgentBoot = !noAgentboot
             if let seed { soc.seed = seed }
+            if let cpOffset {
+                let digits = cpOffset.lowercased().hasPrefix("0x") ? (String(cpOffset.dropFirst(2)), 16) : (cpOffset, 10)
+                guard let value = UInt32(digits.0, radix: digits.1) else {
+                    throw FirmwareError(file: output, reason: "--cp-offset \"\(cpOffset)\" is not a 32-bit offset")
+                }
+                soc.cpOffset = value
+            }
             if let script {
                 guard let data = FileManager.default.contents(atPath: script) else {
                     throw FirmwareError(file: script, reason: "cannot read the script image")

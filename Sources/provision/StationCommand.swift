@@ -82,6 +82,11 @@ struct StationCommand: AsyncParsableCommand {
     @Option(help: "POST each board's final record as JSON to this URL (for MES).")
     var webhook: String?
 
+    @Option(name: .customLong("on-pass"), help: ArgumentHelp(
+        "After each board passes, run this shell command with the board's record (JSON) on its standard input, "
+        + "e.g. to print its label. A failing hook is recorded and never holds the slot.", valueName: "command"))
+    var onPass: String?
+
     @Option(name: .customLong("report-folder"), help: "Write the batch's reports here when the station stops.")
     var reportFolder: String?
 
@@ -217,6 +222,10 @@ struct StationCommand: AsyncParsableCommand {
                 throw StationInputError("--webhook \(hook): not an http(s) URL")
             }
         }
+        let passHook = onPass ?? config.onPass
+        if let passHook, passHook.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw StationInputError("--on-pass is empty")
+        }
         let tls = try self.tls.identity()
         let folder = reportFolder ?? config.reportFolder
         if let folder {
@@ -233,7 +242,7 @@ struct StationCommand: AsyncParsableCommand {
             stationID: stationID ?? config.stationID ?? ProcessInfo.processInfo.hostName,
             slotLabels: labels, restrictToLabelledSlots: !labels.byPath.isEmpty,
             link: link ?? config.link ?? .tty, source: source ?? (SystemProbe.udevdRunning ? .udev : .kernel),
-            qaListen: listen, qaPublicURL: publicURL, webhook: hook, reportFolder: folder,
+            qaListen: listen, qaPublicURL: publicURL, webhook: hook, onPass: passHook, reportFolder: folder,
             reportFormats: config.reportFormats, count: count, once: once,
             simulate: simulate, simFaults: faults, simTiming: simTiming == .fast ? .fast : .realistic,
             simBus: simBus, simNetwork: simNetwork, appLog: appLog, tls: tls,

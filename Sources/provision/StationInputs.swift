@@ -32,6 +32,7 @@ struct StationInputs: Sendable {
     let qaListen: StationConfig.ListenAddress
     let qaPublicURL: String?
     let webhook: String?
+    let onPass: String?
     let reportFolder: String?
     let reportFormats: [ReportFormat]
     let count: Int?
@@ -88,6 +89,7 @@ struct StationInputs: Sendable {
                          ?? ("QA server: \(qaListen)" + (qaPublicURL.map { ", boards use \($0)" } ?? "")))
         }
         if let webhook { lines.append("webhook: \(webhook)") }
+        if let onPass { lines.append("on pass: \(onPass)") }
         if let reportFolder { lines.append("reports: \(reportFormats.map(\.rawValue).joined(separator: ", ")) into \(reportFolder)") }
         return lines.joined(separator: "\n")
     }

@@ -42,6 +42,7 @@ struct StationRun {
         config.https = https
         config.sharedQAServer = inputs.sharedQAServer
         config.webhook = inputs.webhook
+        config.onPass = inputs.onPass
         config.reportFolder = inputs.reportFolder
         config.reportFormats = inputs.reportFormats
         config.appLog = inputs.appLog

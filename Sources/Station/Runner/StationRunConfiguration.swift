@@ -34,6 +34,8 @@ public struct StationRunConfiguration: Sendable {
     /// (simulated boards, USB gadgets simulated here).
     public var boardsUseCarrierNetwork = false
     public var webhook: String?
+    /// `--on-pass CMD`: a shell command run after each pass with the board's record on its stdin.
+    public var onPass: String?
     public var reportFolder: String?
     public var reportFormats: [ReportFormat] = [.html]
     /// Boards to decide before the station stops on its own (nil: until stopped).

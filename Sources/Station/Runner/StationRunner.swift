@@ -38,6 +38,9 @@ public struct StationRunner: Sendable {
         }
         let qaImage = try QAImageTemplate(scriptFolder: config.qaScriptFolder, options: config.scriptOptions,
                                           checkingWith: config.qaPlan)
+        // Every write the station will plan lies outside the calibration/NV regions, the
+        // profile's among them, before any board is touched.
+        try config.profile.flashGuard.check(config.package.plan, source: config.package.path)
         // Who judges the boards, and whether boards can reach it, before the store: a wrong URL
         // or token, or a URL naming this PC, leaves nothing behind.
         let qa = try await startQASessions()
@@ -106,12 +109,31 @@ public struct StationRunner: Sendable {
         }, trouble: { error in
             observer.note("station id \(stationID): lease heartbeat not written (retried): \(error)")
         })
+        let onPass = config.onPass.map { command in
+            OnPassHook(command: command) { outcome in
+                let payload = (try? JSONEncoder().encode(outcome)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+                do {
+                    try await store.recordEvent(EventRecord(runID: outcome.runID, kind: OnPassHook.eventKind,
+                                                            payload: payload, seq: OnPassHook.eventSequence))
+                } catch {
+                    observer.note("on-pass hook of run \(outcome.runID): its outcome was not stored: \(error)")
+                }
+                if !outcome.succeeded {
+                    let why = outcome.timedOut ? "stopped after \(OnPassHook.defaultTimeLimit)"
+                        : outcome.exitStatus.map { "exit \($0)" } ?? "did not run"
+                    let said = outcome.output.split(separator: "\n").last.map { ": \($0)" } ?? ""
+                    observer.note("on-pass hook of run \(outcome.runID) failed (\(why))\(said)")
+                }
+            }
+        }
         let finished: @Sendable (RunOutcome) async -> Void = { outcome in
             tally.record(outcome.status)
-            guard let webhook else { return }
-            if let record = try? await store.runs(RunQuery(runID: outcome.runID)).first {
-                await webhook.post(BoardRecordPayload(run: record))
-            }
+            let passed = outcome.status == .pass
+            guard webhook != nil || (onPass != nil && passed) else { return }
+            guard let record = try? await store.runs(RunQuery(runID: outcome.runID)).first else { return }
+            let payload = BoardRecordPayload(run: record)
+            await webhook?.post(payload)
+            if passed { await onPass?.start(payload) }
         }
         // The https check needs a certificate the QA image can trust.
         let qaPlan = qa.caPEM == nil ? config.qaPlan.without(.https) : config.qaPlan
@@ -142,6 +164,7 @@ public struct StationRunner: Sendable {
         await work.value
         await source.close()
         await qa.stop()
+        await onPass?.drain()
         let undelivered = await drainWebhook(webhook, store: store)
         if let folder = config.reportFolder {
             await writeReports(into: folder, store: store)
