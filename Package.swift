@@ -50,6 +50,8 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
+        // littlefs v2 images (write and read back) and fskv values: the per-board data regions.
+        .target(name: "LittleFS"),
         // Lua 5.3 compile, EC618 32-bit bytecode, LuaDB.
         .target(name: "LuaImage", dependencies: [
             "CLua",
@@ -129,6 +131,7 @@ let package = Package(
         .testTarget(name: "LuaImageTests", dependencies: [
             "LuaImage", "CLua", "TestSupport", .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        .testTarget(name: "LittleFSTests", dependencies: ["LittleFS", "TestSupport"]),
         .testTarget(name: "EC618Tests", dependencies: ["EC618", "Firmware", "Links"]),
         .testTarget(name: "BoardSimTests", dependencies: [
             "BoardSim", "EC618", "Firmware", "LuaImage", "Links", "Vocabulary", "TestSupport",

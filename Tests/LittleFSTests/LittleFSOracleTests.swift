@@ -1,0 +1,102 @@
+import LittleFS
+import Testing
+
+/// Images written here, read by the reference littlefs; images it writes, read here.
+@Suite(.enabled(if: Oracle.available, Oracle.skipReason))
+struct LittleFSOracleTests {
+    /// 40 keys of every Lua type, a few past the inline limit (CTZ, one block each).
+    static func fortyKeys() -> [(String, FSKVValue)] {
+        (0..<40).map { i -> (String, FSKVValue) in
+            let key = "key_\(i)_" + String(repeating: "k", count: i % 9)
+            switch i % 6 {
+            case 0: return (key, .string("device-\(i)-" + String(repeating: "x", count: i * 3)))
+            case 1: return (key, .integer(Int64(i) * 1_000_003 - 20_000_000))
+            case 2: return (key, .number(Double(i) + 0.25))
+            case 3: return (key, .boolean(i % 4 == 3))
+            case 4: return (key, .table("{\"id\":\(i),\"tags\":[\"a\",\"b\"]}"))
+            default: return (key, .string(pattern(i < 20 ? 300 + i : 1200 + i, seed: i)))  // CTZ files
+            }
+        }
+    }
+
+    @Test func fskvImageOfFortyKeysIsReadByTheReference() throws {
+        let values = Self.fortyKeys()
+        let image = try FSKVImage(values).bytes()
+        #expect(image.count == 64 * 1024)
+        let dump = try Oracle.dump(image, geometry: .ec618FSKV)
+        #expect(dump.dirs.isEmpty)
+        #expect(dump.files.count == values.count)
+        for (key, value) in values {
+            let encoded = try value.encoded()
+            #expect(dump.files["/" + key] == encoded, "key \(key)")
+        }
+        #expect(dump.probe == "ok")
+    }
+
+    @Test func mainImageAroundTheInlineLimitWithDirectoriesAndMultiBlockFiles() throws {
+        let g = LittleFSGeometry.ec618Main
+        let limit = g.inlineMax
+        var files: [(String, [UInt8])] = [
+            ("/empty", []), ("/one", [7]),
+            ("/inline-max", pattern(limit, seed: 1)), ("/inline-max-minus-1", pattern(limit - 1, seed: 2)),
+            ("/ctz-min", pattern(limit + 1, seed: 3)),
+            ("/one-block", pattern(g.blockSize, seed: 4)),
+            // Exactly two blocks: block 1 holds one pointer.
+            ("/two-blocks-exact", pattern(2 * g.blockSize - 4, seed: 5)),
+            ("/certs/device.pem", pattern(1800, seed: 6)),
+            ("/certs/keys/device.key", pattern(250, seed: 7)),
+            ("/big.bin", pattern(9 * g.blockSize + 123, seed: 8)),  // 10 blocks, pointers up to 2^3
+        ]
+        // Enough small files in one directory to span several metadata pairs.
+        for i in 0..<60 { files.append(("/many/f\(i)", pattern(90 + i, seed: 100 + i))) }
+        var image = try LittleFSImage(geometry: g)
+        for (path, data) in files { try image.addFile(path, contents: data) }
+        try image.addDirectory("/logs")
+        let bytes = try image.bytes()
+        let dump = try Oracle.dump(bytes, geometry: g)
+        #expect(Set(dump.dirs) == ["/certs", "/certs/keys", "/many", "/logs"])
+        #expect(dump.files.count == files.count)
+        for (path, data) in files { #expect(dump.files[path] == data, "file \(path)") }
+        #expect(dump.probe == "ok")
+        // And our own reader agrees.
+        let volume = try LittleFSReader.read(bytes)
+        for (path, data) in files { #expect(volume.file(path) == data, "file \(path)") }
+        #expect(volume.entries.filter(\.isDirectory).count == 4)
+    }
+
+    @Test func referenceImagesAreReadHere() throws {
+        let g = LittleFSGeometry.ec618Main
+        let files: [(String, [UInt8])] = [
+            ("/a.txt", Array("hello".utf8)), ("/sub/b.bin", pattern(256, seed: 1)),
+            ("/sub/c.bin", pattern(257, seed: 2)), ("/sub/deeper/d.bin", pattern(5 * g.blockSize + 7, seed: 3)),
+            ("/gone.txt", Array("removed".utf8)), ("/z.bin", pattern(3000, seed: 4)),
+        ]
+        let image = try Oracle.make(geometry: g, dirs: ["/sub/deeper", "/emptydir"], files: files, remove: ["/gone.txt"])
+        let volume = try LittleFSReader.read(image)
+        #expect(volume.superblock.blockSize == g.blockSize && volume.superblock.blockCount == g.blockCount)
+        #expect(volume.superblock.version == LittleFSFormat.diskVersion)
+        for (path, data) in files where path != "/gone.txt" { #expect(volume.file(path) == data, "file \(path)") }
+        #expect(volume.file("/gone.txt") == nil)
+        #expect(Set(volume.entries.filter(\.isDirectory).map(\.path)) == ["/sub", "/sub/deeper", "/emptydir"])
+        #expect(volume.files.count == files.count - 1)
+    }
+
+    @Test func referenceFSKVImageDecodesToItsValues() throws {
+        let values = Self.fortyKeys()
+        let image = try Oracle.make(geometry: .ec618FSKV, files: try values.map { ($0.0, try $0.1.encoded()) })
+        let decoded = FSKVImage.decode(try LittleFSReader.read(image))
+        #expect(decoded.count == values.count)
+        for (key, value) in values {
+            let found = decoded.first { $0.key == key }?.value
+            #expect(try found?.get() == value.roundTripped, "key \(key)")
+        }
+    }
+}
+
+extension FSKVValue {
+    /// What reading the value back gives: numbers pass through float32.
+    var roundTripped: FSKVValue {
+        if case .number(let v) = self { return .number(Double(Float(v))) }
+        return self
+    }
+}
