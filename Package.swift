@@ -115,6 +115,7 @@ let package = Package(
         .target(name: "SimulatedLine", dependencies: ["Vocabulary", "BoardSim", "Firmware", "Hotplug", "Links", "Station"]),
         .executableTarget(name: "provision", dependencies: [
             "Vocabulary", "Firmware", "LuaImage", "Links", "EC618", "BoardSim", "Hotplug", "QA", "Records", "Station", "SimulatedLine",
+            "LittleFS",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -159,6 +160,6 @@ let package = Package(
             .product(name: "SwiftASN1", package: "swift-asn1"),
         ]),
         // Runs the built `provision` binary: exit codes, messages, JSON output.
-        .testTarget(name: "CLITests", dependencies: ["Vocabulary", "TestSupport", "Records", "Firmware", "LuaImage", "Deflate", "QA"]),
+        .testTarget(name: "CLITests", dependencies: ["Vocabulary", "TestSupport", "Records", "Firmware", "LuaImage", "Deflate", "QA", "LittleFS"]),
     ]
 )

@@ -5,6 +5,8 @@ public enum FSKVError: Error, Equatable, CustomStringConvertible {
     case badValue(String)
     case valueTooLarge(payload: Int, max: Int)
     case badEncoding(String)
+    /// A value refused, with the key it was given for.
+    indirect case forKey(String, FSKVError)
 
     public var description: String {
         switch self {
@@ -13,6 +15,7 @@ public enum FSKVError: Error, Equatable, CustomStringConvertible {
         case .badValue(let r): return "bad fskv value: \(r)"
         case .valueTooLarge(let p, let m): return "fskv value is \(p) bytes, more than \(m)"
         case .badEncoding(let r): return "not an fskv value: \(r)"
+        case .forKey(let k, let e): return "fskv key \"\(k)\": \(e)"
         }
     }
 }
@@ -35,7 +38,11 @@ public struct FSKVImage: Sendable {
     public mutating func set(_ key: String, _ value: FSKVValue) throws {
         try Self.check(key)
         guard !values.contains(where: { $0.key == key }) else { throw FSKVError.duplicateKey(key) }
-        _ = try value.encoded().count  // refuse now, naming the key's problem at the call
+        do {
+            _ = try value.encoded()  // refuse now, at the call that gave the value
+        } catch let e as FSKVError {
+            throw FSKVError.forKey(key, e)
+        }
         values.append((key, value))
     }
 

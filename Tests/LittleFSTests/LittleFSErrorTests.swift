@@ -69,7 +69,7 @@ struct LittleFSErrorTests {
         }
         #expect(throws: FSKVError.self) { try fskv.set("", .boolean(true)) }
         #expect(throws: FSKVError.self) { try fskv.set("a/b", .boolean(true)) }
-        #expect(throws: FSKVError.valueTooLarge(payload: 4096, max: 4095)) {
+        #expect(throws: FSKVError.forKey("big", .valueTooLarge(payload: 4096, max: 4095))) {
             try fskv.set("big", .string(pattern(4096, seed: 1)))
         }
         try fskv.set("fits", .string(pattern(4095, seed: 1)))
