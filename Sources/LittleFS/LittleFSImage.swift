@@ -10,19 +10,33 @@ public struct LittleFSImage: Sendable {
         self.geometry = geometry
     }
 
-    /// Adds a file; missing parent directories are created.
-    public mutating func addFile(_ path: String, contents: [UInt8]) throws {
+    /// Starts from what an image read back holds, so files can be added to a board's file system
+    /// without dropping the ones already there (read-modify-write of a region).
+    public init(geometry: LittleFSGeometry, keeping volume: LittleFSVolume) throws {
+        try self.init(geometry: geometry)
+        for entry in volume.entries {
+            if entry.isDirectory {
+                try addDirectory(entry.path)
+            } else {
+                try addFile(entry.path, contents: entry.contents)
+            }
+        }
+    }
+
+    /// Adds a file; missing parent directories are created. A file already at `path` is an error
+    /// unless `replacing`.
+    public mutating func addFile(_ path: String, contents: [UInt8], replacing: Bool = false) throws {
         let p = try LittleFSPath(path, nameMax: geometry.nameMax)
         guard contents.count <= geometry.fileMax else {
             throw LittleFSError.fileTooLarge(p.text, size: contents.count, max: geometry.fileMax)
         }
-        try root.insert(.file(contents), at: p.components[...], path: p.text)
+        try root.insert(.file(contents), at: p.components[...], path: p.text, replacing: replacing)
     }
 
     /// Adds an (empty unless files are added under it) directory.
     public mutating func addDirectory(_ path: String) throws {
         let p = try LittleFSPath(path, nameMax: geometry.nameMax)
-        try root.insert(.directory(LittleFSTree.Directory()), at: p.components[...], path: p.text)
+        try root.insert(.directory(LittleFSTree.Directory()), at: p.components[...], path: p.text, replacing: false)
     }
 
     /// The whole region, `geometry.regionSize` bytes, unused blocks erased (0xFF).
@@ -41,12 +55,13 @@ enum LittleFSTree {
     struct Directory: Sendable {
         var children: [[UInt8]: Node] = [:]
 
-        mutating func insert(_ node: Node, at components: ArraySlice<[UInt8]>, path: String) throws {
+        mutating func insert(_ node: Node, at components: ArraySlice<[UInt8]>, path: String, replacing: Bool) throws {
             guard let name = components.first else { return }
             if components.count == 1 {
                 switch (children[name], node) {
                 case (nil, _): children[name] = node
                 case (.directory?, .directory): return  // already there (made for a file under it)
+                case (.file?, .file) where replacing: children[name] = node
                 default: throw LittleFSError.duplicatePath(path)
                 }
                 return
@@ -57,7 +72,7 @@ enum LittleFSTree {
             case .directory(let d)?: sub = d
             case .file?: throw LittleFSError.badPath(path, reason: "a parent is a file")
             }
-            try sub.insert(node, at: components.dropFirst(), path: path)
+            try sub.insert(node, at: components.dropFirst(), path: path, replacing: replacing)
             children[name] = .directory(sub)
         }
 

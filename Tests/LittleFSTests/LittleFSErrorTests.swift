@@ -62,6 +62,26 @@ struct LittleFSErrorTests {
         #expect(outcomes.read + outcomes.refused == 600)
     }
 
+    /// Bytes flipped anywhere in an image with directories and CTZ files: read or refused, never a trap.
+    @Test func flippedBytesAcrossTheImageNeverTrap() throws {
+        let g = LittleFSGeometry.ec618Main
+        var image = try LittleFSImage(geometry: g)
+        for i in 0..<12 { try image.addFile("/d\(i % 3)/f\(i)", contents: pattern(200 + i * 700, seed: i)) }
+        let bytes = try image.bytes()
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        var refused = 0
+        for _ in 0..<300 {
+            var damaged = bytes
+            for _ in 0..<4 {
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                let used = 28 * g.blockSize  // the 25 blocks this image fills (4 pairs, 17 data blocks) and a few erased
+                damaged[Int(state >> 33) % used] ^= UInt8(truncatingIfNeeded: state >> 7) | 1
+            }
+            do { _ = try LittleFSReader.read(damaged) } catch is LittleFSError { refused += 1 }
+        }
+        #expect(refused > 0)
+    }
+
     @Test func writerRefusals() throws {
         var fskv = FSKVImage()
         #expect(throws: FSKVError.badKey(String(repeating: "k", count: 64), reason: "64 bytes, more than 63")) {

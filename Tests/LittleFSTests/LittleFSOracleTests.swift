@@ -100,3 +100,25 @@ extension FSKVValue {
         return self
     }
 }
+
+/// Adding files to a file system the board already has keeps what was there.
+@Suite(.enabled(if: Oracle.available, Oracle.skipReason))
+struct LittleFSReadModifyWriteTests {
+    @Test func filesAreAddedNextToTheBoardsOwn() throws {
+        let g = LittleFSGeometry.ec618Main
+        // What the platform keeps in the main region (names from the SDK's lfs_port.c).
+        let board: [(String, [UInt8])] = [("/plat_config", pattern(700, seed: 1)), ("/cemmconfig.nvm", pattern(90, seed: 2)),
+                                          ("/dcxoFTBuff.nvm", pattern(5000, seed: 3))]
+        let read = try LittleFSReader.read(try Oracle.make(geometry: g, files: board))
+        var image = try LittleFSImage(geometry: g, keeping: read)
+        try image.addFile("/certs/device.pem", contents: pattern(1500, seed: 4))
+        try image.addFile("/plat_config", contents: pattern(10, seed: 5), replacing: true)
+        #expect(throws: LittleFSError.duplicatePath("/cemmconfig.nvm")) { try image.addFile("/cemmconfig.nvm", contents: []) }
+        let dump = try Oracle.dump(try image.bytes(), geometry: g)
+        #expect(dump.files["/cemmconfig.nvm"] == board[1].1)
+        #expect(dump.files["/dcxoFTBuff.nvm"] == board[2].1)
+        #expect(dump.files["/plat_config"] == pattern(10, seed: 5))
+        #expect(dump.files["/certs/device.pem"] == pattern(1500, seed: 4))
+        #expect(dump.probe == "ok")
+    }
+}
