@@ -63,6 +63,16 @@ public struct FSKVImage: Sendable {
         }
     }
 
+    /// Every key of an fskv region's bytes with its value; a value that does not decode is an
+    /// error naming its key.
+    public static func values(in bytes: [UInt8]) throws -> [String: FSKVValue] {
+        var out: [String: FSKVValue] = [:]
+        for (key, value) in decode(try LittleFSReader.read(bytes)) {
+            do { out[key] = try value.get() } catch { throw FSKVError.forKey(key, error) }
+        }
+        return out
+    }
+
     static func check(_ key: String) throws {
         let bytes = Array(key.utf8)
         guard !bytes.isEmpty else { throw FSKVError.badKey(key, reason: "empty") }

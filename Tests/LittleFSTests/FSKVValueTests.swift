@@ -32,6 +32,9 @@ struct FSKVValueTests {
         for (key, value) in values {
             #expect(try decoded.first { $0.key == key }?.value.get() == value.roundTripped, "key \(key)")
         }
+        let byKey = try FSKVImage.values(in: try FSKVImage(values).bytes())
+        #expect(byKey.count == values.count)
+        #expect(byKey[values[1].0] == values[1].1)
     }
 
     @Test func littleFSCRCMatchesTheCheckValue() throws {
