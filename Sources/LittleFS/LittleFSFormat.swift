@@ -3,6 +3,8 @@ public enum LittleFSFormat {
     /// Disk version 2.1 (upper 16 bits major, lower minor): what littlefs 2.6+ (LuatOS ships 2.7)
     /// formats with; 2.1 adds the forward CRC (FCRC) tag.
     public static let diskVersion: UInt32 = 0x0002_0001
+    /// Disk version 2.0: no forward CRCs; what littlefs 2.0–2.5 format and mount.
+    public static let diskVersion2_0: UInt32 = 0x0002_0000
     public static let magic: [UInt8] = Array("littlefs".utf8)
     /// The magic sits at this offset of a superblock block: after the revision count and the
     /// superblock's name tag, which is always the first tag of the pair.

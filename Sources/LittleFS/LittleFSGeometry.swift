@@ -18,10 +18,14 @@ public struct LittleFSGeometry: Sendable, Equatable {
     public var blockCycles: Int
     /// Where the region sits in AP flash (for the flow phase that writes it; not stored on disk).
     public var flashOffset: UInt32
+    /// The on-disk version written into the superblock. 2.1 adds forward CRCs, which drivers
+    /// older than littlefs 2.6 cannot parse and whose 2.1 superblock they refuse to mount; a 2.0
+    /// image mounts on every v2 driver (a 2.6+ driver upgrades it on its first write).
+    public var diskVersion: UInt32
 
     public init(blockSize: Int, blockCount: Int, readSize: Int, progSize: Int, cacheSize: Int,
                 lookaheadSize: Int, nameMax: Int, fileMax: Int, attrMax: Int, blockCycles: Int,
-                flashOffset: UInt32) {
+                flashOffset: UInt32, diskVersion: UInt32 = LittleFSFormat.diskVersion) {
         self.blockSize = blockSize
         self.blockCount = blockCount
         self.readSize = readSize
@@ -33,7 +37,11 @@ public struct LittleFSGeometry: Sendable, Equatable {
         self.attrMax = attrMax
         self.blockCycles = blockCycles
         self.flashOffset = flashOffset
+        self.diskVersion = diskVersion
     }
+
+    /// Whether commits carry a forward CRC (disk version 2.1 and later).
+    var writesFCRC: Bool { diskVersion >= LittleFSFormat.diskVersion }
 
     public var regionSize: Int { blockSize * blockCount }
 
@@ -61,6 +69,9 @@ public struct LittleFSGeometry: Sendable, Equatable {
             throw bad("prog size \(progSize) is larger than this writer supports")
         }
         guard nameMax > 0, nameMax <= LittleFSFormat.maxNameMax else { throw bad("name_max \(nameMax) is outside 1...\(LittleFSFormat.maxNameMax)") }
+        guard diskVersion >> 16 == 2, diskVersion & 0xFFFF <= LittleFSFormat.diskVersion & 0xFFFF else {
+            throw bad("disk version \(diskVersion >> 16).\(diskVersion & 0xFFFF) (writes 2.0 and 2.1)")
+        }
         guard fileMax > 0, attrMax >= 0, attrMax <= LittleFSFormat.maxTagData else { throw bad("file_max/attr_max out of range") }
     }
 }
@@ -77,15 +88,20 @@ extension LittleFSGeometry {
         lookaheadSize: 16, nameMax: 63, fileMax: 4096, attrMax: LittleFSFormat.defaultAttrMax,
         blockCycles: 200, flashOffset: 0x3CC000)
 
-    /// The main LittleFS the firmware mounts at `/`.
+    /// The main LittleFS the firmware mounts at `/` (the EC618 platform's own littlefs, which also
+    /// keeps the protocol stack's NVM files there: write it read-modify-write, see
+    /// `LittleFSImage(geometry:keeping:)`).
     /// Region: luatos-soc-2022 `mem_map.h` `FLASH_FS_REGION_START` 0x384000 .. `FLASH_FS_REGION_END`
     /// 0x3CC000 (288 KiB = 72 blocks). Block/prog sizes are INFERRED: the EC618 `lfs_port.c` ships
     /// prebuilt in luatos-soc-2022 (only `PLAT/middleware/thirdparty/littlefs/port/lfs_port.h` is
     /// public, e.g. casterbn/luatos-soc-ec618); the Eigencomm SDK's `lfs_port.c` of the same API
     /// (LFS daemon task, `FLASH_FS_REGION_START`) sets read/prog/cache 256, erase 4096, lookahead
     /// 16, `block_cycles` 200 and `name_max`/`file_max`/`attr_max` 0, i.e. littlefs defaults.
+    /// The littlefs version of that prebuilt library is not known either, so the image is written
+    /// as disk version 2.0 (INFERRED choice: mountable by any v2 driver, see `diskVersion`).
     public static let ec618Main = LittleFSGeometry(
         blockSize: 4096, blockCount: 72, readSize: 256, progSize: 256, cacheSize: 256,
         lookaheadSize: 16, nameMax: LittleFSFormat.defaultNameMax, fileMax: LittleFSFormat.defaultFileMax,
-        attrMax: LittleFSFormat.defaultAttrMax, blockCycles: 200, flashOffset: 0x384000)
+        attrMax: LittleFSFormat.defaultAttrMax, blockCycles: 200, flashOffset: 0x384000,
+        diskVersion: LittleFSFormat.diskVersion2_0)
 }

@@ -142,7 +142,7 @@ struct LittleFSLayout {
 
     private func superblockEntries() -> [MetadataEntry] {
         let g = geometry
-        let fields = [LittleFSFormat.diskVersion, UInt32(g.blockSize), UInt32(g.blockCount),
+        let fields = [g.diskVersion, UInt32(g.blockSize), UInt32(g.blockCount),
                       UInt32(g.nameMax), UInt32(g.fileMax), UInt32(g.attrMax)]
         return [
             MetadataEntry(type: LittleFSFormat.typeSuperblock, id: 0, data: LittleFSFormat.magic),

@@ -1,7 +1,7 @@
 /// One metadata block holding a single commit (SPEC.md "Directories / Metadata pairs"): the
-/// revision count, the entries' tags XOR-chained and big-endian, then an FCRC over the erased
-/// program unit after the commit (disk version 2.1, so the firmware may append without first
-/// compacting), the commit CRC and padding to the program size. The rest stays erased (0xFF).
+/// revision count, the entries' tags XOR-chained and big-endian, then (disk version 2.1) an FCRC
+/// over the erased program unit after the commit, so the firmware may append without first
+/// compacting, the commit CRC and padding to the program size. The rest stays erased (0xFF).
 struct MetadataEntry {
     var type: UInt32
     var id: UInt32
@@ -44,7 +44,7 @@ enum MetadataBlockWriter {
         }
         // The FCRC covers the program unit after this commit as erased; a commit ending the
         // block has nothing after it to check.
-        if end + prog <= blockSize {
+        if geometry.writesFCRC && end + prog <= blockSize {
             let erased = LittleFSCRC.update(LittleFSCRC.seed, [UInt8](repeating: 0xFF, count: prog))
             putTag(LittleFSTag(type: LittleFSFormat.typeFCRC, id: LittleFSFormat.pairID, length: 8),
                    le32(UInt32(prog)) + le32(erased))

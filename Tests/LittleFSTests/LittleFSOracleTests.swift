@@ -23,6 +23,7 @@ struct LittleFSOracleTests {
         let values = Self.fortyKeys()
         let image = try FSKVImage(values).bytes()
         #expect(image.count == 64 * 1024)
+        #expect(try LittleFSReader.read(image).superblock.versionText == "2.1")
         let dump = try Oracle.dump(image, geometry: .ec618FSKV)
         #expect(dump.dirs.isEmpty)
         #expect(dump.files.count == values.count)
@@ -31,6 +32,9 @@ struct LittleFSOracleTests {
             #expect(dump.files["/" + key] == encoded, "key \(key)")
         }
         #expect(dump.probe == "ok")
+        // The board's next fskv.set appends to the root block rather than erasing it first.
+        let appended = dump.appended
+        #expect(appended)
     }
 
     @Test func mainImageAroundTheInlineLimitWithDirectoriesAndMultiBlockFiles() throws {
@@ -53,19 +57,28 @@ struct LittleFSOracleTests {
         for (path, data) in files { try image.addFile(path, contents: data) }
         try image.addDirectory("/logs")
         let bytes = try image.bytes()
-        let dump = try Oracle.dump(bytes, geometry: g)
-        #expect(Set(dump.dirs) == ["/certs", "/certs/keys", "/many", "/logs"])
-        #expect(dump.files.count == files.count)
-        for (path, data) in files { #expect(dump.files[path] == data, "file \(path)") }
-        #expect(dump.probe == "ok")
+        // Read (and written to) by an older (2.0) driver and by a current (2.1) one.
+        for driver in Self.mainVersions {
+            let dump = try Oracle.dump(bytes, geometry: g, driverVersion: driver)
+            #expect(Set(dump.dirs) == ["/certs", "/certs/keys", "/many", "/logs"])
+            #expect(dump.files.count == files.count)
+            for (path, data) in files { #expect(dump.files[path] == data, "file \(path), driver \(driver)") }
+            #expect(dump.probe == "ok")
+        }
         // And our own reader agrees.
         let volume = try LittleFSReader.read(bytes)
+        #expect(volume.superblock.versionText == "2.0")
         for (path, data) in files { #expect(volume.file(path) == data, "file \(path)") }
         #expect(volume.entries.filter(\.isDirectory).count == 4)
     }
 
-    @Test func referenceImagesAreReadHere() throws {
-        let g = LittleFSGeometry.ec618Main
+    /// The main geometry as written (2.0) and as a 2.6+ driver writes it (2.1, forward CRCs).
+    static let mainVersions: [UInt32] = [LittleFSFormat.diskVersion2_0, LittleFSFormat.diskVersion]
+
+    @Test(arguments: mainVersions)
+    func referenceImagesAreReadHere(diskVersion: UInt32) throws {
+        var g = LittleFSGeometry.ec618Main
+        g.diskVersion = diskVersion
         let files: [(String, [UInt8])] = [
             ("/a.txt", Array("hello".utf8)), ("/sub/b.bin", pattern(256, seed: 1)),
             ("/sub/c.bin", pattern(257, seed: 2)), ("/sub/deeper/d.bin", pattern(5 * g.blockSize + 7, seed: 3)),
@@ -74,7 +87,7 @@ struct LittleFSOracleTests {
         let image = try Oracle.make(geometry: g, dirs: ["/sub/deeper", "/emptydir"], files: files, remove: ["/gone.txt"])
         let volume = try LittleFSReader.read(image)
         #expect(volume.superblock.blockSize == g.blockSize && volume.superblock.blockCount == g.blockCount)
-        #expect(volume.superblock.version == LittleFSFormat.diskVersion)
+        #expect(volume.superblock.version == diskVersion)
         for (path, data) in files where path != "/gone.txt" { #expect(volume.file(path) == data, "file \(path)") }
         #expect(volume.file("/gone.txt") == nil)
         #expect(Set(volume.entries.filter(\.isDirectory).map(\.path)) == ["/sub", "/sub/deeper", "/emptydir"])

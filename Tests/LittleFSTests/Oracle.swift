@@ -16,20 +16,27 @@ enum Oracle {
         var dirs: [String]
         var files: [String: [UInt8]]
         var probe: String
+        /// The reference's first write appended its commit in place (it trusted the forward CRC).
+        var appended: Bool
     }
 
     struct Failure: Error, CustomStringConvertible { let description: String }
 
-    static func dump(_ image: [UInt8], geometry: LittleFSGeometry) throws -> Dump {
+    /// Mounts `image` with the reference configured as `geometry`, as a driver of `driverVersion`
+    /// (default: the geometry's own disk version).
+    static func dump(_ image: [UInt8], geometry: LittleFSGeometry, driverVersion: UInt32? = nil) throws -> Dump {
         let dir = try scratch()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try Data(image).write(to: URL(fileURLWithPath: dir + "/image.bin"))
-        try geometryJSON(geometry).write(to: URL(fileURLWithPath: dir + "/geom.json"))
+        var driver = geometry
+        driver.diskVersion = driverVersion ?? geometry.diskVersion
+        try geometryJSON(driver).write(to: URL(fileURLWithPath: dir + "/geom.json"))
         let r = try run(["dump", dir + "/image.bin", dir + "/geom.json"])
         guard r.status == 0 else { throw Failure(description: "oracle dump failed: \(r.stderr)") }
         let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any] ?? [:]
         let files = (json["files"] as? [String: String] ?? [:]).mapValues(hexBytes)
-        return Dump(dirs: json["dirs"] as? [String] ?? [], files: files, probe: json["probe"] as? String ?? "")
+        return Dump(dirs: json["dirs"] as? [String] ?? [], files: files, probe: json["probe"] as? String ?? "",
+                    appended: json["appended"] as? Bool ?? false)
     }
 
     static func make(geometry: LittleFSGeometry, dirs: [String] = [], files: [(String, [UInt8])],
@@ -56,6 +63,7 @@ enum Oracle {
             "block_size": g.blockSize, "block_count": g.blockCount, "read_size": g.readSize,
             "prog_size": g.progSize, "cache_size": g.cacheSize, "lookahead_size": g.lookaheadSize,
             "name_max": g.nameMax, "file_max": g.fileMax, "attr_max": g.attrMax, "block_cycles": g.blockCycles,
+            "disk_version": Int(g.diskVersion),
         ]
         return try! JSONSerialization.data(withJSONObject: fields)
     }
