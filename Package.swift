@@ -50,6 +50,8 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
+        // littlefs v2 images (write and read back) and fskv values: the per-board data regions.
+        .target(name: "LittleFS"),
         // Lua 5.3 compile, EC618 32-bit bytecode, LuaDB.
         .target(name: "LuaImage", dependencies: [
             "CLua",
@@ -113,6 +115,7 @@ let package = Package(
         .target(name: "SimulatedLine", dependencies: ["Vocabulary", "BoardSim", "Firmware", "Hotplug", "Links", "Station"]),
         .executableTarget(name: "provision", dependencies: [
             "Vocabulary", "Firmware", "LuaImage", "Links", "EC618", "BoardSim", "Hotplug", "QA", "Records", "Station", "SimulatedLine",
+            "LittleFS",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -129,6 +132,7 @@ let package = Package(
         .testTarget(name: "LuaImageTests", dependencies: [
             "LuaImage", "CLua", "TestSupport", .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        .testTarget(name: "LittleFSTests", dependencies: ["LittleFS", "TestSupport"]),
         .testTarget(name: "EC618Tests", dependencies: ["EC618", "Firmware", "Links"]),
         .testTarget(name: "BoardSimTests", dependencies: [
             "BoardSim", "EC618", "Firmware", "LuaImage", "Links", "Vocabulary", "TestSupport",
@@ -156,6 +160,6 @@ let package = Package(
             .product(name: "SwiftASN1", package: "swift-asn1"),
         ]),
         // Runs the built `provision` binary: exit codes, messages, JSON output.
-        .testTarget(name: "CLITests", dependencies: ["Vocabulary", "TestSupport", "Records", "Firmware", "LuaImage", "Deflate", "QA"]),
+        .testTarget(name: "CLITests", dependencies: ["Vocabulary", "TestSupport", "Records", "Firmware", "LuaImage", "Deflate", "QA", "LittleFS"]),
     ]
 )

@@ -56,6 +56,7 @@ struct Sim: AsyncParsableCommand {
         abstract: "Simulated boards and synthetic firmware fixtures.",
         subcommands: [
             MakeSoc.self,
+            MakeFSKV.self,
             SimBoard.self,
             SimGadget.self,
             SimLineBound.self,
