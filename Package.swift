@@ -105,7 +105,7 @@ let package = Package(
         // The station: the runner, the per-slot pipeline (actors), the one board driver over any
         // bus, retry policy, step timing, station events.
         .target(name: "Station", dependencies: [
-            "Vocabulary", "Firmware", "Records", "QA", "EC618", "Links", "LuaImage", "Hotplug",
+            "Vocabulary", "Firmware", "Records", "QA", "EC618", "Links", "LuaImage", "Hotplug", "LittleFS",
             .product(name: "TOMLKit", package: "TOMLKit"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),

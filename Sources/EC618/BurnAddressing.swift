@@ -40,11 +40,13 @@ public enum BurnAddressing {
                 return .failure(PlanError(image: image, reason: "the CP image must go to the CP flash"))
             }
             return .success(BurnTarget(imageID: .cimg, storage: .cpFlash, headerBurnAddress: image.flashOffset))
-        case .script:
+        case .script, .boardData:
             guard image.storage == .apFlash else {
-                return .failure(PlanError(image: image, reason: "the script image must go to the AP flash"))
+                return .failure(PlanError(image: image, reason: "a flex image (script, board data) must go to the AP flash"))
             }
-            // FLEX burn address is the XIP form, 0x800000 + script_addr (spec §6.5, §10 item 5).
+            // FLEX burn address is the XIP form, 0x800000 + script_addr (spec §6.5, §10 item 5);
+            // board data goes the same way to its region's start [I: no open tool writes the fskv
+            // or file-system region; the vendor tool's format_ec618.json lists them as flex areas].
             return .success(BurnTarget(imageID: .flex, storage: .apFlash,
                                        headerBurnAddress: EC618FlashMap.apXIPBase + image.flashOffset))
         }

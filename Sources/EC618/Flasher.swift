@@ -27,7 +27,8 @@ public actor Flasher {
 
     /// Flashes every image of `plan` (a full plan, or a script-only one) after loading
     /// `agentBoot`, then resets the board. The link is closed afterwards, also on failure.
-    public func flash(_ plan: FlashPlan, agentBoot: [UInt8]) async throws(FlashError) {
+    /// `rewrites` are regions read from the board and written back changed, after the plan.
+    public func flash(_ plan: FlashPlan, agentBoot: [UInt8], rewrites: [RegionRewrite] = []) async throws(FlashError) {
         defer { phase = .romSync }
         do throws(FlashError) {
             let targets = try plan.images.map { img throws(FlashError) in
@@ -40,8 +41,21 @@ public actor Flasher {
             }
             try await loadAgentBoot(agentBoot)
             var planDone = 0
+            let total = plan.totalBytes + rewrites.reduce(0) { $0 + $1.size }
             for (img, target) in zip(plan.images, targets) {
-                try await burn(img, target: target, planDone: planDone, planTotal: plan.totalBytes)
+                try await burn(img, target: target, planDone: planDone, planTotal: total)
+                planDone += img.size
+            }
+            for rewrite in rewrites {
+                let img = try await rewritten(rewrite)
+                let target: BurnTarget
+                switch BurnAddressing.target(for: img) {
+                case .success(let t): target = t
+                case .failure(let e):
+                    throw FlashError(phase: .burn, image: img.kind, offset: nil, cause: .plan(e), link: link.name,
+                                     isRetryable: false)
+                }
+                try await burn(img, target: target, planDone: planDone, planTotal: total)
                 planDone += img.size
             }
             try await reset()
@@ -114,6 +128,58 @@ public actor Flasher {
         }
         onEvent(.imageDone(img.kind))
         if settings.verify { try await readBack(img, target: target) }
+    }
+
+    /// The image a rewrite burns: the region as the board holds it now, changed by its builder.
+    private func rewritten(_ rewrite: RegionRewrite) async throws(FlashError) -> FlashImage {
+        func image(_ bytes: [UInt8]) -> FlashImage {
+            FlashImage(kind: .boardData, name: rewrite.name, storage: rewrite.storage, flashOffset: rewrite.offset,
+                       packageAddress: rewrite.offset, reservedSize: UInt32(clamping: rewrite.size), bytes: bytes)
+        }
+        enter(.verify, image: .boardData)
+        let current = try await readRegion(storage: rewrite.storage, offset: rewrite.offset, count: rewrite.size,
+                                           for: image([]))
+        let bytes: [UInt8]
+        do {
+            bytes = try rewrite.build(current)
+        } catch {
+            throw FlashError(phase: phase, image: .boardData, offset: nil,
+                             cause: .plan(PlanError(image: image(current), reason: "\(error)")),
+                             link: link.name, isRetryable: false)
+        }
+        guard bytes.count <= rewrite.size else {
+            throw FlashError(phase: phase, image: .boardData, offset: nil,
+                             cause: .plan(PlanError(image: image(bytes), reason: "the rewritten region is \(bytes.count) "
+                                                    + "bytes, larger than its \(rewrite.size)")),
+                             link: link.name, isRetryable: false)
+        }
+        return image(bytes)
+    }
+
+    /// `count` bytes at `offset` of `storage`, read with READ_MEM `ReadBack.maxChunk` at a time.
+    private func readRegion(storage: FlashStorage, offset rawOffset: UInt32, count: Int,
+                            for img: FlashImage) async throws(FlashError) -> [UInt8] {
+        guard let start = ReadBack.address(storage: storage, rawOffset: rawOffset),
+              UInt64(start) + UInt64(count) <= UInt64(UInt32.max) else {
+            throw FlashError(phase: phase, image: img.kind, offset: nil,
+                             cause: .plan(PlanError(image: img, reason: "cannot be read: past the 32-bit address space")),
+                             link: link.name, isRetryable: false)
+        }
+        try await sync(.lpc)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(count)
+        while bytes.count < count {
+            let length = min(ReadBack.maxChunk, count - bytes.count)
+            offset = bytes.count
+            let answer = try await exchange(
+                RequestFrame(.readMem, payload: ReadBack.request(length: length, address: start + UInt32(bytes.count))),
+                framing: .protected)
+            guard answer.payload.count == length else {
+                throw failure(.unexpectedPayload(command: "READ_MEM", payload: answer.payload), retryable: true)
+            }
+            bytes += answer.payload
+        }
+        return bytes
     }
 
     /// Reads the image back from the flash with READ_MEM, `ReadBack.maxChunk` bytes at a time,

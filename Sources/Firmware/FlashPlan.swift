@@ -12,6 +12,9 @@ public enum ImageKind: String, Sendable, Codable, Equatable, CaseIterable {
     case cp = "CP"
     /// The LuaDB script image (`script.bin`), burnt as a flex file at `script_addr`.
     case script = "SCRIPT"
+    /// One board's own data: a littlefs image of the fskv or the file-system region, burnt as a
+    /// flex file at the region's start like the script (`RegionRewrite` in EC618).
+    case boardData = "DATA"
 }
 
 /// One image of a flash plan, with its bytes.

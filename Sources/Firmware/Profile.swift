@@ -77,6 +77,8 @@ public struct Profile: Sendable, Equatable {
     /// What every plan is checked against before a board is touched: the built-in EC618
     /// calibration and NV regions plus the profile's `[flash] protected`.
     public let flashGuard: FlashWriteGuard
+    /// Each board's own data: fskv keys and LittleFS files from per-board rows (`[provisioning]`).
+    public let boardData: BoardDataLayout
     /// Where it was loaded from.
     public let source: String
 
@@ -296,6 +298,7 @@ public struct Profile: Sendable, Equatable {
         }
         self.logEscaping = logEscaping
         flashGuard = FlashWriteGuard(extra: try file.flash?.regions(refuse: refuse) ?? [])
+        boardData = try file.provisioning?.layout(refuse: refuse) ?? BoardDataLayout()
         self.source = source
     }
 
@@ -427,6 +430,7 @@ struct ProfileFile: Decodable {
     }
     let station: Station?
     let flash: ProfileFlashFile?
+    let provisioning: ProfileProvisioningFile?
 }
 
 extension ProfileFile.USB.Download {

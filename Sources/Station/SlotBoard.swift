@@ -11,13 +11,14 @@ public protocol SlotBoard: Sendable {
     var slotPath: String { get }
     func enterDownloadMode() async throws
     /// Full flash; `progress(done, total)` in bytes; `repeated` once per NAK and per retry the
-    /// flasher made, so the run record keeps what a recovered flash went through.
-    func flashFull(progress: @escaping @Sendable (Int, Int) -> Void,
+    /// flasher made, so the run record keeps what a recovered flash went through. `boardData`
+    /// (the flow's last flash carries it) is written into the board's fskv and LittleFS regions.
+    func flashFull(boardData: BoardDataWrite?, progress: @escaping @Sendable (Int, Int) -> Void,
                    repeated: @escaping @Sendable (FlashRepeat) -> Void) async throws
     func waitRunning() async throws
     /// Runs the QA checks and returns their verdicts and the board's identities.
     func runQA() async throws -> QAResult
-    func flashScript(progress: @escaping @Sendable (Int, Int) -> Void,
+    func flashScript(boardData: BoardDataWrite?, progress: @escaping @Sendable (Int, Int) -> Void,
                      repeated: @escaping @Sendable (FlashRepeat) -> Void) async throws
     func bootCheck() async throws
     /// Reads the running app's log until `plan`'s expectations are met or its window passes.

@@ -206,10 +206,10 @@ public actor SlotPipeline {
             let qa: QAResult? = try await withDeadline(limit, step: step, clock: settings.clock) {
                 switch step {
                 case .enterDownloadMode: try await board.enterDownloadMode(); return nil
-                case .flashFull: try await board.flashFull(progress: progress, repeated: repeated); return nil
+                case .flashFull: try await board.flashFull(boardData: nil, progress: progress, repeated: repeated); return nil
                 case .waitRunning: try await board.waitRunning(); return nil
                 case .qa: return try await board.runQA()
-                case .flashScript: try await board.flashScript(progress: progress, repeated: repeated); return nil
+                case .flashScript: try await board.flashScript(boardData: nil, progress: progress, repeated: repeated); return nil
                 case .bootCheck: try await board.bootCheck(); return nil
                 case .appLog:
                     guard let plan = appLog else {

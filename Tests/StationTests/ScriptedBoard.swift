@@ -47,7 +47,7 @@ final class ScriptedBoard: SlotBoard {
     }
 
     func enterDownloadMode() async throws { try await act(.enterDownloadMode) }
-    func flashFull(progress: @escaping @Sendable (Int, Int) -> Void,
+    func flashFull(boardData: BoardDataWrite?, progress: @escaping @Sendable (Int, Int) -> Void,
                    repeated: @escaping @Sendable (FlashRepeat) -> Void) async throws {
         try await act(.flashFull)
         progress(100, 100)
@@ -57,7 +57,7 @@ final class ScriptedBoard: SlotBoard {
         try await act(.qa)
         return qa
     }
-    func flashScript(progress: @escaping @Sendable (Int, Int) -> Void,
+    func flashScript(boardData: BoardDataWrite?, progress: @escaping @Sendable (Int, Int) -> Void,
                      repeated: @escaping @Sendable (FlashRepeat) -> Void) async throws { try await act(.flashScript) }
     func bootCheck() async throws { try await act(.bootCheck) }
     func checkAppLog(_ plan: AppLogPlan) async throws -> QAResult {

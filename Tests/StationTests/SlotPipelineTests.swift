@@ -302,17 +302,17 @@ private struct RepeatingBoard: SlotBoard {
 
     var slotPath: String { base.slotPath }
     func enterDownloadMode() async throws { try await base.enterDownloadMode() }
-    func flashFull(progress: @escaping @Sendable (Int, Int) -> Void,
+    func flashFull(boardData: BoardDataWrite?, progress: @escaping @Sendable (Int, Int) -> Void,
                    repeated: @escaping @Sendable (FlashRepeat) -> Void) async throws {
         full.forEach(repeated)
-        try await base.flashFull(progress: progress, repeated: repeated)
+        try await base.flashFull(boardData: boardData, progress: progress, repeated: repeated)
     }
     func waitRunning() async throws { try await base.waitRunning() }
     func runQA() async throws -> QAResult { try await base.runQA() }
-    func flashScript(progress: @escaping @Sendable (Int, Int) -> Void,
+    func flashScript(boardData: BoardDataWrite?, progress: @escaping @Sendable (Int, Int) -> Void,
                      repeated: @escaping @Sendable (FlashRepeat) -> Void) async throws {
         script.forEach(repeated)
-        try await base.flashScript(progress: progress, repeated: repeated)
+        try await base.flashScript(boardData: boardData, progress: progress, repeated: repeated)
     }
     func bootCheck() async throws { try await base.bootCheck() }
     func checkAppLog(_ plan: AppLogPlan) async throws -> QAResult { try await base.checkAppLog(plan) }

@@ -90,13 +90,13 @@ public actor HardwareSlotBoard: SlotBoard {
         return failure
     }
 
-    public func flashFull(progress: @escaping @Sendable (Int, Int) -> Void,
+    public func flashFull(boardData: BoardDataWrite?, progress: @escaping @Sendable (Int, Int) -> Void,
                           repeated: @escaping @Sendable (FlashRepeat) -> Void) async throws {
         // A retried full flash gets a fresh session; the last one is of no use any more.
         if let old = self.ticket { await closeQASession(old.sessionID) }
         let (ticket, plan) = try await line.materials.qaFlash(boardID: boardID, slot: slotPath)
         self.ticket = ticket
-        try await write(plan, step: .flashFull, progress: progress, repeated: repeated)
+        try await write(plan, boardData: boardData, step: .flashFull, progress: progress, repeated: repeated)
     }
 
     public func waitRunning() async throws {
@@ -151,10 +151,10 @@ public actor HardwareSlotBoard: SlotBoard {
         return QAResult(verdict: verdict)
     }
 
-    public func flashScript(progress: @escaping @Sendable (Int, Int) -> Void,
+    public func flashScript(boardData: BoardDataWrite?, progress: @escaping @Sendable (Int, Int) -> Void,
                             repeated: @escaping @Sendable (FlashRepeat) -> Void) async throws {
         let plan = try line.materials.productionFlash()
-        try await write(plan, step: .flashScript, progress: progress, repeated: repeated)
+        try await write(plan, boardData: boardData, step: .flashScript, progress: progress, repeated: repeated)
     }
 
     public func bootCheck() async throws {
@@ -203,7 +203,8 @@ public actor HardwareSlotBoard: SlotBoard {
     /// How often a waiting step looks at what the board sent.
     private static let pollInterval: Duration = .milliseconds(100)
 
-    private func write(_ plan: FlashPlan, step: StationStep, progress: @escaping @Sendable (Int, Int) -> Void,
+    private func write(_ plan: FlashPlan, boardData: BoardDataWrite?, step: StationStep,
+                       progress: @escaping @Sendable (Int, Int) -> Void,
                        repeated: @escaping @Sendable (FlashRepeat) -> Void) async throws {
         await closeSession()
         let board = try await awaitDownloadMode(until: StepDeadline.until())
@@ -226,8 +227,14 @@ public actor HardwareSlotBoard: SlotBoard {
             if let kind = StationEvent.Kind(event, step: step) { events(kind) }
         })
         do {
-            try await flasher.flash(plan, agentBoot: line.materials.agentBoot)
+            try await flasher.flash(plan, agentBoot: line.materials.agentBoot, rewrites: boardData?.rewrites ?? [])
         } catch {
+            // The board's own data could not be merged into what it holds: nothing of it was
+            // written, and a retry would meet the same region.
+            if error.image == .boardData, case .plan(let why) = error.cause {
+                throw StepFailure(failureClass: FailureClass.boardDataFailed,
+                                  detail: "\(boardData?.source ?? "board data"): \(why.reason)")
+            }
             var portDropped = false
             if case .link(.unplugged) = error.cause { portDropped = true }
             let slotEmpty = await devices.isEmpty
