@@ -52,6 +52,8 @@ struct StationInputs: Sendable {
     let boardsOnThisMachine: Bool
     /// `--verify`: read every image back after writing it.
     var verify = false
+    /// `--pool` / `--board-data`: where boards get their per-board data.
+    var boardData: StationRunConfiguration.BoardDataPlan? = nil
 
     /// The https check's listener: the certificate and where boards reach it, or why there is none.
     func httpsListener() throws -> (identity: QATLSIdentity, port: Int, publicURL: String?)? {
