@@ -78,6 +78,41 @@ import Vocabulary
         #expect(try await rig.runs().count == 1)
     }
 
+    @Test func twoStationsOnOnePostgreSQLStoreDrawFromOnePoolWithoutDoublingARow() async throws {
+        guard PostgresServer.binFolder != nil else {
+            #expect(ProcessInfo.processInfo.environment["CI"] == nil, "CI must install PostgreSQL")
+            print("StationPoolTests (PostgreSQL) skipped: PostgreSQL server binaries are not installed")
+            return
+        }
+        let server = try PostgresServer()
+        defer { server.stop() }
+        let rig = try Rig.make()
+        defer { rig.remove() }
+        // 12 boards want rows (2 stations × 6), the pool has 8.
+        func station(_ id: String, importing: Bool) throws -> StationRunConfiguration {
+            var config = rig.configuration(limit: 6)
+            config.storeURL = server.url
+            config.stationID = id
+            config.boardData = .pool(name: "keys", importing: importing ? try Self.pool(8) : nil, idColumn: "id")
+            return config
+        }
+        let store = try await StoreURL.open(server.url)
+        _ = try await store.importPoolRows(try Self.pool(8), pool: "keys")
+        let (a, b) = (try station("st-a", importing: true), try station("st-b", importing: false))
+        async let first = StationRunner(configuration: a, observer: Seen()).run(boards: rig.fixture(slots: 3))
+        async let second = StationRunner(configuration: b, observer: Seen()).run(boards: rig.fixture(slots: 3))
+        let (sa, sb) = try await (first, second)
+        let runs = try await store.runs(RunQuery(batch: "runner"))
+        let status = try await store.poolStatus(pool: "keys")
+        await store.close()
+        #expect(sa.failed + sb.failed == 0 && sa.other + sb.other == 0)
+        #expect(sa.passed + sb.passed == 8, "every row went to one passing board: \(sa.passed) + \(sb.passed)")
+        let rows = runs.compactMap { $0.boardData?.row }
+        #expect(rows.count == 8 && Set(rows).count == 8, "no row doubled: \(rows)")
+        #expect(status == PoolStatus(pool: "keys", available: 0, claimed: 0, kept: 8))
+        print("two stations on one PostgreSQL pool of 8: st-a \(sa.passed), st-b \(sb.passed) passed, rows \(Set(rows).count) distinct")
+    }
+
     @Test func boardDataRowsAreLookedUpByIMEIAndAKeyTwiceIsRefused() async throws {
         let imei = RuntimeIdentity.simulated(1).imei
         let table = try BoardDataTable(CSVTable(bytes: Array("imei,client_id\n\(imei),c-1\n861,c-2\n".utf8), file: "/x/data.csv"))

@@ -5,6 +5,7 @@ import Glibc
 import Hotplug
 import QA
 import Records
+import Synchronization
 
 /// One start of the station: the store and its lease, the QA server, the boards from a
 /// `BoardSource` driven by the one board driver, the signals that stop it, and what it leaves
@@ -221,6 +222,8 @@ public struct StationRunner: Sendable {
         let allowed = configuration.allowedSlots
         let observer = self.observer
         let operatorSwaps = !source.swapsBoards
+        // Slots whose board was held back (empty pool): it never ran, so it is not "done".
+        let heldBack = Mutex<Set<PhysicalPath>>([])
         let dispatcher = SlotDispatcher(
             accepts: { slot in allowed?.contains(slot.path) ?? true },
             isReady: { report in report.isReady(for: link) },
@@ -231,7 +234,9 @@ public struct StationRunner: Sendable {
                 switch event {
                 case .started, .left: break
                 case .finished(let slot):
-                    if operatorSwaps { observer.note("\(slot.label): done; swap the board") }
+                    if operatorSwaps, !heldBack.withLock({ $0.contains(slot.path) }) {
+                        observer.note("\(slot.label): done; swap the board")
+                    }
                 case .held(let slot): observer.note("\(slot.label): the finished board is back (reset?); remove it to start the next")
                 case .unknownShape(let slot, let message):
                     observer.slotNote(path: slot.path.rawValue, label: slot.label, step: "unknown shape", message)
@@ -255,11 +260,13 @@ public struct StationRunner: Sendable {
                         observer.slotNote(path: path, label: label, step: "waiting",
                                           "waiting: \(boardData.name) cannot be read: \(error)")
                         tally.holdBack("\(boardData.name) cannot be read")
+                        heldBack.withLock { _ = $0.insert(devices.slot.path) }
                         return
                     }
                     guard row != nil else {
                         let reason = "\(boardData.name) empty"
                         tally.holdBack(reason)
+                        heldBack.withLock { _ = $0.insert(devices.slot.path) }
                         observer.slotNote(path: path, label: label, step: "waiting", "waiting: \(reason)")
                         return
                     }
