@@ -90,6 +90,15 @@ struct StationInputs: Sendable {
                          ?? ("QA server: \(qaListen)" + (qaPublicURL.map { ", boards use \($0)" } ?? "")))
         }
         if let webhook { lines.append("webhook: \(webhook)") }
+        switch boardData {
+        case .pool(let name, let importing, let idColumn)?:
+            lines.append("per-board data: pool \(name)" + (importing.map {
+                ", after importing \($0.rows.count) row(s) of \($0.file) by \(idColumn) (rows already there are skipped)"
+            } ?? "") + "; an empty pool stops the station taking boards")
+        case .table(let table)?:
+            lines.append("per-board data: \(table.count) row(s) of \(table.file), looked up by \(table.keyColumn)")
+        case nil: break
+        }
         if let reportFolder { lines.append("reports: \(reportFormats.map(\.rawValue).joined(separator: ", ")) into \(reportFolder)") }
         return lines.joined(separator: "\n")
     }

@@ -153,7 +153,7 @@ import Vocabulary
                 "SELECT claimed_station, COUNT(*) FROM pool_rows GROUP BY claimed_station ORDER BY claimed_station"),
                 columns: [.text, .int])
             #expect(rows.reduce(0) { $0 + Int($1[1].int ?? 0) } == 50)
-            print("pool claims (\(backend.rawValue)): 60 concurrent from 2 stores → \(ids.count) distinct rows, "
+            print("pool claims (\(backend.rawValue)): 60 concurrent from 2 stores → \(Set(ids).count) distinct rows, "
                   + rows.map { "\($0[0].text ?? "-") \($0[1].int ?? 0)" }.joined(separator: ", "))
             await a.close()
             await b.close()
