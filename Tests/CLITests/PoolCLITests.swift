@@ -58,6 +58,10 @@ import Testing
         #expect(result.status == 2)
         #expect(result.stderr == "provision: \(data):4: imei \"861\" already on line 2\n")
         #expect(!FileManager.default.fileExists(atPath: db), "nothing recorded")
+        let unknown = try ProvisionBinary.run(["--soc", soc, app, "--simulate", "1", "--db", "sqlite:" + db,
+                                               "--pool-name", "nokeys"])
+        #expect(unknown.status == 2, "\(unknown.stderr)")
+        #expect(unknown.stderr.contains("no pool nokeys (import its rows"), "\(unknown.stderr)")
         let both = try ProvisionBinary.run(["--soc", soc, app, "--simulate", "1", "--db", "sqlite:" + db,
                                             "--board-data", data, "--pool-name", "keys"])
         #expect(both.status == 2)

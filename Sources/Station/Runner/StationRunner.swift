@@ -70,8 +70,9 @@ public struct StationRunner: Sendable {
         do {
             let interrupted = try await lease.start()
             if interrupted > 0 { observer.note("\(interrupted) run(s) left in flight by an earlier start marked interrupted") }
-            try await store.ensureBatch(config.batch)
+            // After the lease: an earlier start's rows are back in the pool before it is counted.
             boardData = try await openBoardData(store: store)
+            try await store.ensureBatch(config.batch)
         } catch {
             await qa.stop()
             await closeStore()
@@ -321,6 +322,11 @@ public struct StationRunner: Sendable {
                               + (result.skipped.isEmpty ? "" : ", \(result.skipped.count) already there (skipped)"))
             }
             let status = try await store.poolStatus(pool: name)
+            // A pool with no row at all is a misspelt name or a missing import, not a pool used up.
+            guard status.total > 0 else {
+                throw RecordsError(store: store.label, reason: "no pool \(name) (import its rows: provision pool import "
+                                   + "FILE.csv --name \(name), or --pool FILE.csv)", isInputError: true)
+            }
             observer.note("pool \(name): \(status.available) row(s) available, \(status.claimed) claimed, \(status.kept) kept")
             return PoolDataSource(store: store, pool: name, stationID: configuration.stationID)
         }
