@@ -90,6 +90,7 @@ struct StationInputs: Sendable {
                          ?? ("QA server: \(qaListen)" + (qaPublicURL.map { ", boards use \($0)" } ?? "")))
         }
         if let webhook { lines.append("webhook: \(webhook)") }
+        if let reportFolder { lines.append("reports: \(reportFormats.map(\.rawValue).joined(separator: ", ")) into \(reportFolder)") }
         switch boardData {
         case .pool(let name, let importing, let idColumn)?:
             lines.append("per-board data: pool \(name)" + (importing.map {
@@ -99,7 +100,6 @@ struct StationInputs: Sendable {
             lines.append("per-board data: \(table.count) row(s) of \(table.file), looked up by \(table.keyColumn)")
         case nil: break
         }
-        if let reportFolder { lines.append("reports: \(reportFormats.map(\.rawValue).joined(separator: ", ")) into \(reportFolder)") }
         return lines.joined(separator: "\n")
     }
 }
