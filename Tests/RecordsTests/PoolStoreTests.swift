@@ -205,13 +205,20 @@ import Vocabulary
             try await store.recordGate(runID: "r3", GateResult(name: "duplicate_imei", passed: false, detail: "passed before as r1"))
             try await store.recordGate(runID: "r3", GateResult(name: "duplicate_imei", passed: true, detail: "rework of r1"))
             try await store.recordRework(runID: "r3", of: "r1")
+            try await store.recordBoardData(runID: "r3", .boardData("data.csv", key: imei))
             let r3 = try #require(try await store.runs(RunQuery(runID: "r3")).first)
+            #expect(r3.boardData == BoardDataRef(source: "board-data:data.csv", row: imei))
             #expect(r3.gates == [GateResult(name: "duplicate_imei", passed: true, detail: "rework of r1"),
                                  GateResult(name: "imei_luhn", passed: true)])
             #expect(r3.reworkOf == "r1")
             let csv = try ReportFormat.csv.render(title: "b", runs: [r3])
             #expect(csv.contains("duplicate_imei=pass;imei_luhn=pass"), "\(csv)")
             #expect(csv.contains(",r1"))
+            let junit = try ReportFormat.junit.render(title: "b", runs: [r3])
+            #expect(junit.contains("<property name=\"gate_duplicate_imei\" value=\"pass: rework of r1\"/>"), "\(junit)")
+            #expect(junit.contains("<property name=\"rework_of\" value=\"r1\"/>"))
+            let json = try ReportFormat.json.render(title: "b", runs: [r3])
+            #expect(json.contains("\"reworkOf\" : \"r1\""), "\(json)")
         }
     }
 
