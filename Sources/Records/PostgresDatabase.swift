@@ -7,6 +7,7 @@ public final class PostgresDatabase: SQLDatabase {
     public let label: String
     /// clock_timestamp(), not now(): the time of the call, not of the transaction's start.
     public var serverClockQuery: String? { "SELECT (EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT" }
+    public var skipLockedClause: String { "FOR UPDATE SKIP LOCKED" }
     private let client: PostgresClient
     private let runner: Task<Void, Never>
     /// How long to wait for the server before giving up (libpq's `connect_timeout`, in the URL).

@@ -35,10 +35,13 @@ public struct RunStart: Sendable, Equatable {
     public var firmwareSHA256: String?
     public var scriptSHA256: String?
     public var startedAt: Date
+    /// The per-board data row the run was given (schema v8), never its values.
+    public var boardData: BoardDataRef?
 
     public init(runID: String = UUID().uuidString, batch: String, stationID: String, slotPath: String,
                 slotLabel: String, firmwareSHA256: String? = nil, scriptSHA256: String? = nil,
-                startedAt: Date = Date()) {
+                startedAt: Date = Date(), boardData: BoardDataRef? = nil) {
+        self.boardData = boardData
         self.runID = runID
         self.batch = batch
         self.stationID = stationID
@@ -179,6 +182,12 @@ public struct RunRecord: Sendable, Equatable, Codable {
     /// The QA verdict as received, signature included; nil for a run without one (no QA step
     /// reached, an app-log flow, or recorded before schema v6).
     public var verdict: VerdictRecord?
+    /// The per-board data row the run was given (nil: none, or recorded before schema v8).
+    public var boardData: BoardDataRef? = nil
+    /// The identity gates' results, by gate name.
+    public var gates: [GateResult] = []
+    /// The earlier passed run of the same IMEI this run reworks.
+    public var reworkOf: String? = nil
 }
 
 /// Which runs a report covers.

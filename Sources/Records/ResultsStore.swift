@@ -37,6 +37,15 @@ public protocol ResultsStore: Sendable {
     func renewLease(stationID: String, holderToken: String, now: Date) async throws -> Bool
     /// Gives `stationID`'s lease up if `holder` still holds it (a clean stop frees the id at once).
     func releaseLease(stationID: String, holderToken: String) async throws
+    /// Names the per-board data row a run was given once it is known (a keyed row, looked up by
+    /// the board's identity during the run).
+    func recordBoardData(runID: String, _ ref: BoardDataRef) async throws
+    /// Keeps one identity gate's result on a run (a gate decided again replaces its earlier result).
+    func recordGate(runID: String, _ gate: GateResult) async throws
+    /// Links a run to the earlier passed run of the same IMEI it reworks (rework mode).
+    func recordRework(runID: String, of earlier: String) async throws
+    /// The newest passed run of `imei`, if any.
+    func passedRun(imei: String) async throws -> String?
     /// The runs a report covers, oldest first, with their phases and checks.
     func runs(_ query: RunQuery) async throws -> [RunRecord]
     func close() async

@@ -34,6 +34,10 @@ public protocol SQLDatabase: Sendable {
     /// A query giving the database server's clock in milliseconds since 1970, for a store
     /// several hosts share; nil when the store is on this machine (its clock is the host's).
     var serverClockQuery: String? { get }
+    /// What a `SELECT … LIMIT 1` subquery appends so that concurrent writers each lock a
+    /// different row instead of queueing on the same one (PostgreSQL `FOR UPDATE SKIP LOCKED`);
+    /// empty where a write transaction already excludes every other writer (SQLite).
+    var skipLockedClause: String { get }
     /// Runs `statements` in one transaction: all are committed, or none.
     func transaction(_ statements: [SQLStatement]) async throws
     /// Runs a query and decodes each row's columns as `columns` says.

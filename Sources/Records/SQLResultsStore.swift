@@ -36,12 +36,13 @@ public actor SQLResultsStore: ResultsStore {
         try await database.transaction([SQLStatement(
             """
             INSERT INTO runs (id, batch, station_id, slot_path, slot_label, firmware_sha256, script_sha256,
-                              started_at, status)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                              started_at, status, board_data_source, board_data_row)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [.text(run.runID), .text(run.batch), .text(run.stationID), .text(run.slotPath), .text(run.slotLabel),
              .optionalText(run.firmwareSHA256), .optionalText(run.scriptSHA256), .time(run.startedAt),
-             .text(RunStatus.running.rawValue)])])
+             .text(RunStatus.running.rawValue), .optionalText(run.boardData?.source),
+             .optionalText(run.boardData?.row)])])
     }
 
     public func recordPhase(runID: String, _ phase: PhaseRecord) async throws {
@@ -121,6 +122,10 @@ public actor SQLResultsStore: ResultsStore {
                 [.text(imei), .optionalText(finish.iccid), .time(finish.finishedAt), .time(finish.finishedAt),
                  .text(imei)]))
         }
+        // The run's pool row is settled with its verdict: kept by a pass, available again
+        // otherwise, so no crash can leave a passed board's row free for another board.
+        statements.append(finish.status == .pass ? Self.keepStatement(runID: finish.runID, at: finish.finishedAt)
+                                                 : Self.releaseStatement(runID: finish.runID))
         if finish.queueForDelivery {
             // Same transaction as the verdict: a crash between the two cannot drop the record
             // from the outbox. The station id is the run's own, so the next start of that station
@@ -151,7 +156,8 @@ public actor SQLResultsStore: ResultsStore {
         let stale = try await database.fetch(
             SQLStatement("SELECT id FROM runs WHERE station_id = ? AND status = ?",
                          [.text(stationID), .text(RunStatus.running.rawValue)]), columns: [.text])
-        guard !stale.isEmpty else { return 0 }
+        // Rows this station id still holds are settled in the same commit (a run that died
+        // between its claim and its record holds one too).
         try await database.transaction([SQLStatement(
             """
             UPDATE runs SET status = ?, finished_at = ?, failure_class = COALESCE(failure_class, ?),
@@ -160,7 +166,7 @@ public actor SQLResultsStore: ResultsStore {
             """,
             [.text(RunStatus.interrupted.rawValue), .time(at), .text(FailureClass.interrupted.rawValue),
              .text("the station stopped before this run was decided"), .text(stationID),
-             .text(RunStatus.running.rawValue)])])
+             .text(RunStatus.running.rawValue)])] + Self.recoveryStatements(stationID: stationID, at: at))
         return stale.count
     }
 
@@ -240,11 +246,12 @@ public actor SQLResultsStore: ResultsStore {
             """
             SELECT id, batch, station_id, slot_path, slot_label, imei, iccid, firmware_sha256, script_sha256,
                    started_at, finished_at, status, failure_class, failure_phase, detail, flash_naks, flash_retries,
-                   qa_session_id, qa_report, qa_signature, qa_key, qa_check_codes, csq
+                   qa_session_id, qa_report, qa_signature, qa_key, qa_check_codes, csq,
+                   board_data_source, board_data_row, gate_results, rework_of
             FROM runs \(filter) ORDER BY started_at, id
             """, arguments),
             columns: [.text, .text, .text, .text, .text, .text, .text, .text, .text, .int, .int, .text, .text, .text, .text,
-                      .int, .int, .text, .text, .text, .text, .text, .int])
+                      .int, .int, .text, .text, .text, .text, .text, .int, .text, .text, .text, .text])
         var runs = try rows.map { r in
             RunRecord(runID: r[0].text ?? "", batch: r[1].text ?? "", stationID: r[2].text ?? "",
                       slotPath: r[3].text ?? "", slotLabel: r[4].text ?? "", imei: r[5].text, iccid: r[6].text,
@@ -253,7 +260,10 @@ public actor SQLResultsStore: ResultsStore {
                       failureClass: r[12].text.map(FailureClass.init(rawValue:)), failurePhase: r[13].text, detail: r[14].text,
                       flashNAKs: Self.count(r[15].int), flashRetries: Self.count(r[16].int), phases: [], checks: [],
                       verdict: try VerdictColumns.read(Array(r[17...22]), imei: r[5].text, iccid: r[6].text,
-                                                       run: r[0].text ?? "", store: label))
+                                                       run: r[0].text ?? "", store: label),
+                      boardData: r[23].text.flatMap { source in r[24].text.map { BoardDataRef(source: source, row: $0) } },
+                      gates: try GateColumn.decode(r[25].text, run: r[0].text ?? "", store: label),
+                      reworkOf: r[26].text)
         }
         guard !runs.isEmpty else { return [] }
         let index = Dictionary(uniqueKeysWithValues: runs.enumerated().map { ($1.runID, $0) })
@@ -286,6 +296,28 @@ public actor SQLResultsStore: ResultsStore {
                                               failureClass: r[5].text.map(FailureClass.init(rawValue:)), detail: r[6].text))
         }
         return runs
+    }
+
+    public func recordGate(runID: String, _ gate: GateResult) async throws {
+        // Read, merge, write: one run's gates are written by its own slot only, one at a time.
+        let rows = try await database.fetch(SQLStatement("SELECT gate_results FROM runs WHERE id = ?", [.text(runID)]),
+                                            columns: [.text])
+        var gates = try GateColumn.decode(rows.first?.first?.text, run: runID, store: label)
+        gates.removeAll { $0.name == gate.name }
+        gates.append(gate)
+        try await database.transaction([SQLStatement("UPDATE runs SET gate_results = ? WHERE id = ?",
+                                                     [.text(try GateColumn.encode(gates)), .text(runID)])])
+    }
+
+    public func recordBoardData(runID: String, _ ref: BoardDataRef) async throws {
+        try await database.transaction([SQLStatement(
+            "UPDATE runs SET board_data_source = ?, board_data_row = ? WHERE id = ?",
+            [.text(ref.source), .text(ref.row), .text(runID)])])
+    }
+
+    public func recordRework(runID: String, of earlier: String) async throws {
+        try await database.transaction([SQLStatement("UPDATE runs SET rework_of = ? WHERE id = ?",
+                                                     [.text(earlier), .text(runID)])])
     }
 
     public func close() async {

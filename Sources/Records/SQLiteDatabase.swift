@@ -5,6 +5,8 @@ import GRDB
 public final class SQLiteDatabase: SQLDatabase {
     public let label: String
     public var serverClockQuery: String? { nil }
+    /// One writer at a time: the claim's statement already sees every committed claim.
+    public var skipLockedClause: String { "" }
     /// A pool (WAL) for a store that is written; a read-only queue for one that is only read,
     /// because opening a pool switches the file to WAL mode, which is a write.
     private let pool: any DatabaseWriter

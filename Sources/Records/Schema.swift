@@ -147,6 +147,37 @@ enum Schema {
             """,
             "CREATE INDEX shared_states_by_expiry ON shared_states (scope, keep_until)",
         ]),
+        // v8: per-board data. `pool_rows` holds rows handed out one per board (device keys, client
+        // ids): available, then claimed by one station's run, then kept by the board that passed
+        // with it (or available again when it failed or was interrupted). The `(pool, row_id)` key
+        // keeps a re-import from doubling rows. A run names the row it was given (never its
+        // values), the identity gates' results (JSON: gate -> passed + detail), and the earlier
+        // passed run of the same IMEI it reworks.
+        Migration(version: 8, statements: [
+            """
+            CREATE TABLE pool_rows (
+                pool TEXT NOT NULL,
+                row_id TEXT NOT NULL,
+                seq BIGINT NOT NULL,
+                row_values TEXT NOT NULL,
+                state TEXT NOT NULL,
+                claimed_station TEXT,
+                claimed_run TEXT,
+                claimed_at BIGINT,
+                kept_at BIGINT,
+                imported_at BIGINT NOT NULL,
+                PRIMARY KEY (pool, row_id)
+            )
+            """,
+            "CREATE INDEX pool_rows_by_state ON pool_rows (pool, state, seq)",
+            "CREATE INDEX pool_rows_by_run ON pool_rows (claimed_run)",
+            "CREATE INDEX pool_rows_by_station ON pool_rows (claimed_station, state)",
+            "ALTER TABLE runs ADD COLUMN board_data_source TEXT",
+            "ALTER TABLE runs ADD COLUMN board_data_row TEXT",
+            "ALTER TABLE runs ADD COLUMN gate_results TEXT",
+            "ALTER TABLE runs ADD COLUMN rework_of TEXT",
+            "CREATE INDEX runs_by_imei_status ON runs (imei, status, finished_at)",
+        ]),
     ]
 
     /// The newest schema version.

@@ -60,6 +60,18 @@ struct CommittingStore: ResultsStore {
     func markInterruptedRuns(stationID: String, at: Date) async throws -> Int {
         try await uncancelled { [base] in try await base.markInterruptedRuns(stationID: stationID, at: at) }
     }
+    func recordGate(runID: String, _ gate: GateResult) async throws {
+        try await uncancelled { [base] in try await base.recordGate(runID: runID, gate) }
+    }
+    func recordBoardData(runID: String, _ ref: BoardDataRef) async throws {
+        try await uncancelled { [base] in try await base.recordBoardData(runID: runID, ref) }
+    }
+    func recordRework(runID: String, of earlier: String) async throws {
+        try await uncancelled { [base] in try await base.recordRework(runID: runID, of: earlier) }
+    }
+    func passedRun(imei: String) async throws -> String? {
+        try await uncancelled { [base] in try await base.passedRun(imei: imei) }
+    }
     func runs(_ query: RunQuery) async throws -> [RunRecord] {
         try await uncancelled { [base] in try await base.runs(query) }
     }

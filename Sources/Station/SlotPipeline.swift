@@ -17,6 +17,9 @@ public struct PipelineSettings: Sendable {
     public var appLog: AppLogPlan?
     /// Each final record is queued in the store's webhook outbox with its verdict (a webhook is set).
     public var queueForDelivery = false
+    /// Where boards get their per-board data (the provisioning phase looks a keyed row up by the
+    /// board's identity; a pool's row comes with the run).
+    public var boardData: (any BoardDataSource)?
     /// The clock steps' deadlines run on.
     public var clock: any StationClock = SystemStationClock()
 
@@ -70,7 +73,10 @@ public actor SlotPipeline {
 
     /// Runs the whole flow on `board` and records it. Throws only when the store fails (the
     /// record cannot be kept); board failures are outcomes.
-    public func run(_ board: any SlotBoard, runID: String = UUID().uuidString) async throws -> RunOutcome {
+    /// `boardData` is the row the board was given before it started (a pool's); its reference,
+    /// never its values, is kept in the run's record.
+    public func run(_ board: any SlotBoard, runID: String = UUID().uuidString,
+                    boardData: BoardDataRow? = nil) async throws -> RunOutcome {
         let slot = board.slotPath
         let label = slotLabel
         // Every event but progress is also kept in the store, in order, before the run goes on.
@@ -88,7 +94,7 @@ public actor SlotPipeline {
         }
         try await store.startRun(RunStart(runID: runID, batch: settings.batch, stationID: settings.stationID,
                                           slotPath: slot, slotLabel: label, firmwareSHA256: settings.firmwareSHA256,
-                                          scriptSHA256: settings.scriptSHA256))
+                                          scriptSHA256: settings.scriptSHA256, boardData: boardData?.ref))
         try await send(.runStarted)
         var seconds: [StationStep: Double] = [:]
         var identities: (imei: String?, iccid: String?) = (nil, nil)

@@ -52,6 +52,8 @@ func fail(_ error: Error) -> ExitCode {
     case let e as StationIDInUse:
         // Another live station holds the id: the operator names this one differently.
         message = e.description; code = ProvisionExit.inputError
+    case let e as CSVError:
+        message = e.description; code = ProvisionExit.inputError
     case let e as BoardReachError:
         message = e.description; code = ProvisionExit.inputError
     case let e as SharedQAServerError:

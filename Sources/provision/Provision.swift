@@ -15,6 +15,7 @@ struct Provision: AsyncParsableCommand {
             Doctor.self,
             Flash.self,
             Inspect.self,
+            PoolCommand.self,
             QAServerCommand.self,
             Report.self,
             SetupUdev.self,

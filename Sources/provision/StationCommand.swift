@@ -128,6 +128,21 @@ struct StationCommand: AsyncParsableCommand {
     @Option(name: .customLong("station-id"), help: "This station's name in a shared store (default: the host name).")
     var stationID: String?
 
+    @Option(name: .customLong("pool"), help: "Per-board rows (device keys, client ids): import this CSV into the store's pool (rows already there are skipped) and give each board one row; an empty pool stops the station taking boards.")
+    var pool: String?
+
+    @Option(name: .customLong("pool-name"), help: "The store's pool boards draw from (default: the --pool file's name without .csv). Alone: draw from a pool imported before (provision pool import).")
+    var poolName: String?
+
+    @Option(name: .customLong("pool-id-column"), help: "The --pool column that identifies a row (default \(PoolDefaults.idColumn)).")
+    var poolIDColumn: String = PoolDefaults.idColumn
+
+    @Option(name: .customLong("board-data"), help: "Per-board rows keyed by each board's IMEI (or --board-data-key), read at start.")
+    var boardData: String?
+
+    @Option(name: .customLong("board-data-key"), help: "The --board-data column boards are looked up by: imei or iccid (default imei).")
+    var boardDataKey: String = BoardDataTable.defaultKeyColumn
+
     func run() async throws {
         do {
             let inputs = try validate()
@@ -227,6 +242,7 @@ struct StationCommand: AsyncParsableCommand {
             throw StationInputError("--on-pass is empty")
         }
         let tls = try self.tls.identity()
+        let perBoard = try boardDataPlan()
         let folder = reportFolder ?? config.reportFolder
         if let folder {
             var isDir: ObjCBool = false
@@ -246,7 +262,26 @@ struct StationCommand: AsyncParsableCommand {
             reportFormats: config.reportFormats, count: count, once: once,
             simulate: simulate, simFaults: faults, simTiming: simTiming == .fast ? .fast : .realistic,
             simBus: simBus, simNetwork: simNetwork, appLog: appLog, tls: tls,
-            sharedQAServer: shared, boardsOnThisMachine: qaLocalBoards, verify: verify)
+            sharedQAServer: shared, boardsOnThisMachine: qaLocalBoards, verify: verify, boardData: perBoard)
+    }
+
+    /// `--pool` / `--pool-name` / `--board-data`, read and checked before anything is touched.
+    private func boardDataPlan() throws -> StationRunConfiguration.BoardDataPlan? {
+        if let boardData {
+            guard pool == nil, poolName == nil else {
+                throw StationInputError("--board-data and --pool each give boards their data: give one or the other")
+            }
+            guard ["imei", "iccid"].contains(boardDataKey) else {
+                throw StationInputError("--board-data-key \(boardDataKey): boards are looked up by imei or iccid")
+            }
+            return .table(try BoardDataTable(CSVTable(path: boardData), keyColumn: boardDataKey))
+        }
+        guard pool != nil || poolName != nil else { return nil }
+        let table = try pool.map { try CSVTable(path: $0) }
+        if let table { _ = try table.column(poolIDColumn) }
+        let name = poolName ?? pool.map { (($0 as NSString).lastPathComponent as NSString).deletingPathExtension } ?? ""
+        guard !name.trimmingCharacters(in: .whitespaces).isEmpty else { throw StationInputError("--pool-name is empty") }
+        return .pool(name: name, importing: table, idColumn: poolIDColumn)
     }
 
     /// The highest board number a simulated run reaches, as the simulated slots number them

@@ -53,6 +53,8 @@ struct StationInputs: Sendable {
     let boardsOnThisMachine: Bool
     /// `--verify`: read every image back after writing it.
     var verify = false
+    /// `--pool` / `--board-data`: where boards get their per-board data.
+    var boardData: StationRunConfiguration.BoardDataPlan? = nil
 
     /// The https check's listener: the certificate and where boards reach it, or why there is none.
     func httpsListener() throws -> (identity: QATLSIdentity, port: Int, publicURL: String?)? {
@@ -91,6 +93,15 @@ struct StationInputs: Sendable {
         if let webhook { lines.append("webhook: \(webhook)") }
         if let onPass { lines.append("on pass: \(onPass)") }
         if let reportFolder { lines.append("reports: \(reportFormats.map(\.rawValue).joined(separator: ", ")) into \(reportFolder)") }
+        switch boardData {
+        case .pool(let name, let importing, let idColumn)?:
+            lines.append("per-board data: pool \(name)" + (importing.map {
+                ", after importing \($0.rows.count) row(s) of \($0.file) by \(idColumn) (rows already there are skipped)"
+            } ?? "") + "; an empty pool stops the station taking boards")
+        case .table(let table)?:
+            lines.append("per-board data: \(table.count) row(s) of \(table.file), looked up by \(table.keyColumn)")
+        case nil: break
+        }
         return lines.joined(separator: "\n")
     }
 }

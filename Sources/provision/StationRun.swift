@@ -47,6 +47,7 @@ struct StationRun {
         config.reportFormats = inputs.reportFormats
         config.appLog = inputs.appLog
         config.flasher.verify = inputs.verify
+        config.boardData = inputs.boardData
         let source: any BoardSource
         if let simulate = inputs.simulate {
             config.boardLimit = inputs.count ?? simulate

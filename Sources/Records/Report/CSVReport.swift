@@ -11,7 +11,7 @@ enum CSVReport {
                       "checks_passed", "checks_total", "firmware_sha256", "script_sha256",
                       "flash_naks", "flash_retries"]
         header += flashStepColumns.map(\.header)
-        header += ["csq", "qa_session_id"]
+        header += ["csq", "qa_session_id", "board_data_source", "board_data_row", "gates", "rework_of"]
         header += phases.map { "phase_\($0)_s" }
         var lines = [header.map(field).joined(separator: ",")]
         for r in runs {
@@ -23,7 +23,8 @@ enum CSVReport {
                          r.firmwareSHA256 ?? "", r.scriptSHA256 ?? "",
                          String(r.flashNAKs), String(r.flashRetries)]
             cells += flashStepColumns.map { $0.cell(r) }
-            cells += [r.verdict?.csq.map(String.init) ?? "", r.verdict?.sessionID ?? ""]
+            cells += [r.verdict?.csq.map(String.init) ?? "", r.verdict?.sessionID ?? "",
+                      r.boardData?.source ?? "", r.boardData?.row ?? "", gateCell(r.gates), r.reworkOf ?? ""]
             for name in phases {
                 // A retried phase counts with its total time.
                 let total = r.phases.filter { $0.name == name }.map(\.duration).reduce(0, +)
@@ -47,6 +48,11 @@ enum CSVReport {
                                   _ pick: ((naks: Int, retries: Int)) -> Int) -> String {
         guard r.flashRepeatsBySteps, let counts = r.flashRepeats(step) else { return "" }
         return String(pick(counts))
+    }
+
+    /// `name=pass;name=fail` in gate-name order (details are in the JSON report).
+    static func gateCell(_ gates: [GateResult]) -> String {
+        gates.map { "\($0.name)=\($0.passed ? "pass" : "fail")" }.joined(separator: ";")
     }
 
     static func field(_ s: String) -> String {

@@ -47,13 +47,17 @@ enum HTMLReport {
             }
             html += "</table>\n"
         }
+        html += IdentityFindings.html(runs)
         html += "<h2>Boards</h2>\n<table><tr><th>slot</th><th>path</th><th>IMEI</th><th>ICCID</th><th>result</th>"
             + "<th>failure</th><th>started</th><th>duration</th><th>flash NAKs</th><th>flash retries</th>"
-            + "<th>full flash NAKs / retries</th><th>script flash NAKs / retries</th><th>CSQ</th><th>checks</th></tr>\n"
+            + "<th>full flash NAKs / retries</th><th>script flash NAKs / retries</th><th>CSQ</th><th>checks</th>"
+            + "<th>data row</th><th>gates</th></tr>\n"
         for r in runs {
             let failure = [r.failureClass?.rawValue, r.failurePhase.map { "in \($0)" }, r.detail].compactMap { $0 }
                 .joined(separator: " ")
             let checks = r.checks.map { "<span class=\"\($0.passed ? "pass" : "fail")\">\(xml($0.name))</span>" }
+                .joined(separator: " ")
+            let gates = r.gates.map { "<span class=\"\($0.passed ? "pass" : "fail")\">\(xml($0.name))</span>" }
                 .joined(separator: " ")
             html += "<tr><td>\(xml(r.slotLabel))</td><td><code>\(xml(r.slotPath))</code></td>"
                 + "<td>\(xml(r.imei ?? ""))</td><td>\(xml(r.iccid ?? ""))</td>"
@@ -65,7 +69,10 @@ enum HTMLReport {
                 + "<td class=\"flash-full\">\(stepRepeats(r, .flashFull))</td>"
                 + "<td class=\"flash-script\">\(stepRepeats(r, .flashScript))</td>"
                 + "<td class=\"csq\">\(r.verdict?.csq.map(String.init) ?? "")</td>"
-                + "<td class=\"checks\">\(checks)</td></tr>\n"
+                + "<td class=\"checks\">\(checks)</td>"
+                // The row's id only: its values are the board's secrets.
+                + "<td class=\"data-row\">\(xml(r.boardData.map { "\($0.source) \($0.row)" } ?? ""))</td>"
+                + "<td class=\"checks gates\">\(gates)</td></tr>\n"
         }
         html += "</table>\n</body></html>\n"
         return html

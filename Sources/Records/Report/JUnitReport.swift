@@ -59,6 +59,9 @@ enum JUnitReport {
             if !cell.isEmpty { values.append((column.header, cell)) }
         }
         if let csq = r.verdict?.csq { values.append(("csq", String(csq))) }
+        if let data = r.boardData { values += [("board_data_source", data.source), ("board_data_row", data.row)] }
+        values += r.gates.map { ("gate_\($0.name)", ($0.passed ? "pass" : "fail") + ($0.detail.map { ": \($0)" } ?? "")) }
+        if let earlier = r.reworkOf { values.append(("rework_of", earlier)) }
         return "<properties>" + values.map { "<property name=\"\($0.0)\" value=\"\(xml($0.1))\"/>" }.joined()
             + "</properties>"
     }

@@ -37,6 +37,9 @@ public struct SlotDispatcher: Sendable {
         /// A device with a board's ID but neither of its shapes is in the slot (the watcher's
         /// message says what was seen and expected): nothing starts on it.
         case unknownShape(Slot, message: String)
+        /// A board is ready in a free slot but no more boards may start (the budget is spent, the
+        /// station is stopping, its pool is empty): it waits. Once per board.
+        case refused(Slot)
     }
 
     /// A reset re-enumerates in about a second (kernel tier, hil-check); an operator's swap
@@ -82,6 +85,8 @@ public struct SlotDispatcher: Sendable {
             // Slots whose finished board has not been swapped yet, with when it left the bus (nil: still there).
             var awaitingRemoval: [PhysicalPath: ContinuousClock.Instant?] = [:]
             var sourceEnded = false
+            // Slots whose waiting board was already told it waits.
+            var refused: Set<PhysicalPath> = []
             for await input in inputs {
                 switch input {
                 case .report(let report):
@@ -91,6 +96,7 @@ public struct SlotDispatcher: Sendable {
                     slots[slot.path] = devices
                     await devices.update(report)
                     if case .unknownShape(let board) = report { onEvent(.unknownShape(slot, message: board.message)) }
+                    if report.isGone { refused.remove(slot.path) }
                     if let waiting = awaitingRemoval[slot.path] {
                         if report.isGone {
                             awaitingRemoval[slot.path] = .some(now())
@@ -106,7 +112,11 @@ public struct SlotDispatcher: Sendable {
                         awaitingRemoval[slot.path] = nil
                     }
                     let busy = inFlight.withLock { $0[slot.path] != nil }
-                    guard !busy, isReady(report), claim() else { continue }
+                    guard !busy, isReady(report) else { continue }
+                    guard claim() else {
+                        if refused.insert(slot.path).inserted { onEvent(.refused(slot)) }
+                        continue
+                    }
                     onEvent(.started(slot))
                     let run = Task {
                         await runBoard(devices)

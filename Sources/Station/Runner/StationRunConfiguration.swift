@@ -51,6 +51,17 @@ public struct StationRunConfiguration: Sendable {
     public var bootCheck: BootCheckRules
     public var logEscaping: LogEscaping = .airm2m
     public var flasher = FlasherSettings()
+    /// Where boards get their per-board data (`--pool`, `--board-data`); nil: none.
+    public var boardData: BoardDataPlan?
+
+    /// Per-board data, as the command line named it.
+    public enum BoardDataPlan: Sendable {
+        /// Rows drawn one per board from the store's pool `name`, after `importing`'s rows (a
+        /// `--pool FILE.csv` read before the store is opened) are added to it by `idColumn`.
+        case pool(name: String, importing: CSVTable?, idColumn: String)
+        /// Rows looked up by the board's key in a file read at start.
+        case table(BoardDataTable)
+    }
 
     /// Where a shared QA server's `/admin` API is, and the token it wants.
     public struct SharedQAServer: Sendable {

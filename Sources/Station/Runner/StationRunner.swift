@@ -5,6 +5,7 @@ import Glibc
 import Hotplug
 import QA
 import Records
+import Synchronization
 
 /// One start of the station: the store and its lease, the QA server, the boards from a
 /// `BoardSource` driven by the one board driver, the signals that stop it, and what it leaves
@@ -68,9 +69,12 @@ public struct StationRunner: Sendable {
             await lease.release()
             await store.close()
         }
+        let boardData: (any BoardDataSource)?
         do {
             let interrupted = try await lease.start()
             if interrupted > 0 { observer.note("\(interrupted) run(s) left in flight by an earlier start marked interrupted") }
+            // After the lease: an earlier start's rows are back in the pool before it is counted.
+            boardData = try await openBoardData(store: store)
             try await store.ensureBatch(config.batch)
         } catch {
             await qa.stop()
@@ -85,6 +89,7 @@ public struct StationRunner: Sendable {
         settings.scriptSHA256 = config.production.sha256
         settings.appLog = config.appLog
         settings.queueForDelivery = config.webhook != nil
+        settings.boardData = boardData
         let webhook: WebhookPoster?
         do {
             webhook = try config.webhook.map {
@@ -156,7 +161,7 @@ public struct StationRunner: Sendable {
             throw error
         }
         let work = drive(reports, source: source, line: line, settings: settings, store: store, tally: tally,
-                         finished: finished)
+                         boardData: boardData, finished: finished)
         stop.onRaise {
             tally.stopClaiming()
             work.cancel()
@@ -171,6 +176,10 @@ public struct StationRunner: Sendable {
         }
         await closeStore()
         let counts = tally.counts
+        if let reason = tally.heldBackReason {
+            observer.note("stopped taking boards: \(reason); boards left in their slots wait, none failed"
+                          + (boardData.map { " (add rows to the \($0.name) and start again)" } ?? ""))
+        }
         observer.note("done: \(counts.passed) passed, \(counts.failed) failed"
                       + (counts.other > 0 ? ", \(counts.other) not decided" : ""))
         return StationRunSummary(passed: counts.passed, failed: counts.failed, other: counts.other,
@@ -230,12 +239,15 @@ public struct StationRunner: Sendable {
     /// its slot takes the next board once it has left.
     private func drive(_ reports: AsyncThrowingStream<SlotReport, Error>, source: any BoardSource, line: HardwareLine,
                        settings: PipelineSettings, store: any ResultsStore, tally: Tally,
+                       boardData: (any BoardDataSource)?,
                        finished: @escaping @Sendable (RunOutcome) async -> Void) -> Task<Void, Never> {
         let link = line.link
         let stationID = configuration.stationID
         let allowed = configuration.allowedSlots
         let observer = self.observer
         let operatorSwaps = !source.swapsBoards
+        // Slots whose board was held back (empty pool): it never ran, so it is not "done".
+        let heldBack = Mutex<Set<PhysicalPath>>([])
         let dispatcher = SlotDispatcher(
             accepts: { slot in allowed?.contains(slot.path) ?? true },
             isReady: { report in report.isReady(for: link) },
@@ -246,16 +258,43 @@ public struct StationRunner: Sendable {
                 switch event {
                 case .started, .left: break
                 case .finished(let slot):
-                    if operatorSwaps { observer.note("\(slot.label): done; swap the board") }
+                    if operatorSwaps, !heldBack.withLock({ $0.contains(slot.path) }) {
+                        observer.note("\(slot.label): done; swap the board")
+                    }
                 case .held(let slot): observer.note("\(slot.label): the finished board is back (reset?); remove it to start the next")
                 case .unknownShape(let slot, let message):
                     observer.slotNote(path: slot.path.rawValue, label: slot.label, step: "unknown shape", message)
+                case .refused(let slot):
+                    if let reason = tally.heldBackReason {
+                        observer.slotNote(path: slot.path.rawValue, label: slot.label, step: "waiting", "waiting: \(reason)")
+                    }
                 }
             },
             runBoard: { devices in
                 let label = devices.slot.label
                 let path = devices.slot.path.rawValue
                 let runID = UUID().uuidString
+                // A pool's row is claimed before the board is touched: an empty pool holds the
+                // board back in its slot (it waits, it does not fail) and no more boards start.
+                var row: BoardDataRow?
+                if let boardData, boardData.claimsBeforeStart {
+                    do {
+                        row = try await boardData.claim(for: BoardDataRequest(runID: runID, slotLabel: label))
+                    } catch {
+                        observer.slotNote(path: path, label: label, step: "waiting",
+                                          "waiting: \(boardData.name) cannot be read: \(error)")
+                        tally.holdBack("\(boardData.name) cannot be read")
+                        heldBack.withLock { _ = $0.insert(devices.slot.path) }
+                        return
+                    }
+                    guard row != nil else {
+                        let reason = "\(boardData.name) empty"
+                        tally.holdBack(reason)
+                        heldBack.withLock { _ = $0.insert(devices.slot.path) }
+                        observer.slotNote(path: path, label: label, step: "waiting", "waiting: \(reason)")
+                        return
+                    }
+                }
                 // What the driver goes through (boot-entry strategies, images, retries) joins the
                 // run's events on the operator's display and the JSON lines.
                 let board = HardwareSlotBoard(devices: devices, line: line,
@@ -265,16 +304,55 @@ public struct StationRunner: Sendable {
                                                                              runID: runID, kind: kind))
                                               })
                 let pipeline = SlotPipeline(slotLabel: label, settings: settings, store: store, emit: observer.show)
+                var passed = false
                 do {
-                    await finished(try await pipeline.run(board, runID: runID))
+                    let outcome = try await pipeline.run(board, runID: runID, boardData: row)
+                    passed = outcome.status == .pass
+                    await finished(outcome)
                 } catch {
                     observer.note("\(label): cannot record: \(error)")
                     tally.record(.interrupted)
+                }
+                if let row, let boardData {
+                    do {
+                        try await boardData.settle(row, passed: passed)
+                    } catch {
+                        observer.note("\(label): \(boardData.name) row \(row.ref.row) not settled (the next start "
+                                      + "of this station settles it): \(error)")
+                    }
                 }
                 await board.release()
                 await source.finished(devices.slot)
             })
         return Task { await dispatcher.run(reports) }
+    }
+
+    // MARK: - Per-board data
+
+    /// The source boards draw their data from: a pool (after a `--pool FILE.csv` import) or a
+    /// keyed file. An import that conflicts with the pool refuses the start, naming file and line.
+    private func openBoardData(store: SQLResultsStore) async throws -> (any BoardDataSource)? {
+        switch configuration.boardData {
+        case nil:
+            return nil
+        case .table(let table)?:
+            observer.note("board data: \(table.count) row(s) from \(table.file), looked up by \(table.keyColumn)")
+            return table
+        case .pool(let name, let importing, let idColumn)?:
+            if let importing {
+                let result = try await store.importPoolRows(importing, pool: name, idColumn: idColumn)
+                observer.note("pool \(name): \(result.added) row(s) imported from \(importing.file)"
+                              + (result.skipped.isEmpty ? "" : ", \(result.skipped.count) already there (skipped)"))
+            }
+            let status = try await store.poolStatus(pool: name)
+            // A pool with no row at all is a misspelt name or a missing import, not a pool used up.
+            guard status.total > 0 else {
+                throw RecordsError(store: store.label, reason: "no pool \(name) (import its rows: provision pool import "
+                                   + "FILE.csv --name \(name), or --pool FILE.csv)", isInputError: true)
+            }
+            observer.note("pool \(name): \(status.available) row(s) available, \(status.claimed) claimed, \(status.kept) kept")
+            return PoolDataSource(store: store, pool: name, stationID: configuration.stationID)
+        }
     }
 
     // MARK: - Webhook

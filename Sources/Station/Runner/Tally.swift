@@ -4,6 +4,8 @@ import Synchronization
 /// Counts verdicts and hands out boards up to the station's budget (`--count`).
 final class Tally: Sendable {
     private let state: Mutex<(claimed: Int, passed: Int, failed: Int, other: Int, stopped: Bool)>
+    /// Why boards are held back although the budget is not spent (the pool is empty).
+    private let held = Mutex<String?>(nil)
     private let limit: Int
     /// `--once` on real boards without a slot list: stop once no board is in flight.
     private let stopWhenIdleAfterFirst: Bool
@@ -35,6 +37,19 @@ final class Tally: Sendable {
     func stopClaiming() {
         state.withLock { $0.stopped = true }
     }
+
+    /// A board that took a place in the budget did not start because `reason` (its pool is
+    /// empty): its place is given back and no more boards start.
+    func holdBack(_ reason: String) {
+        state.withLock { s in
+            s.claimed = max(0, s.claimed - 1)
+            s.stopped = true
+        }
+        held.withLock { $0 = $0 ?? reason }
+    }
+
+    /// Why boards wait, if they were held back.
+    var heldBackReason: String? { held.withLock { $0 } }
 
     func record(_ status: RunStatus) {
         state.withLock { s in
