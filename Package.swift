@@ -69,7 +69,7 @@ let package = Package(
         // A simulated EC618 board (device side of the protocol, NOR flash model, the firmware's
         // HTTP client and TLS verification on a network contained to this machine).
         .target(name: "BoardSim", dependencies: [
-            "EC618", "LuaImage", "Links", "Firmware", "Vocabulary", "CLua", "Deflate",
+            "EC618", "LuaImage", "Links", "Firmware", "Vocabulary", "CLua", "Deflate", "LittleFS",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -121,13 +121,14 @@ let package = Package(
 
         // Helpers shared by the test targets (spawning children reliably, temporary folders).
         .target(name: "TestSupport", dependencies: [
+            "LittleFS",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
-        ], path: "Tests/TestSupport"),
+        ], path: "Tests/TestSupport", exclude: ["littlefs_oracle.py"]),
         .testTarget(name: "FirmwareTests", dependencies: ["Firmware", "Vocabulary", "TestSupport"]),
         .testTarget(name: "LuaImageTests", dependencies: [
             "LuaImage", "CLua", "TestSupport", .product(name: "Crypto", package: "swift-crypto"),

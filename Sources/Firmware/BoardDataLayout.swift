@@ -40,6 +40,8 @@ public struct BoardDataLayout: Sendable, Equatable {
 
     /// The column rows are keyed by when a profile says nothing.
     public static let defaultKeyColumn = "imei"
+    /// What a board can be looked up by: the identities it reports.
+    public static let keyColumns = ["imei", "iccid"]
     /// littlefs `name_max` as fskv opens its files (luatos-formats.md, fskv [V]).
     public static let fskvKeyMax = 63
 
@@ -66,7 +68,10 @@ struct ProfileProvisioningFile: Decodable {
 
     func layout(refuse: (String) -> FirmwareError) throws -> BoardDataLayout {
         let keyColumn = key_column ?? BoardDataLayout.defaultKeyColumn
-        guard !keyColumn.isEmpty else { throw refuse("provisioning.key_column is empty") }
+        guard BoardDataLayout.keyColumns.contains(keyColumn) else {
+            throw refuse("provisioning.key_column \"\(keyColumn)\": boards are looked up by "
+                         + BoardDataLayout.keyColumns.joined(separator: " or "))
+        }
         var keys = Set<String>()
         let entries = try (fskv ?? []).enumerated().map { index, entry in
             let name = "provisioning.fskv[\(index)]"

@@ -20,6 +20,10 @@ public struct PipelineSettings: Sendable {
     /// Where boards get their per-board data (the provisioning phase looks a keyed row up by the
     /// board's identity; a pool's row comes with the run).
     public var boardData: (any BoardDataSource)?
+    /// What of a board's row is written where (the profile's `[provisioning]`); empty: nothing.
+    public var boardDataLayout = BoardDataLayout()
+    /// Where a row's file names are looked up (the data file's folder).
+    public var boardFilesFolder = FileManager.default.currentDirectoryPath
     /// The clock steps' deadlines run on.
     public var clock: any StationClock = SystemStationClock()
 
@@ -102,6 +106,9 @@ public actor SlotPipeline {
         let repeats = Mutex(FlashRepeatCounts())
         let repeated: @Sendable (FlashRepeat) -> Void = { kind in repeats.withLock { $0.add(kind) } }
 
+        // The board's own data rides with the flow's last flash, once: no second boot entry.
+        let dataStep = settings.boardDataLayout.isEmpty || settings.boardData == nil
+            ? nil : settings.flow.last { $0 == .flashScript || $0 == .flashFull }
         for step in settings.flow {
             if Task.isCancelled {
                 return try await interrupt(runID: runID, before: step, identities: identities, seconds: seconds,
@@ -114,9 +121,16 @@ public actor SlotPipeline {
                 try await send(.stepStarted(step, attempt: attempt))
                 let started = Date()
                 let before = repeats.withLock { $0 }
+                let knownIdentities = identities
+                var dataWrite: (@Sendable () async throws -> BoardDataWrite)?
+                if step == dataStep {
+                    dataWrite = { [boardData] () async throws -> BoardDataWrite in
+                        try await self.boardDataWrite(row: boardData, runID: runID, identities: knownIdentities)
+                    }
+                }
                 let result = await perform(step, on: board, progress: { done, total in
                     sendProgress(.progress(step, done: done, total: total))
-                }, repeated: repeated)
+                }, repeated: repeated, boardData: dataWrite)
                 let ended = Date()
                 let stepRepeats = repeats.withLock { $0 }.since(before)
                 let sendRepeats = { () async throws -> Void in
@@ -171,6 +185,31 @@ public actor SlotPipeline {
                           stepSeconds: seconds)
     }
 
+    /// The board's row made into what its flash writes: the row it was given (a pool's), or the
+    /// one its identity looks up (`--board-data`), whose reference the record keeps.
+    private func boardDataWrite(row given: BoardDataRow?, runID: String,
+                                identities: (imei: String?, iccid: String?)) async throws -> BoardDataWrite {
+        guard let source = settings.boardData else { throw StepFailure(failureClass: .boardDataFailed, detail: "no board data source") }
+        var row = given
+        if row == nil && !source.claimsBeforeStart {
+            do {
+                row = try await source.claim(for: BoardDataRequest(runID: runID, slotLabel: slotLabel,
+                                                                   imei: identities.imei, iccid: identities.iccid))
+            } catch let error as BoardDataError {
+                throw StepFailure(failureClass: .boardDataFailed, detail: error.description)
+            }
+            if let row { try await store.recordBoardData(runID: runID, row.ref) }
+        }
+        guard let row else {
+            let key = settings.boardDataLayout.keyColumn
+            let value = key == "iccid" ? identities.iccid : identities.imei
+            throw StepFailure(failureClass: .boardDataFailed,
+                              detail: "\(source.name): no row for \(key) \(value ?? "(unknown)")")
+        }
+        return try BoardDataWrite(row: row.values, source: "\(row.ref.source) row \(row.ref.row)",
+                                  layout: settings.boardDataLayout, filesFolder: settings.boardFilesFolder)
+    }
+
     /// Ends a run the station stopped (Ctrl-C) as `interrupted`, recorded like any other outcome.
     private func interrupt(runID: String, before step: StationStep?, identities: (imei: String?, iccid: String?),
                            seconds: [StationStep: Double], repeats: FlashRepeatCounts,
@@ -205,17 +244,18 @@ public actor SlotPipeline {
 
     private func perform(_ step: StationStep, on board: any SlotBoard,
                          progress: @escaping @Sendable (Int, Int) -> Void,
-                         repeated: @escaping @Sendable (FlashRepeat) -> Void) async -> StepResult {
+                         repeated: @escaping @Sendable (FlashRepeat) -> Void,
+                         boardData: (@Sendable () async throws -> BoardDataWrite)?) async -> StepResult {
         let limit = settings.deadlines[step] ?? Self.fallbackDeadline
         let appLog = settings.appLog
         do {
             let qa: QAResult? = try await withDeadline(limit, step: step, clock: settings.clock) {
                 switch step {
                 case .enterDownloadMode: try await board.enterDownloadMode(); return nil
-                case .flashFull: try await board.flashFull(boardData: nil, progress: progress, repeated: repeated); return nil
+                case .flashFull: try await board.flashFull(boardData: try await boardData?(), progress: progress, repeated: repeated); return nil
                 case .waitRunning: try await board.waitRunning(); return nil
                 case .qa: return try await board.runQA()
-                case .flashScript: try await board.flashScript(boardData: nil, progress: progress, repeated: repeated); return nil
+                case .flashScript: try await board.flashScript(boardData: try await boardData?(), progress: progress, repeated: repeated); return nil
                 case .bootCheck: try await board.bootCheck(); return nil
                 case .appLog:
                     guard let plan = appLog else {

@@ -140,8 +140,8 @@ struct StationCommand: AsyncParsableCommand {
     @Option(name: .customLong("board-data"), help: "Per-board rows keyed by each board's IMEI (or --board-data-key), read at start.")
     var boardData: String?
 
-    @Option(name: .customLong("board-data-key"), help: "The --board-data column boards are looked up by: imei or iccid (default imei).")
-    var boardDataKey: String = BoardDataTable.defaultKeyColumn
+    @Option(name: .customLong("board-data-key"), help: "The --board-data column boards are looked up by: imei or iccid (default: the profile's provisioning.key_column, imei).")
+    var boardDataKey: String?
 
     func run() async throws {
         do {
@@ -242,7 +242,7 @@ struct StationCommand: AsyncParsableCommand {
             throw StationInputError("--on-pass is empty")
         }
         let tls = try self.tls.identity()
-        let perBoard = try boardDataPlan()
+        let perBoard = try boardDataPlan(layout: boardProfile.boardData)
         let folder = reportFolder ?? config.reportFolder
         if let folder {
             var isDir: ObjCBool = false
@@ -262,16 +262,19 @@ struct StationCommand: AsyncParsableCommand {
             reportFormats: config.reportFormats, count: count, once: once,
             simulate: simulate, simFaults: faults, simTiming: simTiming == .fast ? .fast : .realistic,
             simBus: simBus, simNetwork: simNetwork, appLog: appLog, tls: tls,
-            sharedQAServer: shared, boardsOnThisMachine: qaLocalBoards, verify: verify, boardData: perBoard)
+            sharedQAServer: shared, boardsOnThisMachine: qaLocalBoards, verify: verify, boardData: perBoard,
+            boardFilesFolder: (boardData ?? pool).map { (($0 as NSString).deletingLastPathComponent as NSString).standardizingPath }
+                .map { $0.isEmpty ? FileManager.default.currentDirectoryPath : $0 })
     }
 
     /// `--pool` / `--pool-name` / `--board-data`, read and checked before anything is touched.
-    private func boardDataPlan() throws -> StationRunConfiguration.BoardDataPlan? {
+    private func boardDataPlan(layout: BoardDataLayout) throws -> StationRunConfiguration.BoardDataPlan? {
         if let boardData {
             guard pool == nil, poolName == nil else {
                 throw StationInputError("--board-data and --pool each give boards their data: give one or the other")
             }
-            guard ["imei", "iccid"].contains(boardDataKey) else {
+            let boardDataKey = self.boardDataKey ?? layout.keyColumn
+            guard BoardDataLayout.keyColumns.contains(boardDataKey) else {
                 throw StationInputError("--board-data-key \(boardDataKey): boards are looked up by imei or iccid")
             }
             return .table(try BoardDataTable(CSVTable(path: boardData), keyColumn: boardDataKey))

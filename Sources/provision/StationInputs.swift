@@ -55,6 +55,8 @@ struct StationInputs: Sendable {
     var verify = false
     /// `--pool` / `--board-data`: where boards get their per-board data.
     var boardData: StationRunConfiguration.BoardDataPlan? = nil
+    /// The folder of the `--pool`/`--board-data` file: file names in its rows are read from there.
+    var boardFilesFolder: String? = nil
 
     /// The https check's listener: the certificate and where boards reach it, or why there is none.
     func httpsListener() throws -> (identity: QATLSIdentity, port: Int, publicURL: String?)? {

@@ -48,6 +48,7 @@ struct StationRun {
         config.appLog = inputs.appLog
         config.flasher.verify = inputs.verify
         config.boardData = inputs.boardData
+        if let folder = inputs.boardFilesFolder { config.boardFilesFolder = folder }
         let source: any BoardSource
         if let simulate = inputs.simulate {
             config.boardLimit = inputs.count ?? simulate

@@ -138,6 +138,7 @@ public actor DeviceSideBoard {
     private func runningSession() async throws -> Mode? {
         let ports = try await bus.presentRunningMode()
         let files = flash.flatMap { try? LuatOSRuntime.scriptFiles(apFlash: $0.ap, partition: settings.scriptPartition) }
+        if let flash { FlashRegionMount.mount(apFlash: flash.ap, sandbox: settings.runtime.sandboxDirectory) }
         onEvent(.running(script: files != nil))
         let socLog = LossyPortWriter(ports.socLog)
         let vuart = LossyPortWriter(ports.vuart)

@@ -1,3 +1,4 @@
+import Firmware
 import Foundation
 import Records
 
@@ -85,7 +86,7 @@ public struct PoolDataSource: BoardDataSource {
 /// a key given twice refuses the file.
 public struct BoardDataTable: BoardDataSource {
     /// The column boards are looked up by when none is named.
-    public static let defaultKeyColumn = "imei"
+    public static let defaultKeyColumn = BoardDataLayout.defaultKeyColumn
 
     public let file: String
     public let keyColumn: String

@@ -1,3 +1,4 @@
+import Foundation
 import EC618
 import Firmware
 import Hotplug
@@ -53,6 +54,8 @@ public struct StationRunConfiguration: Sendable {
     public var flasher = FlasherSettings()
     /// Where boards get their per-board data (`--pool`, `--board-data`); nil: none.
     public var boardData: BoardDataPlan?
+    /// Where file names in board-data rows are read from (the data file's folder).
+    public var boardFilesFolder = FileManager.default.currentDirectoryPath
 
     /// Per-board data, as the command line named it.
     public enum BoardDataPlan: Sendable {

@@ -42,6 +42,11 @@ public struct StationRunner: Sendable {
         // Every write the station will plan lies outside the calibration/NV regions, the
         // profile's among them, before any board is touched.
         try config.profile.flashGuard.check(config.package.plan, source: config.package.path)
+        for region in BoardDataWrite.regions(for: config.profile.boardData) {
+            try config.profile.flashGuard.check(write: "the board data's littlefs region", storage: .apFlash,
+                                                offset: region.flashOffset, count: region.regionSize,
+                                                source: config.profile.source)
+        }
         // Who judges the boards, and whether boards can reach it, before the store: a wrong URL
         // or token, or a URL naming this PC, leaves nothing behind.
         let qa = try await startQASessions()
@@ -90,6 +95,13 @@ public struct StationRunner: Sendable {
         settings.appLog = config.appLog
         settings.queueForDelivery = config.webhook != nil
         settings.boardData = boardData
+        settings.boardDataLayout = config.profile.boardData
+        settings.boardFilesFolder = config.boardFilesFolder
+        if let boardData, config.profile.boardData.isEmpty {
+            observer.note("\(boardData.name): each board gets a row, but the profile's [provisioning] writes none of it")
+        } else if boardData == nil, !config.profile.boardData.isEmpty {
+            observer.note("the profile's [provisioning] maps board data, but no --pool or --board-data gives any: none is written")
+        }
         let webhook: WebhookPoster?
         do {
             webhook = try config.webhook.map {

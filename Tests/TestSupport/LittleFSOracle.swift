@@ -1,30 +1,29 @@
 import Foundation
 import LittleFS
-import TestSupport
 import Testing
 
 /// The reference littlefs (littlefs-python, wrapping the C implementation) run through
 /// `littlefs_oracle.py` next to this file.
-enum Oracle {
-    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+public enum Oracle {
+    public static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("littlefs_oracle.py").path
 
-    static let skipReason: Comment = "littlefs-python is not importable here (pip install littlefs-python)"
-    static let available: Bool = (try? run(["check"]).status) == 0
+    public static let skipReason: Comment = "littlefs-python is not importable here (pip install littlefs-python)"
+    public static let available: Bool = (try? run(["check"]).status) == 0
 
-    struct Dump {
-        var dirs: [String]
-        var files: [String: [UInt8]]
-        var probe: String
+    public struct Dump {
+        public var dirs: [String]
+        public var files: [String: [UInt8]]
+        public var probe: String
         /// The reference's first write appended its commit in place (it trusted the forward CRC).
-        var appended: Bool
+        public var appended: Bool
     }
 
-    struct Failure: Error, CustomStringConvertible { let description: String }
+    public struct Failure: Error, CustomStringConvertible { public let description: String }
 
     /// Mounts `image` with the reference configured as `geometry`, as a driver of `driverVersion`
     /// (default: the geometry's own disk version).
-    static func dump(_ image: [UInt8], geometry: LittleFSGeometry, driverVersion: UInt32? = nil) throws -> Dump {
+    public static func dump(_ image: [UInt8], geometry: LittleFSGeometry, driverVersion: UInt32? = nil) throws -> Dump {
         let dir = try scratch()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try Data(image).write(to: URL(fileURLWithPath: dir + "/image.bin"))
@@ -39,7 +38,7 @@ enum Oracle {
                     appended: json["appended"] as? Bool ?? false)
     }
 
-    static func make(geometry: LittleFSGeometry, dirs: [String] = [], files: [(String, [UInt8])],
+    public static func make(geometry: LittleFSGeometry, dirs: [String] = [], files: [(String, [UInt8])],
                      remove: [String] = []) throws -> [UInt8] {
         let dir = try scratch()
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -77,7 +76,7 @@ enum Oracle {
     private static func quoted(_ s: String) -> String {
         String(decoding: try! JSONSerialization.data(withJSONObject: s, options: .fragmentsAllowed), as: UTF8.self)
     }
-    static func hex(_ b: [UInt8]) -> String { b.map { String(format: "%02x", $0) }.joined() }
+    public static func hex(_ b: [UInt8]) -> String { b.map { String(format: "%02x", $0) }.joined() }
     static func hexBytes(_ s: String) -> [UInt8] {
         var out: [UInt8] = [], chars = Array(s.utf8)[...]
         while chars.count >= 2 {
@@ -88,7 +87,3 @@ enum Oracle {
     }
 }
 
-/// Deterministic test bytes (no randomness: a failure reproduces).
-func pattern(_ count: Int, seed: Int) -> [UInt8] {
-    (0..<count).map { UInt8(truncatingIfNeeded: ($0 &* 31 &+ seed &* 17 &+ ($0 >> 8)) % 251) }
-}
