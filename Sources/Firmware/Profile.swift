@@ -74,6 +74,9 @@ public struct Profile: Sendable, Equatable {
     /// `[station] log_escaping`: how the x.2 log frames escape `7E`/`7D` (an open question of
     /// luatos-formats §6).
     public let logEscaping: LogEscaping
+    /// `[gates]`: the identity gates run after the QA verdict (all off without the table). The
+    /// command line may add to them (`--label-scan`).
+    public var gates: IdentityGateSettings
     /// Where it was loaded from.
     public let source: String
 
@@ -292,6 +295,7 @@ public struct Profile: Sendable, Equatable {
                          + LogEscaping.allCases.map(\.rawValue).joined(separator: ", "))
         }
         self.logEscaping = logEscaping
+        gates = try IdentityGateSettings.decode(file.gates, refuse: refuse)
         self.source = source
     }
 
@@ -422,6 +426,7 @@ struct ProfileFile: Decodable {
         let flow: [String]?; let boot_check_ms: Int?; let log_escaping: String?; let app_log_ms: Int?
     }
     let station: Station?
+    let gates: Gates?
 }
 
 extension ProfileFile.USB.Download {

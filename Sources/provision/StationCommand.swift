@@ -111,6 +111,12 @@ struct StationCommand: AsyncParsableCommand {
     @Flag(help: "Each slot handles one board, then the station stops.")
     var once = false
 
+    @Flag(help: "Rework mode: a board whose IMEI already passed is taken again and its record linked to the earlier one, instead of failing duplicate_imei (station.toml station.rework).")
+    var rework = false
+
+    @Flag(name: .customLong("label-scan"), help: "Check each board's label: the operator scans it (a barcode scanner typing into this terminal, a line \"LABEL\" or \"SLOT LABEL\"); a label without the board's IMEI fails label_mismatch (station.toml station.label_scan; profile gates.label_scan, gates.label_timeout_s).")
+    var labelScan = false
+
     @Flag(name: .customLong("dry-run"), help: "Validate every input, print the plan, touch no board.")
     var dryRun = false
 
@@ -225,7 +231,7 @@ struct StationCommand: AsyncParsableCommand {
                 throw StationInputError("--report-folder \(folder): not an existing folder")
             }
         }
-        return StationInputs(
+        var inputs = StationInputs(
             soc: soc, scripts: scripts, package: package, agentBoot: agent.bytes, profile: boardProfile,
             production: production, scriptOptions: options, qaFolder: qaFolder,
             storeURL: store.db ?? config.store ?? StoreURL.defaultURL, batch: batch ?? Self.defaultBatchName(soc: soc),
@@ -238,6 +244,9 @@ struct StationCommand: AsyncParsableCommand {
             simulate: simulate, simFaults: faults, simTiming: simTiming == .fast ? .fast : .realistic,
             simBus: simBus, simNetwork: simNetwork, appLog: appLog, tls: tls,
             sharedQAServer: shared, boardsOnThisMachine: qaLocalBoards, verify: verify)
+        inputs.rework = rework || config.rework
+        inputs.labelScan = labelScan || config.labelScan
+        return inputs
     }
 
     /// The highest board number a simulated run reaches, as the simulated slots number them

@@ -52,6 +52,10 @@ struct StationInputs: Sendable {
     let boardsOnThisMachine: Bool
     /// `--verify`: read every image back after writing it.
     var verify = false
+    /// `--rework` / `station.rework`: a board whose IMEI already passed is taken again, linked.
+    var rework = false
+    /// `--label-scan` / `station.label_scan`: the label gate reads labels from the terminal.
+    var labelScan = false
 
     /// The https check's listener: the certificate and where boards reach it, or why there is none.
     func httpsListener() throws -> (identity: QATLSIdentity, port: Int, publicURL: String?)? {
