@@ -79,6 +79,9 @@ public struct Profile: Sendable, Equatable {
     public let flashGuard: FlashWriteGuard
     /// Each board's own data: fskv keys and LittleFS files from per-board rows (`[provisioning]`).
     public let boardData: BoardDataLayout
+    /// `[gates]`: the identity gates run after the QA verdict (all off without the table). The
+    /// command line may add to them (`--label-scan`).
+    public var gates: IdentityGateSettings
     /// Where it was loaded from.
     public let source: String
 
@@ -299,6 +302,7 @@ public struct Profile: Sendable, Equatable {
         self.logEscaping = logEscaping
         flashGuard = FlashWriteGuard(extra: try file.flash?.regions(refuse: refuse) ?? [])
         boardData = try file.provisioning?.layout(refuse: refuse) ?? BoardDataLayout()
+        gates = try IdentityGateSettings.decode(file.gates, refuse: refuse)
         self.source = source
     }
 
@@ -431,6 +435,7 @@ struct ProfileFile: Decodable {
     let station: Station?
     let flash: ProfileFlashFile?
     let provisioning: ProfileProvisioningFile?
+    let gates: Gates?
 }
 
 extension ProfileFile.USB.Download {

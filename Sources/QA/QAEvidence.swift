@@ -65,18 +65,82 @@ public struct QABoardReport: Sendable, Equatable, Codable {
         public let unavailable: Bool?
     }
     public let sid: String
-    public let imei: String
-    public let iccid: String
-    public let csq: Int
-    public let fw: String
+    /// What `mobile.imei()`, `mobile.iccid()`, `mobile.csq()` and `rtos.version()` returned. The
+    /// firmware gives nil for an IMEI or ICCID it cannot read (no SIM: no ICCID), and the
+    /// board's `json.encode` then leaves the key out, so a board without a SIM still reports
+    /// (openLuat/LuatOS components/mobile/luat_lib_mobile.c: `l_mobile_imei`, `l_mobile_iccid`
+    /// push nil when `luat_mobile_get_*` fails; `l_mobile_csq` pushes 0).
+    public let imei: String?
+    public let iccid: String?
+    public let csq: Int?
+    public let fw: String?
     public let attachMs: Int?
     public let checks: [Check]
     public let downloadSHA256: String?
+    /// The RF calibration flags as `mobile.ecnpicfg()` gave them, or `absent` on a build without
+    /// it; nil in reports of QA scripts that did not ask.
+    public let rfCal: QARFCalibration?
 
     enum CodingKeys: String, CodingKey {
         case sid, imei, iccid, csq, fw, checks
         case attachMs = "attach_ms"
         case downloadSHA256 = "download_sha256"
+        case rfCal = "rf_cal"
+    }
+}
+
+/// What the QA script found of the board's RF calibration. `mobile.ecnpicfg()` exists only in
+/// builds with `LUAT_USE_MOBILE_ECNPICFG` (the V1112 release has it not) and returns whether the
+/// calibration passed and a table of the NPI flags `rfCaliDone`, `rfNSTDone` (as vendor factory
+/// scripts built on LuatOS call it: `local passed, status = mobile.ecnpicfg()`). The flags are
+/// the ones `AT+ECNPICFG?` answers (`+ECNPICFG: "rfCaliDone":%d,"rfNSTDone":%d`, the EC618 SDK's
+/// `pdevNPICFG`). In the report: `"absent"`, `{"error": "…"}`, or
+/// `{"passed": true, "rfCaliDone": 1, "rfNSTDone": 1}`.
+public enum QARFCalibration: Sendable, Equatable, Codable {
+    /// The firmware has no `mobile.ecnpicfg` (the script never called it).
+    case absent
+    /// The call raised an error (its message).
+    case unreadable(String)
+    /// What the call returned.
+    case flags(passed: Bool, rfCaliDone: Int?, rfNSTDone: Int?)
+
+    static let absentText = "absent"
+
+    private enum Keys: String, CodingKey { case passed, rfCaliDone, rfNSTDone, error }
+
+    public init(from decoder: Decoder) throws {
+        if let text = try? decoder.singleValueContainer().decode(String.self) {
+            guard text == Self.absentText else {
+                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                                                        debugDescription: "rf_cal is \"\(text)\", not \"absent\" or a table"))
+            }
+            self = .absent
+            return
+        }
+        let c = try decoder.container(keyedBy: Keys.self)
+        if let message = try c.decodeIfPresent(String.self, forKey: .error) {
+            self = .unreadable(message)
+            return
+        }
+        self = .flags(passed: try c.decode(Bool.self, forKey: .passed),
+                      rfCaliDone: try c.decodeIfPresent(Int.self, forKey: .rfCaliDone),
+                      rfNSTDone: try c.decodeIfPresent(Int.self, forKey: .rfNSTDone))
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        switch self {
+        case .absent:
+            var c = encoder.singleValueContainer()
+            try c.encode(Self.absentText)
+        case .unreadable(let message):
+            var c = encoder.container(keyedBy: Keys.self)
+            try c.encode(message, forKey: .error)
+        case .flags(let passed, let cali, let nst):
+            var c = encoder.container(keyedBy: Keys.self)
+            try c.encode(passed, forKey: .passed)
+            try c.encodeIfPresent(cali, forKey: .rfCaliDone)
+            try c.encodeIfPresent(nst, forKey: .rfNSTDone)
+        }
     }
 }
 

@@ -54,6 +54,9 @@ public struct QAVerdict: Sendable, Equatable, Codable {
     public let iccid: String?
     public let csq: Int?
     public let firmware: String?
+    /// The board's RF calibration as its report gave it (nil without a report or from a QA
+    /// script that did not ask, so earlier verdicts encode and verify as before).
+    public var rfCalibration: QARFCalibration? = nil
     public let reportAtMs: Int?
     public let deadlineMs: Int
     public let notes: [String]
@@ -276,10 +279,12 @@ public enum QAJudge {
             failure = .noReport
         }
         if report == nil { notes.append("no signed report accepted") }
-        return QAVerdict(sessionID: evidence.sessionID, boardID: evidence.boardID, pass: failure == nil,
-                         failure: failure, checks: checks, imei: report?.imei, iccid: report?.iccid, csq: report?.csq,
-                         firmware: report?.fw, reportAtMs: evidence.reportAtMs, deadlineMs: plan.deadlineMs, notes: notes,
-                         signedReport: evidence.signedReport)
+        var verdict = QAVerdict(sessionID: evidence.sessionID, boardID: evidence.boardID, pass: failure == nil,
+                                failure: failure, checks: checks, imei: report?.imei, iccid: report?.iccid, csq: report?.csq,
+                                firmware: report?.fw, reportAtMs: evidence.reportAtMs, deadlineMs: plan.deadlineMs,
+                                notes: notes, signedReport: evidence.signedReport)
+        verdict.rfCalibration = report?.rfCal
+        return verdict
     }
 
     static func requests(_ n: Int) -> String { n == 1 ? "1 request" : "\(n) requests" }

@@ -37,10 +37,29 @@ public final class SimulatedFixture: BoardSource {
         public var network = SimulatedNetwork()
         /// Faults by board number.
         public var faults: [Int: Set<SimulatedBoardFault>] = [:]
+        /// Who boards are and what they run, by board number, where it differs from the default
+        /// (a board with a bad IMEI, no SIM, another firmware version, lost calibration).
+        public var variants: [Int: BoardVariant] = [:]
 
         public init(scriptPartition: ScriptPartition, planBytes: Int) {
             self.scriptPartition = scriptPartition
             self.planBytes = planBytes
+        }
+    }
+
+    /// One board's differences from the fixture's default board.
+    public struct BoardVariant: Sendable, Equatable {
+        /// Replaces `RuntimeIdentity.simulated(number)`.
+        public var identity: RuntimeIdentity?
+        /// What `rtos.version()` answers (default "V1112").
+        public var firmwareVersion: String?
+        /// Compile-time options of its build (`RuntimeSettings.buildOptions`).
+        public var buildOptions: Set<String> = []
+
+        public init(identity: RuntimeIdentity? = nil, firmwareVersion: String? = nil, buildOptions: Set<String> = []) {
+            self.identity = identity
+            self.firmwareVersion = firmwareVersion
+            self.buildOptions = buildOptions
         }
     }
 
@@ -127,7 +146,10 @@ public final class SimulatedFixture: BoardSource {
         runtime.faults = faults.networkFaults
         runtime.network = model.network
         runtime.firmwareBuild = FirmwareBuild(scriptRegionBytes: model.scriptPartition.capacity)
-        var device = DeviceSideBoard.Settings(identity: .simulated(number), runtime: runtime,
+        let variant = model.variants[number]
+        if let version = variant?.firmwareVersion { runtime.firmwareVersion = version }
+        runtime.buildOptions = variant?.buildOptions ?? []
+        var device = DeviceSideBoard.Settings(identity: variant?.identity ?? .simulated(number), runtime: runtime,
                                               scriptPartition: model.scriptPartition)
         device.timing = model.timing
         device.faults = faults.flashFaults(planBytes: model.planBytes)

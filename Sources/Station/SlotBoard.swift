@@ -91,6 +91,9 @@ public struct QAResult: Sendable, Equatable {
     /// The QA server's verdict as the record keeps it (signed report included); nil when the
     /// step's outcome is not a QA server verdict (the app-log flow).
     public var verdict: VerdictRecord?
+    /// What the board reported of itself (IMEI, ICCID, CSQ, firmware, RF calibration), which
+    /// the identity gates judge; nil when the outcome is not a QA server verdict.
+    public var identity: BoardIdentityFacts?
 
     public init(passed: Bool, checks: [CheckRecord], imei: String? = nil, iccid: String? = nil,
                 failureClass: FailureClass? = nil, detail: String? = nil, verdict: VerdictRecord? = nil) {
@@ -116,6 +119,8 @@ extension QAResult {
         self.init(passed: verdict.pass, checks: checks, imei: verdict.imei ?? fallbackIMEI,
                   iccid: verdict.iccid ?? fallbackICCID, failureClass: verdict.failure,
                   detail: failing.map { "\($0.check): \($0.detail)" }, verdict: VerdictRecord(verdict))
+        // Only the board's signed word: a fallback identity the station knew otherwise is not judged.
+        identity = BoardIdentityFacts(verdict: verdict)
     }
 }
 

@@ -26,6 +26,8 @@ public struct PipelineSettings: Sendable {
     public var boardFilesFolder = FileManager.default.currentDirectoryPath
     /// The clock steps' deadlines run on.
     public var clock: any StationClock = SystemStationClock()
+    /// The identity gates judged when the `qa` step's verdict passed (nil: none).
+    public var identityGates: IdentityGates?
 
     public init(flow: [StationStep] = StationStep.fullFlow, deadlines: [StationStep: Duration],
                 retries: [RetryBudget: Int] = [:], batch: String, stationID: String,
@@ -54,6 +56,10 @@ public struct RunOutcome: Sendable, Equatable {
     public var failedStep: StationStep?
     public var detail: String?
     public var stepSeconds: [StationStep: Double]
+    /// The identity gates' results (the record's `gate_results`), empty when none ran.
+    public var gateResults: [GateResult] = []
+    /// In rework mode, the earlier passed run of this board's IMEI (the record's `rework_of`).
+    public var reworkOf: String? = nil
 }
 
 /// Runs the station pipeline for one board in one slot: each step under its deadline and retry
@@ -102,6 +108,7 @@ public actor SlotPipeline {
         try await send(.runStarted)
         var seconds: [StationStep: Double] = [:]
         var identities: (imei: String?, iccid: String?) = (nil, nil)
+        var gates = IdentityGateOutcome(results: [], failure: nil, reworkOf: nil)
         // Counted from the flasher's task as it goes, so a flash that times out still counts.
         let repeats = Mutex(FlashRepeatCounts())
         let repeated: @Sendable (FlashRepeat) -> Void = { kind in repeats.withLock { $0.add(kind) } }
@@ -128,9 +135,21 @@ public actor SlotPipeline {
                         try await self.boardDataWrite(row: boardData, runID: runID, identities: knownIdentities)
                     }
                 }
-                let result = await perform(step, on: board, progress: { done, total in
+                var result = await perform(step, on: board, progress: { done, total in
                     sendProgress(.progress(step, done: done, total: total))
                 }, repeated: repeated, boardData: dataWrite)
+                if step == .qa, case .success(let qa?) = result, let facts = qa.identity,
+                   let identityGates = settings.identityGates {
+                    gates = await identityGates.evaluate(facts, slotLabel: label, asking: { prompt in
+                        try? await send(.operatorAction(step, prompt: prompt))
+                    })
+                    for gate in gates.results {
+                        try await store.recordGate(runID: runID, gate)
+                        try await send(.gate(gate))
+                    }
+                    if let earlier = gates.reworkOf { try await store.recordRework(runID: runID, of: earlier) }
+                    if let failure = gates.failure { result = .failure(failure, qa) }
+                }
                 let ended = Date()
                 let stepRepeats = repeats.withLock { $0 }.since(before)
                 let sendRepeats = { () async throws -> Void in
@@ -149,14 +168,18 @@ public actor SlotPipeline {
                     try await send(.stepFinished(step, outcome: "ok", seconds: elapsed, detail: nil))
                     try await sendRepeats()
                     identities = try await keep(qa, runID: runID, identities: identities, send: send)
-                case .failure(let failure, _) where failure.failureClass == FailureClass.interrupted:
+                case .failure(let failure, let qa) where failure.failureClass == FailureClass.interrupted:
                     try await store.recordPhase(runID: runID, PhaseRecord(
                         name: step.rawValue, startedAt: started, endedAt: ended, outcome: "interrupted",
                         detail: failure.detail, flashNAKs: stepRepeats.naks, flashRetries: stepRepeats.retries))
                     try await send(.stepFinished(step, outcome: "interrupted", seconds: elapsed, detail: failure.detail))
                     try await sendRepeats()
-                    return try await interrupt(runID: runID, before: nil, identities: identities, seconds: seconds,
-                                               repeats: repeats.withLock { $0 }, send: send)
+                    // A QA verdict reached before the stop (the label wait) is kept like any other.
+                    identities = try await keep(qa, runID: runID, identities: identities, send: send)
+                    var outcome = try await interrupt(runID: runID, before: nil, identities: identities, seconds: seconds,
+                                                      repeats: repeats.withLock { $0 }, send: send)
+                    outcome.gateResults = gates.results
+                    return outcome
                 case .failure(let failure, let qa):
                     try await store.recordPhase(runID: runID, PhaseRecord(
                         name: step.rawValue, startedAt: started, endedAt: ended, outcome: "fail",
@@ -172,7 +195,8 @@ public actor SlotPipeline {
                         flashNAKs: total.naks, flashRetries: total.retries, queueForDelivery: settings.queueForDelivery))
                     try await send(.verdict(.fail, failureClass: failure.failureClass, step: step, detail: failure.detail))
                     return RunOutcome(runID: runID, status: .fail, failureClass: failure.failureClass,
-                                      failedStep: step, detail: failure.detail, stepSeconds: seconds)
+                                      failedStep: step, detail: failure.detail, stepSeconds: seconds,
+                                      gateResults: gates.results, reworkOf: gates.reworkOf)
                 }
                 break
             }
@@ -182,7 +206,7 @@ public actor SlotPipeline {
                                             iccid: identities.iccid, flashNAKs: total.naks, flashRetries: total.retries, queueForDelivery: settings.queueForDelivery))
         try await send(.verdict(.pass, failureClass: nil, step: nil, detail: nil))
         return RunOutcome(runID: runID, status: .pass, failureClass: nil, failedStep: nil, detail: nil,
-                          stepSeconds: seconds)
+                          stepSeconds: seconds, gateResults: gates.results, reworkOf: gates.reworkOf)
     }
 
     /// The board's row made into what its flash writes: the row it was given (a pool's), or the

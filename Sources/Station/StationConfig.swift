@@ -53,6 +53,11 @@ public struct StationConfig: Sendable, Equatable {
     public var qaPublicURLs: [String]
     /// `[slots]`, in file order. When not empty, only these paths are slots.
     public var slots: [SlotEntry]
+    /// `station.rework`: rework mode, as `--rework` (a board whose IMEI already passed is taken
+    /// again, its record linked to the earlier one).
+    public var rework = false
+    /// `station.label_scan`: labels are scanned into the station's terminal, as `--label-scan`.
+    public var labelScan = false
 
     public init(stationID: String? = nil, profile: String? = nil, store: String? = nil, reportFolder: String? = nil,
                 reportFormats: [ReportFormat] = [.html], webhook: String? = nil, link: BoardLinkKind? = nil,
@@ -130,7 +135,7 @@ private struct StationConfigReader {
 
     private static let keys: [String: [String]] = [
         "": ["station", "qa", "slots", "simulation"],
-        "station": ["id", "profile", "store", "report_folder", "report_formats", "webhook", "on_pass", "link"],
+        "station": ["id", "profile", "store", "report_folder", "report_formats", "webhook", "on_pass", "link", "rework", "label_scan"],
         "qa": ["listen", "public_urls", "server"],
         "simulation": ["hosts"],
     ]
@@ -157,6 +162,8 @@ private struct StationConfigReader {
                 }
                 return link
             }
+            config.rework = try bool(station, "rework", section: "station") ?? false
+            config.labelScan = try bool(station, "label_scan", section: "station") ?? false
         }
         if let qa = try table(root, "qa") {
             try refuseUnknownKeys(qa, section: "qa")
@@ -212,6 +219,14 @@ private struct StationConfigReader {
             throw refuse("\(Self.name(section, key)) is empty")
         }
         return text
+    }
+
+    private func bool(_ table: TOMLTable, _ key: String, section: String) throws -> Bool? {
+        guard let value = table[key] else { return nil }
+        guard let flag = value.bool else {
+            throw refuse("\(Self.name(section, key)): expected true or false, got \(Self.kind(value.type))")
+        }
+        return flag
     }
 
     private func strings(_ table: TOMLTable, _ key: String, section: String) throws -> [String]? {

@@ -57,6 +57,9 @@ extension StationEvent {
             if let failureClass { f["failure_class"] = .string(failureClass.rawValue) }
             if let step { f["step"] = .string(step.rawValue) }
             if let detail { f["detail"] = .string(detail) }
+        case .gate(let gate):
+            f["event"] = .string("gate"); f["gate"] = .string(gate.name); f["passed"] = .bool(gate.passed)
+            f["skipped"] = .bool(gate.skipped); f["detail"] = .string(gate.detail ?? "")
         }
         return f
     }

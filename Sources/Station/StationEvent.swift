@@ -29,6 +29,8 @@ public struct StationEvent: Sendable, Equatable, Codable {
         /// What the board holds of one image was read back and matched what was written.
         case imageVerified(StationStep, image: String, bytes: Int)
         case verdict(RunStatus, failureClass: FailureClass?, step: StationStep?, detail: String?)
+        /// One identity gate's result, judged after the QA verdict.
+        case gate(GateResult)
     }
 
     public var at: Date

@@ -39,12 +39,15 @@ public enum VerdictSignatureCheck: Sendable, Equatable, CustomStringConvertible 
             self = .mismatch(reason: "the signed report is not the QA report JSON")
             return
         }
-        let differences = [
+        func shown(_ value: String?) -> String { value ?? "none" }
+        func shown(_ value: Int?) -> String { value.map(String.init) ?? "none" }
+        let pairs: [(String, String, String)] = [
             ("session", verdict.sessionID, report.sid),
-            ("IMEI", run.imei ?? "none", report.imei),
-            ("ICCID", run.iccid ?? "none", report.iccid),
-            ("CSQ", verdict.csq.map(String.init) ?? "none", String(report.csq)),
-        ].filter { $0.1 != $0.2 }.map { "\($0.0) \($0.1) in the record, \($0.2) in the signed report" }
+            ("IMEI", shown(run.imei), shown(report.imei)),
+            ("ICCID", shown(run.iccid), shown(report.iccid)),
+            ("CSQ", shown(verdict.csq), shown(report.csq)),
+        ]
+        let differences = pairs.filter { $0.1 != $0.2 }.map { "\($0.0) \($0.1) in the record, \($0.2) in the signed report" }
         self = differences.isEmpty ? .ok : .mismatch(reason: differences.joined(separator: "; "))
     }
 

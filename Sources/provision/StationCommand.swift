@@ -116,6 +116,12 @@ struct StationCommand: AsyncParsableCommand {
     @Flag(help: "Each slot handles one board, then the station stops.")
     var once = false
 
+    @Flag(help: "Rework mode: a board whose IMEI already passed is taken again and its record linked to the earlier one, instead of failing duplicate_imei (station.toml station.rework).")
+    var rework = false
+
+    @Flag(name: .customLong("label-scan"), help: "Check each board's label: the operator scans it (a barcode scanner typing into this terminal, a line \"LABEL\" or \"SLOT LABEL\"); a label without the board's IMEI fails label_mismatch (station.toml station.label_scan; profile gates.label_scan, gates.label_timeout_s).")
+    var labelScan = false
+
     @Flag(name: .customLong("dry-run"), help: "Validate every input, print the plan, touch no board.")
     var dryRun = false
 
@@ -250,7 +256,7 @@ struct StationCommand: AsyncParsableCommand {
                 throw StationInputError("--report-folder \(folder): not an existing folder")
             }
         }
-        return StationInputs(
+        var inputs = StationInputs(
             soc: soc, scripts: scripts, package: package, agentBoot: agent.bytes, profile: boardProfile,
             production: production, scriptOptions: options, qaFolder: qaFolder,
             storeURL: store.db ?? config.store ?? StoreURL.defaultURL, batch: batch ?? Self.defaultBatchName(soc: soc),
@@ -265,6 +271,9 @@ struct StationCommand: AsyncParsableCommand {
             sharedQAServer: shared, boardsOnThisMachine: qaLocalBoards, verify: verify, boardData: perBoard,
             boardFilesFolder: (boardData ?? pool).map { (($0 as NSString).deletingLastPathComponent as NSString).standardizingPath }
                 .map { $0.isEmpty ? FileManager.default.currentDirectoryPath : $0 })
+        inputs.rework = rework || config.rework
+        inputs.labelScan = labelScan || config.labelScan
+        return inputs
     }
 
     /// `--pool` / `--pool-name` / `--board-data`, read and checked before anything is touched.

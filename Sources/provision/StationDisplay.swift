@@ -109,6 +109,8 @@ final class StationDisplay: Sendable {
             if let step { text += " in \(step.rawValue)" }
             if let detail { text += ": \(detail)" }
             return text
+        case .gate(let gate):
+            return "\(head) gate \(gate.name) \(gate.skipped ? "skipped" : gate.passed ? "ok" : "FAIL"): \(gate.detail)"
         }
     }
 
@@ -129,7 +131,7 @@ final class StationDisplay: Sendable {
             case .stepStarted(let step, _): line.step = step.rawValue; line.done = 0; line.total = 0
             case .progress(_, let done, let total): line.done = done; line.total = total
             case .stepFinished: break
-            case .check, .flashRepeats, .flashNAK, .resetAnswered, .bootEntryStrategy: break
+            case .check, .flashRepeats, .flashNAK, .resetAnswered, .bootEntryStrategy, .gate: break
             case .operatorAction(_, let prompt): line.step = "OPERATOR"; line.last = prompt
             case .imageStarted(let step, let image, _, _): line.step = "\(step.rawValue) \(image)"
             case .imageVerified(_, let image, _): line.last = "\(image) verified"

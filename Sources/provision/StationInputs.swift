@@ -57,6 +57,10 @@ struct StationInputs: Sendable {
     var boardData: StationRunConfiguration.BoardDataPlan? = nil
     /// The folder of the `--pool`/`--board-data` file: file names in its rows are read from there.
     var boardFilesFolder: String? = nil
+    /// `--rework` / `station.rework`: a board whose IMEI already passed is taken again, linked.
+    var rework = false
+    /// `--label-scan` / `station.label_scan`: the label gate reads labels from the terminal.
+    var labelScan = false
 
     /// The https check's listener: the certificate and where boards reach it, or why there is none.
     func httpsListener() throws -> (identity: QATLSIdentity, port: Int, publicURL: String?)? {

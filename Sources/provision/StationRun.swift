@@ -49,6 +49,19 @@ struct StationRun {
         config.flasher.verify = inputs.verify
         config.boardData = inputs.boardData
         if let folder = inputs.boardFilesFolder { config.boardFilesFolder = folder }
+        config.rework = inputs.rework
+        if inputs.labelScan || inputs.profile.gates.labelScan {
+            // The label gate reads the terminal; a first word naming a slot addresses that slot.
+            config.profile.gates.labelScan = true
+            let labels = LineLabelSource()
+            let named = Set(inputs.slotLabels.byPath.values)
+            await labels.readStandardInput(knownSlot: { word in
+                named.contains(word) || PhysicalPath(word) != nil
+                    || (word.hasPrefix("slot") && Int(word.dropFirst(4)) != nil)
+            })
+            config.labelSource = labels
+            display.note("label scan: scan each board's label when its slot asks (a line \"LABEL\", or \"SLOT LABEL\")")
+        }
         let source: any BoardSource
         if let simulate = inputs.simulate {
             config.boardLimit = inputs.count ?? simulate

@@ -144,6 +144,27 @@ zbuff: create | SEEK_SET=0 SEEK_CUR=1 SEEK_END=2 HEAP_AUTO HEAP_SRAM HEAP_PSRAM
         parsed.filter { build == .full || !$0.module.fullOnly }
     }
 
+    /// Members a build has only with a compile-time option the release builds leave unset, by
+    /// option: `mobile.ecnpicfg` is registered under `#ifdef LUAT_USE_MOBILE_ECNPICFG` in
+    /// `components/mobile/luat_lib_mobile.c` (vendor factory scripts on LuatOS test
+    /// `type(mobile.ecnpicfg) ~= "function"` because of it); the V1112 rotables read for the
+    /// manifest have no such member.
+    static let optionalMembers: [String: (module: String, member: String)] = [
+        "LUAT_USE_MOBILE_ECNPICFG": ("mobile", "ecnpicfg"),
+    ]
+
+    /// The modules a build has with `options` set.
+    static func modules(for build: FirmwareBuild, options: Set<String>) -> [(name: String, module: Module)] {
+        var modules = self.modules(for: build)
+        for option in options.sorted() {
+            guard let extra = optionalMembers[option],
+                  let index = modules.firstIndex(where: { $0.name == extra.module }),
+                  !modules[index].module.functions.contains(extra.member) else { continue }
+            modules[index].module.functions.append(extra.member)
+        }
+        return modules
+    }
+
     static func parse(_ text: String) -> [(name: String, module: Module)] {
         var out: [(name: String, module: Module)] = []
         for rawLine in text.split(separator: "\n", omittingEmptySubsequences: true) {

@@ -412,6 +412,12 @@ mobile = strict("mobile", {
     imei = function() return (P.identity()) end,
     iccid = function() return (select(2, P.identity())) end,
     imsi = function() return (select(3, P.identity())) end,
+    -- Only on builds with LUAT_USE_MOBILE_ECNPICFG (RuntimeSettings.buildOptions); the manifest
+    -- removes it elsewhere. Returns passed, { rfCaliDone, rfNSTDone, rfCTDone }.
+    ecnpicfg = function()
+        local cali, nst = P.rfcal()
+        return cali == 1 and nst == 1, { rfCaliDone = cali, rfNSTDone = nst, rfCTDone = 0 }
+    end,
     csq = function() return csq() end,
     rssi = function() return -113 + 2 * csq() end,
     rsrp = function() return -140 + 3 * csq() end,

@@ -8,7 +8,8 @@ extension RuntimePrimitives {
     static func installFirmware(_ r: LuaRegistrar) {
         // P.manifest() → { [module] = { f = { name = true }, c = { NAME = value } } } for the board's build.
         r.add("manifest") { L in
-            let modules = FirmwareAPIManifest.modules(for: RuntimeHost.from(L).settings.firmwareBuild)
+            let settings = RuntimeHost.from(L).settings
+            let modules = FirmwareAPIManifest.modules(for: settings.firmwareBuild, options: settings.buildOptions)
             lua_createtable(L, 0, Int32(modules.count))
             for (name, module) in modules {
                 lua_createtable(L, 0, 2)

@@ -108,9 +108,18 @@ enum RuntimePrimitives {
         }
         r.add("identity") { L in
             let id = RuntimeHost.from(L).identity
-            LuaStack.push(L, id.imei); LuaStack.push(L, id.iccid); LuaStack.push(L, id.imsi)
+            LuaStack.push(L, id.imei)
+            if let iccid = id.iccid { LuaStack.push(L, iccid) } else { lua_pushnil(L) }
+            LuaStack.push(L, id.imsi)
             lua_pushinteger(L, lua_Integer(id.csq))
             return 4
+        }
+        // P.rfcal() → rfCaliDone, rfNSTDone (0/1), the module's NPI flags.
+        r.add("rfcal") { L in
+            let flags = RuntimeHost.from(L).identity.rfCalibration
+            lua_pushinteger(L, flags.rfCaliDone ? 1 : 0)
+            lua_pushinteger(L, flags.rfNSTDone ? 1 : 0)
+            return 2
         }
         r.add("attached") { L in lua_pushboolean(L, RuntimeHost.from(L).attached ? 1 : 0); return 1 }
         r.add("version") { L in LuaStack.push(L, RuntimeHost.from(L).settings.firmwareVersion); return 1 }

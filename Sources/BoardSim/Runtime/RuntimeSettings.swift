@@ -5,24 +5,54 @@ import Vocabulary
 /// Who the simulated module is: what `mobile.*` answers.
 public struct RuntimeIdentity: Sendable, Equatable, Codable {
     public var imei: String
-    public var iccid: String
+    /// The SIM's ICCID; nil: no SIM (`mobile.iccid()` returns nil, as the firmware does when
+    /// `luat_mobile_get_iccid` fails, openLuat/LuatOS components/mobile/luat_lib_mobile.c).
+    public var iccid: String?
     public var imsi: String
     /// Signal quality 0–31 (`mobile.csq()`).
     public var csq: Int
+    /// The RF calibration flags in the module's NV (what `mobile.ecnpicfg()` reports on a build
+    /// that has it).
+    public var rfCalibration: RFCalibrationFlags
 
-    public init(imei: String, iccid: String, imsi: String = "460001234567890", csq: Int = 24) {
+    public init(imei: String, iccid: String?, imsi: String = "460001234567890", csq: Int = 24,
+                rfCalibration: RFCalibrationFlags = .calibrated) {
         self.imei = imei
         self.iccid = iccid
         self.imsi = imsi
         self.csq = csq
+        self.rfCalibration = rfCalibration
     }
 
     /// A plausible identity derived from a board number, so simulated lines have distinct boards.
+    /// The IMEI is Luhn-valid (TAC 86201106, the number as serial, its check digit).
     public static func simulated(_ number: Int) -> RuntimeIdentity {
         let serial = String(format: "%06d", number % 1_000_000)
-        return RuntimeIdentity(imei: "86201106\(serial)0", iccid: "8986002210\(serial)0001",
+        return RuntimeIdentity(imei: IMEI.completing("86201106\(serial)") ?? "86201106\(serial)0",
+                               iccid: "8986002210\(serial)0001",
                                imsi: "46000\(String(format: "%010d", number))", csq: 18 + number % 10)
     }
+}
+
+/// The NPI process flags `AT+ECNPICFG?` reports (`"rfCaliDone":%d,"rfNSTDone":%d`, EC618 SDK
+/// `pdevNPICFG`): RF calibration done, non-signalling test done. A module whose calibration
+/// region was erased has them cleared.
+public struct RFCalibrationFlags: Sendable, Equatable, Codable {
+    public var rfCaliDone: Bool
+    public var rfNSTDone: Bool
+
+    public init(rfCaliDone: Bool, rfNSTDone: Bool) {
+        self.rfCaliDone = rfCaliDone
+        self.rfNSTDone = rfNSTDone
+    }
+
+    /// A module as it leaves the module factory.
+    public static let calibrated = RFCalibrationFlags(rfCaliDone: true, rfNSTDone: true)
+    /// A module whose calibration was erased (a full-chip erase).
+    public static let lost = RFCalibrationFlags(rfCaliDone: false, rfNSTDone: false)
+
+    /// What `mobile.ecnpicfg()`'s first value says: both steps done.
+    public var passed: Bool { rfCaliDone && rfNSTDone }
 }
 
 /// Network faults of the simulated 4G link.
@@ -92,6 +122,10 @@ public struct RuntimeSettings: Sendable {
     public var http = FirmwareHTTPBehaviour()
     /// Firmware version string (`rtos.version()`).
     public var firmwareVersion = "V1112"
+    /// Compile-time options of the build beyond what `firmwareBuild` implies, each adding the
+    /// members `FirmwareAPIManifest.optionalMembers` lists for it (e.g.
+    /// `LUAT_USE_MOBILE_ECNPICFG` adds `mobile.ecnpicfg`). The V1112 release sets none of them.
+    public var buildOptions: Set<String> = []
 
     public init(sandboxDirectory: String) {
         self.sandboxDirectory = sandboxDirectory

@@ -67,14 +67,19 @@ public struct BoardDataRef: Sendable, Equatable, Codable {
 
 /// One identity gate's result on a run (`imei_luhn`, `duplicate_imei`, `label`, …).
 public struct GateResult: Sendable, Equatable, Codable {
+    /// The gate's profile key (`imei_luhn`, …).
     public var name: String
     public var passed: Bool
     public var detail: String?
+    /// The gate could not judge this board (no `mobile.ecnpicfg` in its firmware, a `.soc` that
+    /// does not say its version): noted, and not a failure.
+    public var skipped: Bool
 
-    public init(name: String, passed: Bool, detail: String? = nil) {
+    public init(name: String, passed: Bool, detail: String? = nil, skipped: Bool = false) {
         self.name = name
         self.passed = passed
         self.detail = detail
+        self.skipped = skipped
     }
 }
 
@@ -83,11 +88,12 @@ enum GateColumn {
     private struct Entry: Codable {
         var passed: Bool
         var detail: String?
+        var skipped: Bool?
     }
 
     static func encode(_ gates: [GateResult]) throws -> String {
         var object: [String: Entry] = [:]
-        for g in gates { object[g.name] = Entry(passed: g.passed, detail: g.detail) }
+        for g in gates { object[g.name] = Entry(passed: g.passed, detail: g.detail, skipped: g.skipped ? true : nil) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return String(decoding: try encoder.encode(object), as: UTF8.self)
@@ -98,7 +104,9 @@ enum GateColumn {
         guard let text, !text.isEmpty else { return [] }
         do {
             let object = try JSONDecoder().decode([String: Entry].self, from: Data(text.utf8))
-            return object.keys.sorted().map { GateResult(name: $0, passed: object[$0]!.passed, detail: object[$0]!.detail) }
+            return object.keys.sorted().map {
+                GateResult(name: $0, passed: object[$0]!.passed, detail: object[$0]!.detail, skipped: object[$0]!.skipped ?? false)
+            }
         } catch {
             throw RecordsError(store: store, reason: "run \(run): gate_results is not a JSON object of gates",
                                isInputError: true)

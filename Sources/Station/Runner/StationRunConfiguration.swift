@@ -65,6 +65,14 @@ public struct StationRunConfiguration: Sendable {
         /// Rows looked up by the board's key in a file read at start.
         case table(BoardDataTable)
     }
+    /// Rework mode (`--rework`, station.toml `station.rework`): a board whose IMEI already passed
+    /// is taken again and its record linked to the earlier one, instead of failing `duplicate_imei`.
+    public var rework = false
+    /// Where the label-scan gate reads labels (`--label-scan`: the terminal); nil: no label input.
+    public var labelSource: (any LabelSource)?
+    /// Where the duplicate-IMEI gate asks for passed IMEIs; nil: the results store, when it
+    /// answers such queries.
+    public var passedIMEILookup: (any PassedIMEILookup)?
 
     /// Where a shared QA server's `/admin` API is, and the token it wants.
     public struct SharedQAServer: Sendable {

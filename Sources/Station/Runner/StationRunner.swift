@@ -102,6 +102,13 @@ public struct StationRunner: Sendable {
         } else if boardData == nil, !config.profile.boardData.isEmpty {
             observer.note("the profile's [provisioning] maps board data, but no --pool or --board-data gives any: none is written")
         }
+        do {
+            settings.identityGates = try identityGates(store: store)
+        } catch {
+            await qa.stop()
+            await closeStore()
+            throw error
+        }
         let webhook: WebhookPoster?
         do {
             webhook = try config.webhook.map {
@@ -196,6 +203,27 @@ public struct StationRunner: Sendable {
                       + (counts.other > 0 ? ", \(counts.other) not decided" : ""))
         return StationRunSummary(passed: counts.passed, failed: counts.failed, other: counts.other,
                                  undelivered: undelivered)
+    }
+
+    // MARK: - Identity gates
+
+    /// The profile's `[gates]` with what they need (the store, the label input), or nil when
+    /// every gate is off. A gate the station cannot honour refuses the start, naming the profile.
+    private func identityGates(store: any ResultsStore) throws -> IdentityGates? {
+        let config = configuration
+        let gates = config.profile.gates
+        guard gates.anyOn else { return nil }
+        do {
+            let expected = IdentityGates.expectedFirmware(of: config.package)
+            if gates.firmwareVersion && expected == nil {
+                observer.note("gates: \(config.package.path) does not say its firmware version; firmware_version is skipped")
+            }
+            return try IdentityGates(settings: gates, expectedFirmware: expected, rework: config.rework,
+                                     passedRuns: config.passedIMEILookup ?? (store as? any PassedIMEILookup),
+                                     labels: config.labelSource)
+        } catch let error as IdentityGateSetupError {
+            throw QAInputError(file: config.profile.source, reason: error.description)
+        }
     }
 
     // MARK: - QA sessions

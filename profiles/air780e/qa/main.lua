@@ -223,6 +223,19 @@ local function adapter_ready()
     return fine and ready == true
 end
 
+-- The RF calibration flags. mobile.ecnpicfg exists only in builds with LUAT_USE_MOBILE_ECNPICFG
+-- (not the V1112 release): on others the rotable has no such member, so it is looked up, never
+-- called blind. It returns whether calibration passed and a table of the NPI flags (rfCaliDone,
+-- rfNSTDone), the ones AT+ECNPICFG? answers. Mirrored in Sources/QA/QAEvidence.swift (QARFCalibration).
+local function rf_calibration()
+    if not (mobile and mobile.ecnpicfg) then return "absent" end
+    local fine, passed, status = pcall(mobile.ecnpicfg)
+    if not fine then return { error = short(passed) } end
+    if type(status) ~= "table" then status = {} end
+    return { passed = passed == true, rfCaliDone = math.tointeger(status.rfCaliDone),
+        rfNSTDone = math.tointeger(status.rfNSTDone) }
+end
+
 ------------------------------------------------------------------ main task
 local function qa_task()
     uart.setup(uart.VUART_0, 115200, 8, 1)
@@ -272,9 +285,14 @@ local function qa_task()
         all_ok = all_ok and code == 200
     end
 
+    -- Identity facts for the station's gates. mobile.imei()/iccid() give nil when unreadable (no
+    -- SIM: no ICCID), mobile.csq() gives 0 when unknown, rtos.version() the BSP version ("V1112")
+    -- (openLuat/LuatOS components/mobile/luat_lib_mobile.c, luat/modules/luat_lib_rtos.c); a nil
+    -- value leaves its key out of the JSON.
     local report = {
         sid = cfg.sid, seq = REPORT_SEQ, imei = safe(mobile.imei), iccid = safe(mobile.iccid), csq = safe(mobile.csq),
         fw = safe(rtos.version), attach_ms = attach_ms, checks = results, download_sha256 = download_hash,
+        rf_cal = rf_calibration(),
     }
     local body = json.encode(report)
     local signature = crypto.hmac_sha256(body, cfg.key)
