@@ -70,6 +70,8 @@ struct StationCommand: AsyncParsableCommand {
 
     @OptionGroup var store: StoreOption
 
+    @OptionGroup var consoleOptions: ConsoleOptions
+
     @Option(help: "Batch name for the records (default: the date and the .soc name).")
     var batch: String?
 
@@ -225,7 +227,8 @@ struct StationCommand: AsyncParsableCommand {
                 throw StationInputError("--report-folder \(folder): not an existing folder")
             }
         }
-        return StationInputs(
+        let console = try consoleOptions.resolve(configured: config.console)
+        var inputs = StationInputs(
             soc: soc, scripts: scripts, package: package, agentBoot: agent.bytes, profile: boardProfile,
             production: production, scriptOptions: options, qaFolder: qaFolder,
             storeURL: store.db ?? config.store ?? StoreURL.defaultURL, batch: batch ?? Self.defaultBatchName(soc: soc),
@@ -238,6 +241,9 @@ struct StationCommand: AsyncParsableCommand {
             simulate: simulate, simFaults: faults, simTiming: simTiming == .fast ? .fast : .realistic,
             simBus: simBus, simNetwork: simNetwork, appLog: appLog, tls: tls,
             sharedQAServer: shared, boardsOnThisMachine: qaLocalBoards, verify: verify)
+        inputs.console = console?.listen
+        inputs.consoleToken = console?.token
+        return inputs
     }
 
     /// The highest board number a simulated run reaches, as the simulated slots number them

@@ -52,6 +52,9 @@ struct StationInputs: Sendable {
     let boardsOnThisMachine: Bool
     /// `--verify`: read every image back after writing it.
     var verify = false
+    /// `--console`: where the live page is served (nil: no page), and the token its actions need.
+    var console: HostPort?
+    var consoleToken: String?
 
     /// The https check's listener: the certificate and where boards reach it, or why there is none.
     func httpsListener() throws -> (identity: QATLSIdentity, port: Int, publicURL: String?)? {
