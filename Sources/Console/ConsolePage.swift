@@ -17,10 +17,10 @@ enum ConsolePage {
           <h1 id="title">provision console</h1>
           <span id="link" class="link" data-live="no">connecting…</span>
           <span id="intake" class="intake" hidden>NOT TAKING BOARDS</span>
-          <div id="actions" hidden>
+          <form id="actions" hidden>
             <label>Token <input id="token" type="password" autocomplete="off" size="12"></label>
             <button id="stop" type="button">Stop taking boards</button>
-          </div>
+          </form>
           <span id="message" role="status"></span>
         </header>
         <section id="counters" aria-label="counters">
@@ -101,6 +101,7 @@ enum ConsolePage {
         const token = $("token");
         token.value = localStorage.getItem("provision-console-token") || "";
         token.addEventListener("change", () => localStorage.setItem("provision-console-token", token.value));
+        $("actions").addEventListener("submit", (e) => e.preventDefault());
 
         function make(tag, className, parent) {
           const node = document.createElement(tag);
@@ -172,7 +173,9 @@ enum ConsolePage {
           const word = snapshot.words[t.state] || t.state;
           e.word.textContent = word + (t.state === "fail" && t.failureClass ? " " + t.failureClass : "");
           e.fill.style.width = t.total ? Math.min(100, 100 * t.done / t.total).toFixed(1) + "%" : "0";
-          e.activity.textContent = (t.step || "") + (t.activity ? " · " + t.activity : "") + (t.held && t.state !== "held" ? " · HOLD after this board" : "");
+          const last = t.lastResult ? "last board: " + (snapshot.words[t.lastResult] || t.lastResult) + (t.failureClass ? " " + t.failureClass : "") : "";
+          e.activity.textContent = t.state === "held" ? last
+            : (t.step || "") + (t.activity ? " · " + t.activity : "") + (t.held ? " · HOLD after this board" : "");
           e.meta.textContent = [seconds(t), t.imei ? "IMEI " + t.imei : "", t.boards + " board(s)"].filter(Boolean).join(" · ");
           e.scanned.textContent = t.scannedLabel ? "label " + t.scannedLabel : "";
           e.hold.textContent = t.held ? "Release" : "Hold";

@@ -85,6 +85,7 @@ public actor ConsoleState {
             }
             tile.failureClass = failureClass?.rawValue
             tile.detail = detail
+            tile.lastResult = status.rawValue
             tile.step = nil; tile.done = nil; tile.total = nil; tile.activity = nil
             let at = Self.ms(event.at)
             tile.decidedAt = at
@@ -242,8 +243,7 @@ public actor ConsoleState {
         if tile.held, idle.contains(tile.state) {
             tile.state = .held
         } else if !tile.held, tile.state == .held {
-            tile.state = tile.decidedAt == nil ? .empty
-                : (decided.last { $0.runID == tile.runID }.map { Self.decidedState($0.status) } ?? .empty)
+            tile.state = tile.lastResult.map(Self.decidedState) ?? .empty
         }
         let key = tile.key
         if tiles[key] == nil { order.append(key) }

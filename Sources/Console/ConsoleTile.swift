@@ -18,6 +18,8 @@ public struct ConsoleTile: Sendable, Codable, Equatable {
     public var total: Int?
     public var failureClass: String?
     public var detail: String?
+    /// The last board's result (`pass`, `fail`, `interrupted`), also while the slot reads HELD.
+    public var lastResult: String?
     /// When the slot's current (or last) board started, epoch milliseconds.
     public var since: Int64?
     /// When the last board was decided, epoch milliseconds (nil while one runs).

@@ -92,7 +92,7 @@ struct ConsoleStateTests {
         #expect(t.state == .qa && t.held, "the board in flight goes on")
         await state.apply(event(3, "r1", .verdict(.pass, failureClass: nil, step: nil, detail: nil), at: clock.now))
         t = try #require(await tile(state, 3))
-        #expect(t.state == .held)
+        #expect(t.state == .held && t.lastResult == "pass")
         await state.setHeld(slot: "99-3", false)
         #expect(await tile(state, 3)?.state == .pass, "released, the tile shows the last verdict again")
         await state.setScannedLabel(slot: "99-3", "SN-0042")
