@@ -102,13 +102,20 @@ public actor ConsoleServer {
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
+        var failed: [ConsoleTile] = []
         for tile in await state.takeStoreChanges() {
             guard let json = try? encoder.encode(tile) else { continue }
-            // A write that fails is dropped: the next change of the slot writes it whole again.
-            try? await records.putSlotState(StoredSlotState(stationID: stationID, slot: tile.slot,
-                                                            state: String(decoding: json, as: UTF8.self),
-                                                            updatedAt: Date()))
+            do {
+                try await records.putSlotState(StoredSlotState(stationID: stationID, slot: tile.slot,
+                                                               state: String(decoding: json, as: UTF8.self),
+                                                               updatedAt: Date()))
+            } catch {
+                failed.append(tile)
+            }
         }
+        // Written again next time (the tile as it is then), also when the writer was stopped
+        // mid-write: the station's closing write then takes them.
+        if !failed.isEmpty { await state.unwritten(failed) }
     }
 
     /// The line view: every station's slots and the boards decided within `window` before now,

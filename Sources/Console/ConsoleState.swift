@@ -195,6 +195,12 @@ public actor ConsoleState {
         return changed
     }
 
+    /// Tiles a write to the store did not take (it failed, or the writer was stopped mid-write):
+    /// the next write takes them again.
+    public func unwritten(_ tiles: [ConsoleTile]) {
+        storeDirty.formUnion(tiles.map(\.key))
+    }
+
     public func counters() -> BatchCounters {
         let at = now()
         var passed = 0, failed = 0, other = 0, recentCount = 0
