@@ -65,7 +65,7 @@ enum ConsolePage {
         .tile .head { display: flex; justify-content: space-between; align-items: baseline; }
         .tile .label { font-size: 1.9rem; font-weight: 700; }
         .tile .path { font-size: 0.9rem; opacity: 0.8; }
-        .tile .word { font-size: 2.6rem; font-weight: 800; letter-spacing: 1px; margin: 4px 0; }
+        .tile .word { font-size: 2.4rem; font-weight: 800; margin: 4px 0; overflow-wrap: anywhere; }
         .tile .bar { height: 10px; background: rgba(255,255,255,0.35); border-radius: 5px; overflow: hidden; }
         .tile .bar span { display: block; height: 100%; width: 0; background: #fff; }
         .tile .activity, .tile .meta, .tile .scanned { font-size: 1rem; min-height: 1.2em; margin-top: 4px; }

@@ -63,8 +63,16 @@ struct ConsoleBrowserCLITests {
         let runs = try await store.runs(RunQuery(batch: "console"))
         await store.close()
         let bySlot = Dictionary(grouping: runs, by: \.slotPath)
-        #expect(bySlot["99-3"]?.count == 2, "one board before the hold, one after the release")
-        #expect((bySlot["99-1"]?.count ?? 0) >= 2)
+        // The hold, as the store saw it: slot 3's second board started only after slots 1 and 2
+        // had each decided a second board (the release came after that).
+        let held = (bySlot["99-3"] ?? []).sorted { $0.startedAt < $1.startedAt }
+        try #require(held.count >= 2, "one board before the hold, at least one after the release")
+        for slot in ["99-1", "99-2"] {
+            let runs = (bySlot[slot] ?? []).sorted { $0.startedAt < $1.startedAt }
+            try #require(runs.count >= 2, "\(slot) decided a second board while slot 3 was held")
+            #expect(runs[1].finishedAt.map { $0 <= held[1].startedAt } == true,
+                    "\(slot)'s second board was decided before held slot 3 took its next")
+        }
         let firstOfSlot2 = bySlot["99-2"]?.min { $0.startedAt < $1.startedAt }
         #expect(firstOfSlot2?.failureClass?.rawValue == "no_network_attach")
         #expect(runs.allSatisfy { $0.status != .running }, "every board taken was decided before the station ended")
