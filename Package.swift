@@ -113,9 +113,17 @@ let package = Package(
         // A fixture of simulated boards on memory or pseudo-terminal buses, as a station's board
         // source: what the executable (and tests) compose when no real board is attached.
         .target(name: "SimulatedLine", dependencies: ["Vocabulary", "BoardSim", "Firmware", "Hotplug", "Links", "Station"]),
+        // The console: the station's (and the line's) live page, served over HTTP with
+        // Server-Sent Events, and the operator's actions.
+        .target(name: "Console", dependencies: [
+            "Vocabulary", "Firmware", "Records", "Station",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ]),
         .executableTarget(name: "provision", dependencies: [
             "Vocabulary", "Firmware", "LuaImage", "Links", "EC618", "BoardSim", "Hotplug", "QA", "Records", "Station", "SimulatedLine",
-            "LittleFS",
+            "LittleFS", "Console",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -159,6 +167,12 @@ let package = Package(
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
+        ]),
+        .testTarget(name: "ConsoleTests", dependencies: [
+            "Console", "Station", "Records", "Vocabulary", "TestSupport",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         // Runs the built `provision` binary: exit codes, messages, JSON output.
         .testTarget(name: "CLITests", dependencies: ["Vocabulary", "TestSupport", "Records", "Firmware", "LuaImage", "Deflate", "QA", "LittleFS"]),

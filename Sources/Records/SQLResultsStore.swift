@@ -22,14 +22,16 @@ public actor SQLResultsStore: ResultsStore {
     }
 
     public func ensureBatch(_ batch: BatchInfo) async throws {
-        // INSERT … WHERE NOT EXISTS works on both SQLite and PostgreSQL without dialect switches.
+        // ON CONFLICT, not WHERE NOT EXISTS: two stations of a line starting the same batch at the
+        // same moment both pass a NOT EXISTS check, and the second insert failed the second start.
+        // Both SQLite (3.24+) and PostgreSQL take this form.
         try await database.transaction([SQLStatement(
             """
             INSERT INTO batches (name, operator_id, work_order, profile, created_at)
-            SELECT ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM batches WHERE name = ?)
+            VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING
             """,
             [.text(batch.name), .optionalText(batch.operatorID), .optionalText(batch.workOrder),
-             .optionalText(batch.profile), .time(batch.createdAt), .text(batch.name)])])
+             .optionalText(batch.profile), .time(batch.createdAt)])])
     }
 
     public func startRun(_ run: RunStart) async throws {

@@ -178,6 +178,20 @@ enum Schema {
             "ALTER TABLE runs ADD COLUMN rework_of TEXT",
             "CREATE INDEX runs_by_imei_status ON runs (imei, status, finished_at)",
         ]),
+        // v9: each station's slots as its console shows them (a JSON document per slot), so a line
+        // view reads every station's live tiles from the shared store. Written by the station at
+        // most every 500 ms per slot; the newest write wins.
+        Migration(version: 9, statements: [
+            """
+            CREATE TABLE slot_states (
+                station_id TEXT NOT NULL,
+                slot TEXT NOT NULL,
+                state TEXT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                PRIMARY KEY (station_id, slot)
+            )
+            """,
+        ]),
     ]
 
     /// The newest schema version.

@@ -46,6 +46,8 @@ public struct StationConfig: Sendable, Equatable {
     public var onPass: String?
     /// `station.link`: how boards in download mode are flashed.
     public var link: BoardLinkKind?
+    /// `station.console`: where the station's live page is served (`HOST:PORT`; off when absent).
+    public var console: String?
     /// `qa.listen`: the address the QA server binds (the station's default is 127.0.0.1:0).
     public var qaListen: ListenAddress?
     /// `qa.public_urls`: URLs boards use to reach the QA server; the first is used, the others are
@@ -135,7 +137,7 @@ private struct StationConfigReader {
 
     private static let keys: [String: [String]] = [
         "": ["station", "qa", "slots", "simulation"],
-        "station": ["id", "profile", "store", "report_folder", "report_formats", "webhook", "on_pass", "link", "rework", "label_scan"],
+        "station": ["id", "profile", "store", "report_folder", "report_formats", "webhook", "on_pass", "link", "rework", "label_scan", "console"],
         "qa": ["listen", "public_urls", "server"],
         "simulation": ["hosts"],
     ]
@@ -155,6 +157,7 @@ private struct StationConfigReader {
             config.webhook = try string(station, "webhook", section: "station")
                 .map { try httpURL($0, key: "station.webhook") }
             config.onPass = try string(station, "on_pass", section: "station")
+            config.console = try string(station, "console", section: "station")
             config.link = try string(station, "link", section: "station").map { (value: String) throws -> BoardLinkKind in
                 guard let link = BoardLinkKind(rawValue: value) else {
                     throw refuse("station.link: \"\(value)\" is not a link; use "

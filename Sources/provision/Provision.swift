@@ -12,6 +12,7 @@ struct Provision: AsyncParsableCommand {
         subcommands: [
             StationCommand.self,
             BuildScript.self,
+            ConsoleCommand.self,
             Doctor.self,
             Flash.self,
             Inspect.self,

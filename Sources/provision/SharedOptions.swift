@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Firmware
 import QA
 import Records
@@ -55,4 +56,32 @@ struct TLSPairError: ProvisionFailure {
 struct StoreOption: ParsableArguments {
     @Option(help: "Results store: sqlite:PATH or postgres://user@host:port/db (default \(StoreURL.defaultURL) or station.toml's store; qa-server: sessions in memory).")
     var db: String?
+}
+
+/// `--console` and `--console-token`: the station's live page and the token its actions need.
+struct ConsoleOptions: ParsableArguments {
+    @Option(name: .customLong("console"), help: ArgumentHelp(
+        "Serve the station's live page at HOST:PORT, or PORT on 127.0.0.1 (default off; station.toml station.console).",
+        valueName: "HOST:PORT"))
+    var console: String?
+
+    @Option(name: .customLong("console-token"), help: "The token the page's actions (hold, release, scanned label, stop taking boards) must carry (default: $\(ConsoleOptions.tokenVariable)); a console on any address but loopback needs one.")
+    var token: String?
+
+    static let tokenVariable = "PROVISION_CONSOLE_TOKEN"
+
+    /// The console's address and token, from the option or station.toml's `station.console`;
+    /// nil when neither asks for a console.
+    func resolve(configured: String?) throws -> (listen: HostPort, token: String?)? {
+        guard let spec = console ?? configured else { return nil }
+        let given = console != nil ? "--console \(spec)" : "station.console \(spec)"
+        let address = spec.allSatisfy(\.isNumber) ? HostPort("127.0.0.1:\(spec)") : HostPort(spec)
+        guard let address else { throw StationInputError("\(given): not \(HostPort.form) or PORT") }
+        let token = (self.token ?? ProcessInfo.processInfo.environment[Self.tokenVariable]).flatMap { $0.isEmpty ? nil : $0 }
+        if token == nil, !HostPort.isLoopback(address.host) {
+            throw StationInputError("\(given): a console other machines can reach needs a token for its actions: "
+                                    + "--console-token TOKEN or $\(Self.tokenVariable) (or bind 127.0.0.1)")
+        }
+        return (address, token)
+    }
 }

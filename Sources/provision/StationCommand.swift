@@ -70,6 +70,8 @@ struct StationCommand: AsyncParsableCommand {
 
     @OptionGroup var store: StoreOption
 
+    @OptionGroup var consoleOptions: ConsoleOptions
+
     @Option(help: "Batch name for the records (default: the date and the .soc name).")
     var batch: String?
 
@@ -256,6 +258,7 @@ struct StationCommand: AsyncParsableCommand {
                 throw StationInputError("--report-folder \(folder): not an existing folder")
             }
         }
+        let console = try consoleOptions.resolve(configured: config.console)
         var inputs = StationInputs(
             soc: soc, scripts: scripts, package: package, agentBoot: agent.bytes, profile: boardProfile,
             production: production, scriptOptions: options, qaFolder: qaFolder,
@@ -271,6 +274,8 @@ struct StationCommand: AsyncParsableCommand {
             sharedQAServer: shared, boardsOnThisMachine: qaLocalBoards, verify: verify, boardData: perBoard,
             boardFilesFolder: (boardData ?? pool).map { (($0 as NSString).deletingLastPathComponent as NSString).standardizingPath }
                 .map { $0.isEmpty ? FileManager.default.currentDirectoryPath : $0 })
+        inputs.console = console?.listen
+        inputs.consoleToken = console?.token
         inputs.rework = rework || config.rework
         inputs.labelScan = labelScan || config.labelScan
         return inputs

@@ -61,6 +61,9 @@ struct StationInputs: Sendable {
     var rework = false
     /// `--label-scan` / `station.label_scan`: the label gate reads labels from the terminal.
     var labelScan = false
+    /// `--console`: where the live page is served (nil: no page), and the token its actions need.
+    var console: HostPort?
+    var consoleToken: String?
 
     /// The https check's listener: the certificate and where boards reach it, or why there is none.
     func httpsListener() throws -> (identity: QATLSIdentity, port: Int, publicURL: String?)? {

@@ -1,4 +1,5 @@
 import BoardSim
+import Console
 import Firmware
 import Hotplug
 import QA
@@ -94,7 +95,19 @@ struct StationRun {
         // interrupted. A second signal is not needed.
         let (stop, signals) = StationStop.onSignals()
         defer { signals.cancel() }
-        return try await StationRunner(configuration: config, observer: display).run(boards: source, stop: stop)
+        // The console (the live page, and the slots' states in a shared store) hears what the
+        // terminal does.
+        let console = try await StationConsole.start(inputs: inputs, display: display)
+        let observer: any StationObserver = console.map { FanOutObserver([display, $0.server.observer]) } ?? display
+        do {
+            let summary = try await StationRunner(configuration: config, observer: observer)
+                .run(boards: source, stop: stop, controls: console?.controls)
+            await console?.stop(display: display)
+            return summary
+        } catch {
+            await console?.stop(display: display)
+            throw error
+        }
     }
 
     /// The profile's plan; simulated boards get the budgets of boards that attach at once. (The

@@ -23,6 +23,8 @@ public struct SlotDispatcher: Sendable {
     public var now: @Sendable () -> ContinuousClock.Instant
     /// What the floor decided, for the operator's display.
     public var onEvent: @Sendable (Event) -> Void
+    /// Whether the operator lets the slot take a board now (not held, intake not stopped).
+    public var mayStart: @Sendable (Slot) async -> Bool = { _ in true }
 
     public enum Event: Sendable, Equatable {
         /// A board's run started in the slot.
@@ -66,12 +68,15 @@ public struct SlotDispatcher: Sendable {
         case report(SlotReport)
         case finished(PhysicalPath)
         case sourceEnded
+        /// The operator changed something (a release, the intake stopped): look at the slots again.
+        case recheck
     }
 
     /// Runs until the budget is spent and no board is in flight, the reports end (then the
     /// boards in flight finish first), or the task is cancelled (boards in flight are cancelled
     /// and record themselves as interrupted).
-    public func run<Reports: AsyncSequence & Sendable>(_ reports: Reports) async where Reports.Element == SlotReport {
+    public func run<Reports: AsyncSequence & Sendable>(_ reports: Reports,
+                                                       rechecks: AsyncStream<Void>? = nil) async where Reports.Element == SlotReport {
         let (inputs, sink) = AsyncStream.makeStream(of: Input.self)
         let feeder = Task {
             do {
@@ -79,14 +84,36 @@ public struct SlotDispatcher: Sendable {
             } catch {}
             sink.yield(.sourceEnded)
         }
+        let rechecker = Task {
+            guard let rechecks else { return }
+            for await _ in rechecks { sink.yield(.recheck) }
+        }
         let inFlight = Mutex<[PhysicalPath: Task<Void, Never>]>([:])
+        // Slots whose waiting board was already told it waits.
+        let refused = Mutex<Set<PhysicalPath>>([])
+        /// Starts a board's run in the slot when it is free, ready, let start and in the budget.
+        @Sendable func start(_ report: SlotReport, _ devices: SlotDevices) async {
+            let slot = report.slot
+            let busy = inFlight.withLock { $0[slot.path] != nil }
+            guard !busy, isReady(report), await mayStart(slot) else { return }
+            guard claim() else {
+                if refused.withLock({ $0.insert(slot.path).inserted }) { onEvent(.refused(slot)) }
+                return
+            }
+            onEvent(.started(slot))
+            let run = Task {
+                await runBoard(devices)
+                sink.yield(.finished(slot.path))
+            }
+            inFlight.withLock { $0[slot.path] = run }
+        }
         await withTaskCancellationHandler {
             var slots: [PhysicalPath: SlotDevices] = [:]
+            // Each slot's latest report, for a recheck.
+            var latest: [PhysicalPath: SlotReport] = [:]
             // Slots whose finished board has not been swapped yet, with when it left the bus (nil: still there).
             var awaitingRemoval: [PhysicalPath: ContinuousClock.Instant?] = [:]
             var sourceEnded = false
-            // Slots whose waiting board was already told it waits.
-            var refused: Set<PhysicalPath> = []
             for await input in inputs {
                 switch input {
                 case .report(let report):
@@ -94,9 +121,10 @@ public struct SlotDispatcher: Sendable {
                     guard accepts(slot) else { continue }
                     let devices = slots[slot.path] ?? SlotDevices(slot: slot)
                     slots[slot.path] = devices
+                    latest[slot.path] = report
                     await devices.update(report)
                     if case .unknownShape(let board) = report { onEvent(.unknownShape(slot, message: board.message)) }
-                    if report.isGone { refused.remove(slot.path) }
+                    if report.isGone { _ = refused.withLock { $0.remove(slot.path) } }
                     if let waiting = awaitingRemoval[slot.path] {
                         if report.isGone {
                             awaitingRemoval[slot.path] = .some(now())
@@ -111,18 +139,11 @@ public struct SlotDispatcher: Sendable {
                         }
                         awaitingRemoval[slot.path] = nil
                     }
-                    let busy = inFlight.withLock { $0[slot.path] != nil }
-                    guard !busy, isReady(report) else { continue }
-                    guard claim() else {
-                        if refused.insert(slot.path).inserted { onEvent(.refused(slot)) }
-                        continue
+                    await start(report, devices)
+                case .recheck:
+                    for (path, report) in latest where awaitingRemoval[path] == nil {
+                        if let devices = slots[path] { await start(report, devices) }
                     }
-                    onEvent(.started(slot))
-                    let run = Task {
-                        await runBoard(devices)
-                        sink.yield(.finished(slot.path))
-                    }
-                    inFlight.withLock { $0[slot.path] = run }
                 case .finished(let path):
                     inFlight.withLock { $0[path] = nil }
                     let empty = await slots[path]?.isEmpty ?? true
@@ -146,6 +167,7 @@ public struct SlotDispatcher: Sendable {
             await run.value
         }
         feeder.cancel()
+        rechecker.cancel()
         sink.finish()
     }
 }

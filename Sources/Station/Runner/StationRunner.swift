@@ -27,7 +27,9 @@ public struct StationRunner: Sendable {
 
     /// Runs until the board limit is decided, the source ends, or `stop` is raised (a signal):
     /// then no new board starts and the boards in flight are recorded as interrupted.
-    public func run(boards source: any BoardSource, stop: StationStop = StationStop()) async throws -> StationRunSummary {
+    /// `controls`: the operator's holds, scanned labels and "stop taking boards" (the console).
+    public func run(boards source: any BoardSource, stop: StationStop = StationStop(),
+                    controls: StationControls? = nil) async throws -> StationRunSummary {
         let config = configuration
         let observer = self.observer
         // The QA plan is held to the bounds a shared server holds a posted plan to, and the QA
@@ -179,8 +181,12 @@ public struct StationRunner: Sendable {
             await closeStore()
             throw error
         }
+        controls?.intakeStop.onRaise {
+            observer.note("the operator stopped taking boards: the station ends after the boards in flight")
+            tally.stopClaiming()
+        }
         let work = drive(reports, source: source, line: line, settings: settings, store: store, tally: tally,
-                         boardData: boardData, finished: finished)
+                         boardData: boardData, controls: controls, finished: finished)
         stop.onRaise {
             tally.stopClaiming()
             work.cancel()
@@ -279,7 +285,7 @@ public struct StationRunner: Sendable {
     /// its slot takes the next board once it has left.
     private func drive(_ reports: AsyncThrowingStream<SlotReport, Error>, source: any BoardSource, line: HardwareLine,
                        settings: PipelineSettings, store: any ResultsStore, tally: Tally,
-                       boardData: (any BoardDataSource)?,
+                       boardData: (any BoardDataSource)?, controls: StationControls?,
                        finished: @escaping @Sendable (RunOutcome) async -> Void) -> Task<Void, Never> {
         let link = line.link
         let stationID = configuration.stationID
@@ -288,7 +294,7 @@ public struct StationRunner: Sendable {
         let operatorSwaps = !source.swapsBoards
         // Slots whose board was held back (empty pool): it never ran, so it is not "done".
         let heldBack = Mutex<Set<PhysicalPath>>([])
-        let dispatcher = SlotDispatcher(
+        var dispatcher = SlotDispatcher(
             accepts: { slot in allowed?.contains(slot.path) ?? true },
             isReady: { report in report.isReady(for: link) },
             claim: { tally.claim() },
@@ -364,7 +370,11 @@ public struct StationRunner: Sendable {
                 await board.release()
                 await source.finished(devices.slot)
             })
-        return Task { await dispatcher.run(reports) }
+        if let controls {
+            dispatcher.mayStart = { slot in await controls.mayStart(slot: slot.path.rawValue) }
+        }
+        let rechecks = controls?.rechecks
+        return Task { [dispatcher] in await dispatcher.run(reports, rechecks: rechecks) }
     }
 
     // MARK: - Per-board data
