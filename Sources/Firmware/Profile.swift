@@ -306,16 +306,13 @@ public struct Profile: Sendable, Equatable {
         self.source = source
     }
 
-    /// Loads a profile by file path, or by name from the profile folders
-    /// (`$PROVISION_PROFILES`, `./profiles`, the source checkout the binary was built in,
-    /// `/etc/provision/profiles`, `/usr/share/provision/profiles`).
+    /// Loads a profile by file path, or by name from the profile folders (`searchFolders()`).
     public static func load(_ nameOrPath: String) throws -> Profile {
         let path: String
         if nameOrPath.contains("/") || nameOrPath.hasSuffix(".toml") {
             path = nameOrPath
         } else {
-            let candidates = searchFolders().map { "\($0)/\(nameOrPath).toml" }
-            guard let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
+            guard let found = locate(nameOrPath) else {
                 throw FirmwareError(file: "\(nameOrPath).toml", reason:
                     "no such profile; looked in " + searchFolders().joined(separator: ", "))
             }
@@ -330,24 +327,38 @@ public struct Profile: Sendable, Equatable {
         return try Profile(toml: text, source: path)
     }
 
-    /// The profile folders, in search order.
-    public static func searchFolders() -> [String] {
+    /// The profile folders, in search order: `$PROVISION_PROFILES`, `./profiles`, the source
+    /// checkout the binary was built in, `$PROVISION_DATA_DIR/profiles`, `/etc/provision/profiles`
+    /// (site-local), then the package's `/usr/share/provision/profiles`. A checkout's profiles
+    /// come before the installed ones so a development build never runs stale installed profiles.
+    public static func searchFolders(environment: [String: String] = ProcessInfo.processInfo.environment,
+                                     currentDirectory: String = FileManager.default.currentDirectoryPath,
+                                     executable: String = CommandLine.arguments.first ?? ".") -> [String] {
         var folders: [String] = []
-        if let env = ProcessInfo.processInfo.environment["PROVISION_PROFILES"], !env.isEmpty { folders.append(env) }
-        folders.append(FileManager.default.currentDirectoryPath + "/profiles")
-        // A development build lives in <checkout>/.build/<triple>/debug/: walk up to the checkout.
-        var dir = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath()
-            .deletingLastPathComponent()
-        for _ in 0..<5 {
-            if FileManager.default.fileExists(atPath: dir.appendingPathComponent("Package.swift").path) {
-                folders.append(dir.appendingPathComponent("profiles").path)
-                break
-            }
-            dir = dir.deletingLastPathComponent()
-        }
-        folders += ["/etc/provision/profiles", "/usr/share/provision/profiles"]
+        if let env = environment["PROVISION_PROFILES"], !env.isEmpty { folders.append(env) }
+        folders.append(currentDirectory + "/profiles")
+        if let checkout = checkoutFolder(executable: executable) { folders.append(checkout + "/profiles") }
+        if let data = environment[InstalledLayout.dataFolderVariable], !data.isEmpty { folders.append(data + "/profiles") }
+        folders += [InstalledLayout.localProfilesFolder, InstalledLayout.profilesFolder]
         var seen = Set<String>()
         return folders.filter { seen.insert($0).inserted }
+    }
+
+    /// The source checkout a development build lives in (`<checkout>/.build/<triple>/debug/`):
+    /// the first folder above the executable holding a Package.swift, five levels at most.
+    static func checkoutFolder(executable: String) -> String? {
+        var dir = URL(fileURLWithPath: executable).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<5 {
+            if FileManager.default.fileExists(atPath: dir.appendingPathComponent("Package.swift").path) { return dir.path }
+            dir = dir.deletingLastPathComponent()
+        }
+        return nil
+    }
+
+    /// The file `load` would read for a profile name, and the folder it came from; nil when
+    /// no folder has it.
+    public static func locate(_ name: String, in folders: [String] = searchFolders()) -> String? {
+        folders.map { "\($0)/\(name).toml" }.first { FileManager.default.fileExists(atPath: $0) }
     }
 
     static func decodeHex(_ text: String) -> [UInt8]? {

@@ -9,8 +9,11 @@ import QA
 /// `provision doctor`: checks what a station needs from this machine and says what to fix.
 struct Doctor: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check this machine for a station: udev rule, device permissions, ModemManager, libraries, AgentBoot, QA server.",
-        discussion: "One line per check. Exits 3 if any check would stop a station (FAIL); warnings do not.")
+        abstract: "Check this machine for a station: udev rule, device permissions, ModemManager, libraries, AgentBoot, QA server, the installed service.",
+        discussion: """
+            One line per check. Exits 3 if any check would stop a station (FAIL); warnings do not. \
+            Without --station, the installed service's \(InstalledLayout.stationConfig) is read when it exists.
+            """)
 
     @Option(help: "A .soc firmware package: check that an AgentBoot is found for it.")
     var soc: String?
@@ -32,13 +35,25 @@ struct Doctor: AsyncParsableCommand {
 
     @OptionGroup var boardProfile: BoardProfileOption
 
+    @Flag(name: .customLong("print-layout"), help: "Print where the package installs a station's files (KEY=VALUE lines, for scripts/package-deb) and exit.")
+    var printLayout = false
+
     @Option(help: "Event source the station will use: udev or kernel (default: udev when udevd runs, else kernel).")
     var source: MonitorSource?
 
     func run() async throws {
-        let identity: BoardUSBIdentity
-        do { identity = BoardUSBIdentity(profile: try boardProfile.load()) } catch { throw fail(error) }
-        var checks: [DoctorCheck] = []
+        if printLayout {
+            print(InstalledFiles.layoutLines.map { "\($0.key)=\($0.value)" }.joined(separator: "\n"))
+            return
+        }
+        let stationFile = station ?? InstalledFiles.serviceStationConfig()
+        let profile: Profile
+        do {
+            let config = try stationFile.map { try StationConfig.load(path: $0) }
+            profile = try boardProfile.load(fallback: config?.profile)
+        } catch { throw fail(error) }
+        let identity = BoardUSBIdentity(profile: profile)
+        var checks: [DoctorCheck] = InstalledFiles.checks(profile: profile, stationFile: stationFile, given: station != nil)
         let rule = UdevRule(identity: identity)
         let installed = SystemProbe.installedRule(rule, in: rulesDirs.isEmpty ? SystemProbe.ruleFolders : rulesDirs)
         let modemManager = SystemProbe.runningProcessNames().contains("ModemManager")
@@ -67,7 +82,7 @@ struct Doctor: AsyncParsableCommand {
         checks += deviceChecks(identity)
         checks.append(agentBootCheck())
         checks.append(qaServerCheck())
-        checks.append(try boardQAURLCheck())
+        checks.append(try boardQAURLCheck(stationFile))
 
         for check in checks { print(check.line) }
         if checks.contains(where: { $0.status == .fail }) {
@@ -115,9 +130,9 @@ struct Doctor: AsyncParsableCommand {
     }
 
     /// The URL real boards will be given, and whether boards on 4G can reach it.
-    private func boardQAURLCheck() throws -> DoctorCheck {
+    private func boardQAURLCheck(_ stationFile: String?) throws -> DoctorCheck {
         let config: StationConfig
-        do { config = try station.map { try StationConfig.load(path: $0) } ?? StationConfig() } catch { throw fail(error) }
+        do { config = try stationFile.map { try StationConfig.load(path: $0) } ?? StationConfig() } catch { throw fail(error) }
         let name = "QA URL for boards"
         if let shared = config.qaServer, qaURL == nil {
             return DoctorCheck(.ok, name, "given by the shared QA server \(shared) (qa.server)")

@@ -10,7 +10,9 @@ public final class PostgresServer {
     private let bin: URL
     private let asPostgresUser: Bool
 
-    public var url: String { "postgres://provision@127.0.0.1:\(port)/postgres" }
+    /// A minute to connect (the store's default is 10 s): with every core busy the first connection
+    /// to a freshly started server took longer (scripts/under-load).
+    public var url: String { "postgres://provision@127.0.0.1:\(port)/postgres?connect_timeout=60" }
 
     /// The server binaries, if installed.
     public static var binFolder: URL? {
