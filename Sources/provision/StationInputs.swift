@@ -81,16 +81,37 @@ struct StationInputs: Sendable {
 
     var flow: [StationStep] { profile.flow }
 
+    /// The profile's plan; simulated boards get the budgets of boards that attach at once. (The
+    /// runner drops the https check when there is no certificate for it.) The short check
+    /// timeout holds only for this station's own QA server, on this machine: with a shared one
+    /// (`--qa-server`) the boards' requests cross a real network, where a lost SYN alone costs
+    /// the TCP stack a 1 s, then 3 s retransmission timer, so they keep the profile's check
+    /// timeout: the firmware's one timer for the whole request (`opts.timeout`, LuatOS
+    /// components/network/libhttp/luat_lib_http.c), with no retry before the headers arrived
+    /// (luat_http_client.c `http_resp_error` re-requests only once `headers_complete`).
+    var qaPlan: QAPlan {
+        let profilePlan = QAPlan(profile: profile)
+        guard simulate != nil else { return profilePlan }
+        let attachMs = Int(simTiming.attach / .milliseconds(1))
+        let checkTimeoutMs = sharedQAServer == nil ? StationRun.simulatedCheckTimeoutMs : profilePlan.checkTimeoutMs
+        return QAPlan(checks: profilePlan.checks, attachBudgetMs: StationRun.simulatedAttachBudgetMs + attachMs,
+                      checkTimeoutMs: checkTimeoutMs, downloadBytes: profilePlan.downloadBytes,
+                      uploadBytes: profilePlan.uploadBytes, unavailableChecks: profilePlan.unavailableChecks)
+    }
+
     /// What `--dry-run` prints.
     var planText: String {
         var lines = [
             "plan: \(package.plan.images.map { "\($0.kind.rawValue) \($0.size) B" }.joined(separator: ", ")) "
                 + "+ QA image per board; production image \(production.bytes.count) B (\(production.sha256.prefix(12)))",
             "flow: " + flow.map(\.rawValue).joined(separator: " → "),
+            "QA: \(qaPlan.checks.map(\.rawValue).joined(separator: ", ")); attach budget \(qaPlan.attachBudgetMs) ms, "
+                + "check timeout \(qaPlan.checkTimeoutMs) ms",
             "store: \(storeURL), batch \"\(batch)\", station \(stationID)",
         ]
         if let simulate {
-            lines.append("boards: \(simulate) simulated (\(simBus.rawValue) bus)")
+            lines.append("boards: \(simulate) simulated (\(simBus.rawValue) bus)"
+                         + (sharedQAServer.map { "; QA server: shared, \($0.url)" } ?? ""))
         } else {
             let slots = restrictToLabelledSlots
                 ? slotLabels.byPath.keys.sorted().map { slotLabels.slot(at: $0).description }.joined(separator: ", ")

@@ -38,7 +38,7 @@ struct StationRun {
                              profile: inputs.profile.name),
             profile: inputs.profile, package: inputs.package, agentBoot: inputs.agentBoot,
             production: inputs.production, scriptOptions: inputs.scriptOptions, qaScriptFolder: inputs.qaFolder,
-            qaPlan: qaPlan, qaListen: inputs.qaListen)
+            qaPlan: inputs.qaPlan, qaListen: inputs.qaListen)
         config.qaPublicURL = inputs.qaPublicURL
         config.https = https
         config.sharedQAServer = inputs.sharedQAServer
@@ -108,17 +108,6 @@ struct StationRun {
             await console?.stop(display: display)
             throw error
         }
-    }
-
-    /// The profile's plan; simulated boards get the budgets of boards that attach at once. (The
-    /// runner drops the https check when there is no certificate for it.)
-    private var qaPlan: QAPlan {
-        let profilePlan = QAPlan(profile: inputs.profile)
-        guard inputs.simulate != nil else { return profilePlan }
-        let attachMs = Int(inputs.simTiming.attach / .milliseconds(1))
-        return QAPlan(checks: profilePlan.checks, attachBudgetMs: Self.simulatedAttachBudgetMs + attachMs,
-                      checkTimeoutMs: Self.simulatedCheckTimeoutMs, downloadBytes: profilePlan.downloadBytes,
-                      uploadBytes: profilePlan.uploadBytes, unavailableChecks: profilePlan.unavailableChecks)
     }
 }
 
