@@ -22,7 +22,8 @@ public struct BoardConfig: Sendable, Equatable {
     public var checksBodyHash = false
     /// Copies of a sync word one echo answers (spec §2.3: every host sends 2 per round).
     public var syncWordsPerBurst = 2
-    /// Silence after which a sync burst ends and a resynchronising board listens again.
+    /// Silence after which a resynchronising board (one that dropped a malformed frame) listens
+    /// again, and after which a copy of a sync word beyond a host's round starts a new burst.
     public var idleGap: Duration = .milliseconds(20)
     /// Silence after which a half-received frame is thrown away. Generous: hosts that write in
     /// 64-byte pieces with pauses (ectool) must not lose frames on a loaded machine, and a

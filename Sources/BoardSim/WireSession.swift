@@ -1,7 +1,8 @@
 import EC618
 
 /// Splits the board's input stream into sync words and request frames, the way a ROM that
-/// polls its receive buffer would: one echo per burst of sync words (spec §2.3), and after a
+/// polls its receive buffer would: one echo per burst of sync words (spec §2.1: the host writes
+/// the word twice and reads it back once), and after a
 /// malformed frame everything is dropped until the line goes idle (resynchronisation).
 struct WireSession: Sendable {
     enum Unit: Sendable {
@@ -16,7 +17,8 @@ struct WireSession: Sendable {
     private var buffer: [UInt8] = []
     private var position = 0
     private var discarding = false
-    private var burst: (word: SyncWord, count: Int)?
+    /// The sync burst being received: its word, the copies so far, when the last copy came.
+    private var burst: (word: SyncWord, count: Int, at: ContinuousClock.Instant)?
     private var lastInput: ContinuousClock.Instant?
 
     init(config: BoardConfig) { self.config = config }
@@ -39,7 +41,6 @@ struct WireSession: Sendable {
     }
 
     private mutating func endOfSilence() {
-        burst = nil
         discarding = false
     }
 
@@ -48,12 +49,19 @@ struct WireSession: Sendable {
         guard buffer.count - position >= 4 else { return nil }
         if let word = SyncWord(bytes: buffer[position..<(position + 4)]) {
             position += 4
-            if let current = burst, current.word == word {
-                let count = current.count + 1
-                burst = count >= config.syncWordsPerBurst ? nil : (word, count)
+            let now = lastInput ?? .now
+            // The copies of a host's round are one burst however long the host paused between
+            // them: the tools pause 2 ms (spec §2.2), a loaded host far longer, and a board that
+            // took the second copy for a new burst after a 20 ms gap echoed it again; the extra
+            // echo then sat in front of the host's next answer (the ectool cross-check failed so
+            // under CPU load). Only copies beyond a round's (beanio sends four, §2.3) go by the
+            // gap, as do new rounds.
+            if let current = burst, current.word == word,
+               current.count < config.syncWordsPerBurst || now - current.at < config.idleGap {
+                burst = (word, current.count + 1, now)
                 return .sync(word, echo: false)
             }
-            burst = config.syncWordsPerBurst > 1 ? (word, 1) : nil
+            burst = (word, 1, now)
             return .sync(word, echo: true)
         }
         switch RequestFrame.decode(buffer[position...], framing: framing, maxPayload: config.maxRequestPayload) {

@@ -17,6 +17,8 @@ public actor Flasher {
     private var phase: FlashPhase = .romSync
     private var image: ImageKind?
     private var offset: Int?
+    /// The last sync word the board echoed: a second echo of it may precede the next answer.
+    private var lastSync: SyncWord?
 
     public init(link: any ByteLink, settings: FlasherSettings = FlasherSettings(),
                 onEvent: @escaping @Sendable (FlashEvent) -> Void = { _ in }) {
@@ -250,7 +252,15 @@ public actor Flasher {
                 unanswered = []
                 try await write(wire)
                 let deadline = ContinuousClock.now + settings.responseTimeout
-                let head = try await readExactly(ResponseFrame.headSize, deadline: deadline, keeping: &unanswered)
+                var head = try await readExactly(ResponseFrame.headSize, deadline: deadline, keeping: &unanswered)
+                // A board that took the second copy of a round's sync word for a new burst echoes
+                // it again (the ROM's burst rule is inferred, spec §2.3), and the copy arrives in
+                // front of the answer. It is never an answer's start: bytes 2–3 of an answer are
+                // its order id, never the word's D3 02.
+                while let word = lastSync, Array(head.prefix(4)) == word.bytes {
+                    unanswered = Array(unanswered.dropFirst(4))
+                    head = Array(head.dropFirst(4)) + (try await readExactly(4, deadline: deadline, keeping: &unanswered))
+                }
                 let rest = try await readExactly(ResponseFrame.bytesAfterHead(head, framing: framing), deadline: deadline,
                                                  keeping: &unanswered)
                 unanswered = []
@@ -288,6 +298,10 @@ public actor Flasher {
                 }
             }
             if echo == word.bytes {
+                // Spec §2.2: a matched echo is followed by discarding pending input (another
+                // echo of the round, a probe's leftovers); `lastSync` covers an echo still on its way.
+                await drainInput()
+                lastSync = word
                 return
             }
         }

@@ -59,6 +59,7 @@ struct Sim: AsyncParsableCommand {
             SimBoard.self,
             SimGadget.self,
             SimLineBound.self,
+            SimFaults.self,
         ]
     )
 }
