@@ -1,8 +1,7 @@
 import EC618
 
 /// Splits the board's input stream into sync words and request frames, the way a ROM that
-/// polls its receive buffer would: one echo per burst of sync words (spec §2.1: the host writes
-/// the word twice and reads it back once), and after a
+/// polls its receive buffer would: one echo per burst of sync words (spec §2.3), and after a
 /// malformed frame everything is dropped until the line goes idle (resynchronisation).
 struct WireSession: Sendable {
     enum Unit: Sendable {
@@ -17,14 +16,14 @@ struct WireSession: Sendable {
     private var buffer: [UInt8] = []
     private var position = 0
     private var discarding = false
-    /// The sync burst being received: its word, the copies so far, when the last copy came.
-    private var burst: (word: SyncWord, count: Int, at: ContinuousClock.Instant)?
+    private var burst: (word: SyncWord, count: Int)?
     private var lastInput: ContinuousClock.Instant?
 
     init(config: BoardConfig) { self.config = config }
 
     /// Bytes read from the link at `now`.
     mutating func append(_ bytes: [UInt8], now: ContinuousClock.Instant) {
+        if let last = lastInput, now - last >= config.syncBurstGap { burst = nil }
         if let last = lastInput, now - last >= config.idleGap { endOfSilence() }
         lastInput = now
         if discarding || bytes.isEmpty { return }
@@ -34,6 +33,7 @@ struct WireSession: Sendable {
 
     /// The link was silent for `config.idleGap`.
     mutating func idle(now: ContinuousClock.Instant) {
+        if let last = lastInput, now - last >= config.syncBurstGap { burst = nil }
         endOfSilence()
         if position < buffer.count, let last = lastInput, now - last >= config.partialFrameTimeout {
             buffer.removeAll(); position = 0   // a frame that never completed
@@ -49,19 +49,12 @@ struct WireSession: Sendable {
         guard buffer.count - position >= 4 else { return nil }
         if let word = SyncWord(bytes: buffer[position..<(position + 4)]) {
             position += 4
-            let now = lastInput ?? .now
-            // The copies of a host's round are one burst however long the host paused between
-            // them: the tools pause 2 ms (spec §2.2), a loaded host far longer, and a board that
-            // took the second copy for a new burst after a 20 ms gap echoed it again; the extra
-            // echo then sat in front of the host's next answer (the ectool cross-check failed so
-            // under CPU load). Only copies beyond a round's (beanio sends four, §2.3) go by the
-            // gap, as do new rounds.
-            if let current = burst, current.word == word,
-               current.count < config.syncWordsPerBurst || now - current.at < config.idleGap {
-                burst = (word, current.count + 1, now)
+            if let current = burst, current.word == word {
+                let count = current.count + 1
+                burst = count >= config.syncWordsPerBurst ? nil : (word, count)
                 return .sync(word, echo: false)
             }
-            burst = (word, 1, now)
+            burst = config.syncWordsPerBurst > 1 ? (word, 1) : nil
             return .sync(word, echo: true)
         }
         switch RequestFrame.decode(buffer[position...], framing: framing, maxPayload: config.maxRequestPayload) {
