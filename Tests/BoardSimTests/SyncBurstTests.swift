@@ -1,32 +1,30 @@
-import BoardSim
+@testable import BoardSim
 import EC618
-import Links
 import Testing
 
 /// One echo per host round of sync words (spec §2.3), however long a loaded host pauses between
-/// the round's two copies; a later round is echoed again.
+/// the round's two copies (longer than the 20 ms resync gap); a later round is echoed again.
+/// Times are given to the wire session, so the test holds on a loaded machine.
 @Suite struct SyncBurstTests {
-    @Test func aRoundWhoseCopiesArePausedApartIsEchoedOnce() async throws {
-        let board = SimulatedBoard()
-        let (host, device) = MemoryLink.pair(name: "sync-burst")
-        let serving = Task { await board.serve(on: device) }
-        defer { serving.cancel() }
-        let word = SyncWord.dlboot.bytes
-        try await host.write(word)
-        // A loaded host: far more than the tools' 2 ms and the board's 20 ms idle gap.
-        try await Task.sleep(for: .milliseconds(80))
-        try await host.write(word)
-        var echoed: [UInt8] = []
-        let end = ContinuousClock.now + .milliseconds(600)
-        while let bytes = try? await host.read(maxCount: 64, deadline: end) { echoed += bytes }
-        #expect(echoed == word, "one echo for the round, got \(echoed)")
+    func echoes(_ session: inout WireSession, _ word: SyncWord, at now: ContinuousClock.Instant) -> [Bool] {
+        session.append(word.bytes, now: now)
+        var out: [Bool] = []
+        while let unit = session.next() {
+            if case .sync(_, let echo) = unit { out.append(echo) }
+        }
+        return out
+    }
 
-        // The host's next round (after its read timeout) is a new burst.
-        try await host.write(word)
-        try await host.write(word)
-        let again = try await host.read(maxCount: 64, deadline: .now + .seconds(5))
-        #expect(again == word)
-        await host.close()
-        await device.close()
+    @Test func aRoundWhoseCopiesArePausedApartIsEchoedOnceAndTheNextRoundAgain() {
+        var session = WireSession(config: BoardConfig())
+        let t0 = ContinuousClock.now
+        #expect(echoes(&session, .dlboot, at: t0) == [true])
+        // The round's second copy, 80 ms later: a loaded host, not a new round.
+        session.idle(now: t0 + .milliseconds(60))
+        #expect(echoes(&session, .dlboot, at: t0 + .milliseconds(80)) == [false])
+        // The next round, after the host's read timeout.
+        session.idle(now: t0 + .milliseconds(500))
+        #expect(echoes(&session, .dlboot, at: t0 + .milliseconds(880)) == [true])
+        #expect(echoes(&session, .dlboot, at: t0 + .milliseconds(882)) == [false])
     }
 }
