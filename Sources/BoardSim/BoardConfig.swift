@@ -22,8 +22,14 @@ public struct BoardConfig: Sendable, Equatable {
     public var checksBodyHash = false
     /// Copies of a sync word one echo answers (spec §2.3: every host sends 2 per round).
     public var syncWordsPerBurst = 2
-    /// Silence after which a sync burst ends and a resynchronising board listens again.
+    /// Silence after which a resynchronising board (one that dropped a malformed frame) listens again.
     public var idleGap: Duration = .milliseconds(20)
+    /// Silence after which a copy of a sync word starts a new burst (and is echoed). The copies
+    /// of one round are 2 ms apart (spec §2.2), far more on a loaded host: a board that ended
+    /// the burst after 20 ms echoed the second copy again, and the extra echo sat in front of the
+    /// host's next answer (the ectool cross-check failed so under CPU load). A host's next
+    /// round comes after its read timeout, 100 ms at the shortest (vendor C tool, spec §8.1).
+    public var syncBurstGap: Duration = .milliseconds(100)
     /// Silence after which a half-received frame is thrown away. Generous: hosts that write in
     /// 64-byte pieces with pauses (ectool) must not lose frames on a loaded machine, and a
     /// damaged frame is caught by its CRC or length check anyway.

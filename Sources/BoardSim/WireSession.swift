@@ -23,6 +23,7 @@ struct WireSession: Sendable {
 
     /// Bytes read from the link at `now`.
     mutating func append(_ bytes: [UInt8], now: ContinuousClock.Instant) {
+        if let last = lastInput, now - last >= config.syncBurstGap { burst = nil }
         if let last = lastInput, now - last >= config.idleGap { endOfSilence() }
         lastInput = now
         if discarding || bytes.isEmpty { return }
@@ -32,6 +33,7 @@ struct WireSession: Sendable {
 
     /// The link was silent for `config.idleGap`.
     mutating func idle(now: ContinuousClock.Instant) {
+        if let last = lastInput, now - last >= config.syncBurstGap { burst = nil }
         endOfSilence()
         if position < buffer.count, let last = lastInput, now - last >= config.partialFrameTimeout {
             buffer.removeAll(); position = 0   // a frame that never completed
@@ -39,7 +41,6 @@ struct WireSession: Sendable {
     }
 
     private mutating func endOfSilence() {
-        burst = nil
         discarding = false
     }
 

@@ -17,6 +17,8 @@ public actor Flasher {
     private var phase: FlashPhase = .romSync
     private var image: ImageKind?
     private var offset: Int?
+    /// The last sync word the board echoed: a second echo of it may precede the next answer.
+    private var lastSync: SyncWord?
 
     public init(link: any ByteLink, settings: FlasherSettings = FlasherSettings(),
                 onEvent: @escaping @Sendable (FlashEvent) -> Void = { _ in }) {
@@ -299,16 +301,35 @@ public actor Flasher {
         let maxPayload = framing == .plain ? ProtocolConstants.maxDLResponsePayload : 255
         let allowed = retries ?? settings.commandRetries
         var attempt = 0
+        // What came back for this request without completing an answer before the deadline. A
+        // late answer is still the answer: SYS_RST in particular is answered once, then the chip
+        // resets (spec §7, SYS_RST row; §6.6 step 8), so a resend can never be answered and
+        // flushing the late answer as stale input fails a board that did everything right.
+        var unanswered: [UInt8] = []
         while true {
             do throws(FlashError) {
                 if attempt > 0 {
                     await settings.sleep(settings.retryPause)
-                    await drainInput()
+                    unanswered += await drainInput()
+                    if let late = Self.lateAnswer(unanswered, to: request, framing: framing, maxPayload: maxPayload) {
+                        return late
+                    }
                 }
+                unanswered = []
                 try await write(wire)
                 let deadline = ContinuousClock.now + settings.responseTimeout
-                let head = try await readExactly(ResponseFrame.headSize, deadline: deadline)
-                let rest = try await readExactly(ResponseFrame.bytesAfterHead(head, framing: framing), deadline: deadline)
+                var head = try await readExactly(ResponseFrame.headSize, deadline: deadline, keeping: &unanswered)
+                // A board that took the second copy of a round's sync word for a new burst echoes
+                // it again (the ROM's burst rule is inferred, spec §2.3), and the copy arrives in
+                // front of the answer. It is never an answer's start: bytes 2–3 of an answer are
+                // its order id, never the word's D3 02.
+                while let word = lastSync, Array(head.prefix(4)) == word.bytes {
+                    unanswered = Array(unanswered.dropFirst(4))
+                    head = Array(head.dropFirst(4)) + (try await readExactly(4, deadline: deadline, keeping: &unanswered))
+                }
+                let rest = try await readExactly(ResponseFrame.bytesAfterHead(head, framing: framing), deadline: deadline,
+                                                 keeping: &unanswered)
+                unanswered = []
                 do {
                     return try ResponseFrame.decode(head + rest, answering: request, framing: framing,
                                                     maxPayload: maxPayload)
@@ -343,6 +364,10 @@ public actor Flasher {
                 }
             }
             if echo == word.bytes {
+                // Spec §2.2: a matched echo is followed by discarding pending input (another
+                // echo of the round, a probe's leftovers); `lastSync` covers an echo still on its way.
+                await drainInput()
+                lastSync = word
                 return
             }
         }
@@ -356,11 +381,21 @@ public actor Flasher {
     }
 
     private func readExactly(_ count: Int, deadline: ContinuousClock.Instant) async throws(FlashError) -> [UInt8] {
+        var ignored: [UInt8] = []
+        return try await readExactly(count, deadline: deadline, keeping: &ignored)
+    }
+
+    /// Reads `count` bytes; everything read is also appended to `kept`, so bytes of an answer
+    /// cut off by the deadline are not lost.
+    private func readExactly(_ count: Int, deadline: ContinuousClock.Instant,
+                             keeping kept: inout [UInt8]) async throws(FlashError) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(count)
         while out.count < count {
             do {
-                out += try await link.read(maxCount: count - out.count, deadline: deadline)
+                let got = try await link.read(maxCount: count - out.count, deadline: deadline)
+                out += got
+                kept += got
             } catch let error as LinkError {
                 if case .timeout = error {
                     throw failure(out.isEmpty ? .timeout : .truncated(got: out.count, needed: count), retryable: true)
@@ -373,9 +408,25 @@ public actor Flasher {
         return out
     }
 
-    /// Discards whatever the device sent that nobody asked for (stale echoes, late answers).
-    private func drainInput() async {
-        while let bytes = try? await link.read(maxCount: 4096, deadline: .now), !bytes.isEmpty {}
+    /// Takes whatever the device sent that is waiting (stale echoes, late answers); the caller
+    /// decides whether it is an answer or is dropped.
+    @discardableResult
+    private func drainInput() async -> [UInt8] {
+        var drained: [UInt8] = []
+        while let bytes = try? await link.read(maxCount: 4096, deadline: .now), !bytes.isEmpty { drained += bytes }
+        return drained
+    }
+
+    /// The answer to `request` when `bytes` begin with a complete, valid one (it came after the
+    /// deadline); nil for anything else (nothing, a fragment, a NAK, noise), which is dropped.
+    static func lateAnswer(_ bytes: [UInt8], to request: RequestFrame, framing: Framing,
+                           maxPayload: Int) -> ResponseFrame? {
+        guard bytes.count >= ResponseFrame.headSize else { return nil }
+        let length = ResponseFrame.headSize + ResponseFrame.bytesAfterHead(Array(bytes.prefix(ResponseFrame.headSize)),
+                                                                           framing: framing)
+        guard bytes.count >= length else { return nil }
+        return try? ResponseFrame.decode(Array(bytes.prefix(length)), answering: request, framing: framing,
+                                         maxPayload: maxPayload)
     }
 
     // MARK: - Errors

@@ -40,6 +40,13 @@ public final class SimulatedFixture: BoardSource {
         /// Who boards are and what they run, by board number, where it differs from the default
         /// (a board with a bad IMEI, no SIM, another firmware version, lost calibration).
         public var variants: [Int: BoardVariant] = [:]
+        /// Faults drawn per board (`--sim-faults random:SEED:RATE`) and the full flash they act on.
+        public var randomFaults: (plan: RandomFaultPlan, session: RandomFaultPlan.Session)?
+
+        /// Board `number`'s drawn fault, if the random plan gave it one.
+        public func drawnFault(board number: Int) -> DrawnFault? {
+            randomFaults.flatMap { $0.plan.fault(board: number, session: $0.session) }
+        }
 
         public init(scriptPartition: ScriptPartition, planBytes: Int) {
             self.scriptPartition = scriptPartition
@@ -139,11 +146,14 @@ public final class SimulatedFixture: BoardSource {
 
     /// The settings of board `number` (its identity, faults and sandbox follow from the number).
     public func settings(board number: Int) -> DeviceSideBoard.Settings {
-        let faults = model.faults[number] ?? []
+        let drawn = model.drawnFault(board: number)
+        var faults = model.faults[number] ?? []
+        if case .board(let kind) = drawn { faults.insert(kind) }
         var runtime = RuntimeSettings(sandboxDirectory: sandbox + "/board-\(number)")
         runtime.attachDelay = model.timing.attach
         runtime.cellLink = model.timing.cellLink
         runtime.faults = faults.networkFaults
+        if case .network(_, let network, _) = drawn { runtime.faults = network }
         runtime.network = model.network
         runtime.firmwareBuild = FirmwareBuild(scriptRegionBytes: model.scriptPartition.capacity)
         let variant = model.variants[number]
@@ -153,6 +163,7 @@ public final class SimulatedFixture: BoardSource {
                                               scriptPartition: model.scriptPartition)
         device.timing = model.timing
         device.faults = faults.flashFaults(planBytes: model.planBytes)
+        if case .session(_, let plan) = drawn { device.faults = plan }
         device.bootEntry = faults.bootEntryResponse
         return device
     }

@@ -62,6 +62,7 @@ struct Sim: AsyncParsableCommand {
             SimBoard.self,
             SimGadget.self,
             SimLineBound.self,
+            SimFaults.self,
         ]
     )
 }

@@ -98,6 +98,12 @@ struct StationCommand: AsyncParsableCommand {
     @Option(name: .customLong("sim-fault"), help: "Give simulated board N a fault: N=KIND (repeatable).")
     var simFaults: [String] = []
 
+    @Option(name: .customLong("sim-faults"), help: ArgumentHelp(
+        "Give each simulated board, with chance RATE (0–1), one fault drawn from every kind the simulator has, at a "
+            + "drawn point; the same SEED draws the same faults (`provision sim faults` lists them with the verdict each must get).",
+        valueName: RandomFaultPlan.form))
+    var simRandomFaults: String?
+
     @Option(name: .customLong("sim-timing"), help: "Simulated boards' timing: fast, or realistic (every phase: flash, USB re-enumeration, boot, 4G attach, the 4G link's round trip and rate; `provision sim line-bound` prints the forecast).")
     var simTiming: SimTimingChoice = .fast
 
@@ -200,6 +206,16 @@ struct StationCommand: AsyncParsableCommand {
             throw StationInputError("--station-id is empty")
         }
         let faults = try parseFaults(lastBoard: lastSimulatedBoard)
+        var randomFaults: RandomFaultPlan?
+        if let simRandomFaults {
+            guard simulate != nil else { throw StationInputError("--sim-faults needs --simulate N") }
+            guard simFaults.isEmpty else {
+                throw StationInputError("--sim-faults \(simRandomFaults) draws every board's fault; --sim-fault N=KIND "
+                                        + "gives them one by one: give one or the other")
+            }
+            do { randomFaults = try RandomFaultPlan(spec: simRandomFaults) }
+            catch { throw StationInputError(error.description) }
+        }
         if simulate == nil && !simHosts.isEmpty { throw StationInputError("--sim-host needs --simulate N") }
         var simNetwork: SimulatedNetwork
         do { simNetwork = try SimulatedNetwork().adding(config.simulationHosts) }
@@ -278,6 +294,7 @@ struct StationCommand: AsyncParsableCommand {
         inputs.consoleToken = console?.token
         inputs.rework = rework || config.rework
         inputs.labelScan = labelScan || config.labelScan
+        inputs.simRandomFaults = randomFaults
         return inputs
     }
 

@@ -39,6 +39,8 @@ struct StationInputs: Sendable {
     let once: Bool
     let simulate: Int?
     let simFaults: [Int: Set<SimulatedBoardFault>]
+    /// `--sim-faults random:SEED:RATE`: a fault drawn per board.
+    var simRandomFaults: RandomFaultPlan?
     let simTiming: SimTiming
     let simBus: SimulatedFixture.Bus
     /// What simulated boards' host names resolve to (`--sim-host`, `simulation.hosts`).

@@ -73,6 +73,10 @@ struct StationRun {
             model.timing = inputs.simTiming
             model.network = inputs.simNetwork
             model.faults = inputs.simFaults
+            if let random = inputs.simRandomFaults {
+                model.randomFaults = (random, RandomFaultPlan.Session(fullFlashOf: inputs.package.plan,
+                                                                      agentBootBytes: inputs.agentBoot.count))
+            }
             source = SimulatedFixture(slots: simulate, model: model, bus: inputs.simBus)
             display.note("station \(inputs.stationID): \(simulate) simulated slot(s) on the \(inputs.simBus.rawValue) bus, "
                          + "batch \"\(inputs.batch)\", store \(inputs.storeURL)")
