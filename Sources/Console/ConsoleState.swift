@@ -143,6 +143,9 @@ public actor ConsoleState {
 
     public func hasSlot(_ slot: String) -> Bool { tiles[key(slot)] != nil }
 
+    /// The label a slot's tile shows (`slot3`, `A1`), as the station names the slot.
+    public func label(ofSlot slot: String) -> String? { tiles[key(slot)]?.label }
+
     // MARK: - The line view
 
     /// Replaces everything with what the shared store holds: the stations' tiles and the boards

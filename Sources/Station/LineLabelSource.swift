@@ -69,19 +69,23 @@ public actor LineLabelSource: LabelSource {
         }
     }
 
+    /// A label scanned for a named slot elsewhere (the console's page): the slot's waiting gate
+    /// gets it, or it is kept until the slot asks.
+    public func scan(_ label: String, slot: String) {
+        if let index = waiters.firstIndex(where: { $0.slot == slot }) {
+            waiters.remove(at: index).continuation.resume(returning: label)
+        } else {
+            keptBySlot[slot] = label
+        }
+    }
+
     /// One line from the scanner: blank lines are ignored.
     func take(_ line: String, knownSlot: @Sendable (String) -> Bool) {
         let text = line.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty else { return }
         let words = text.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
         if words.count == 2, knownSlot(String(words[0])) {
-            let slot = String(words[0])
-            let label = words[1].trimmingCharacters(in: .whitespaces)
-            if let index = waiters.firstIndex(where: { $0.slot == slot }) {
-                waiters.remove(at: index).continuation.resume(returning: label)
-            } else {
-                keptBySlot[slot] = label
-            }
+            scan(words[1].trimmingCharacters(in: .whitespaces), slot: String(words[0]))
             return
         }
         if !waiters.isEmpty {

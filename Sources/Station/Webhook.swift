@@ -41,6 +41,12 @@ public struct BoardRecordPayload: Sendable, Codable, Equatable {
     public var startedAt: Date
     public var endedAt: Date?
     public var phases: [Phase]
+    /// The per-board data row the board was given (`pool:keys`, `row17`): its reference, never its values.
+    public var boardDataSource: String? = nil
+    public var boardDataRow: String? = nil
+    /// The identity gates' results, and the earlier passed run this one reworks.
+    public var gates: [GateResult] = []
+    public var reworkOf: String? = nil
 
     public init(runID: String, batch: String, stationID: String, slot: String, slotLabel: String, status: RunStatus,
                 failureClass: FailureClass? = nil, failurePhase: String? = nil, detail: String? = nil, imei: String? = nil,
@@ -72,6 +78,10 @@ public struct BoardRecordPayload: Sendable, Codable, Equatable {
                   firmwareSHA256: run.firmwareSHA256, scriptSHA256: run.scriptSHA256, startedAt: run.startedAt,
                   endedAt: run.finishedAt,
                   phases: run.phases.map { Phase(name: $0.name, seconds: $0.duration, outcome: $0.outcome) })
+        boardDataSource = run.boardData?.source
+        boardDataRow = run.boardData?.row
+        gates = run.gates
+        reworkOf = run.reworkOf
     }
 
     enum CodingKeys: String, CodingKey {
@@ -79,6 +89,7 @@ public struct BoardRecordPayload: Sendable, Codable, Equatable {
         case failureClass = "failure_class", failurePhase = "failure_phase", detail, imei, iccid
         case firmwareSHA256 = "firmware_sha256", scriptSHA256 = "script_sha256"
         case startedAt = "started_at", endedAt = "ended_at", phases
+        case boardDataSource = "board_data_source", boardDataRow = "board_data_row", gates, reworkOf = "rework_of"
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -100,6 +111,10 @@ public struct BoardRecordPayload: Sendable, Codable, Equatable {
         try c.encode(startedAt, forKey: .startedAt)
         try c.encode(endedAt, forKey: .endedAt)
         try c.encode(phases, forKey: .phases)
+        try c.encode(boardDataSource, forKey: .boardDataSource)
+        try c.encode(boardDataRow, forKey: .boardDataRow)
+        try c.encode(gates, forKey: .gates)
+        try c.encode(reworkOf, forKey: .reworkOf)
     }
 }
 

@@ -102,6 +102,15 @@ struct StationRun {
         // The console (the live page, and the slots' states in a shared store) hears what the
         // terminal does.
         let console = try await StationConsole.start(inputs: inputs, display: display)
+        if let console, config.profile.gates.labelScan {
+            // A label entered on the page goes to the slot's label gate, as a scanner's line would.
+            let labels = config.labelSource as? LineLabelSource ?? LineLabelSource()
+            config.labelSource = labels
+            let state = console.server.state
+            await console.controls.forwardLabels { path, label in
+                await labels.scan(label, slot: await state.label(ofSlot: path) ?? path)
+            }
+        }
         let observer: any StationObserver = console.map { FanOutObserver([display, $0.server.observer]) } ?? display
         do {
             let summary = try await StationRunner(configuration: config, observer: observer)

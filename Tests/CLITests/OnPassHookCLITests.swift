@@ -32,6 +32,10 @@ import Testing
             #expect(record["run_id"] as? String == run.runID)
             #expect(record["status"] as? String == "pass")
             #expect(record["imei"] as? String == run.imei)
+            // The identity gates the shipped profile runs travel with the record.
+            let gates = record["gates"] as? [[String: Any]] ?? []
+            #expect(gates.contains { $0["name"] as? String == "imei_luhn" && $0["passed"] as? Bool == true }, "\(gates)")
+            #expect(record.keys.contains("board_data_row"))
         }
         // Each pass's hook outcome is kept with its run, after the run's own events.
         #expect(hookEvents.count == 2)

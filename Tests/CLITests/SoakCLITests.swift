@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Vocabulary
 
 /// A short soak (scripts/soak runs the long one): simulated boards on the pty bus, each given a
 /// fault drawn by `--sim-faults random:SEED:RATE`. Every board is recorded exactly once, with the
@@ -56,7 +57,8 @@ import Testing
                 let board = slot + i * Self.slots
                 #expect(seen.insert(board).inserted, "board \(board) recorded twice")
                 let imei = row[imeiCol]
-                #expect(imei.isEmpty || imei == "86201106" + String(format: "%06d", board) + "0",
+                // A simulated board's IMEI: TAC 86201106, its number as the serial, the Luhn digit.
+                #expect(imei.isEmpty || imei == IMEI.completing("86201106" + String(format: "%06d", board % 1_000_000)),
                         "\(path) run \(i + 1) is board \(board), but recorded IMEI \(imei)")
                 let want = try #require(expected[board])
                 let fault = want["fault"] as? String ?? "no fault"

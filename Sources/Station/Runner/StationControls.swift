@@ -32,9 +32,18 @@ public actor StationControls {
 
     public var heldSlots: Set<String> { held }
 
-    /// Keeps the label the operator scanned for the slot (the latest scan wins).
-    public func scanned(label: String, slot: String) {
+    /// Keeps the label the operator scanned for the slot (the latest scan wins), and hands it to
+    /// the label gate's input when one is attached.
+    public func scanned(label: String, slot: String) async {
         labels[slot] = label
+        await labelForward?(slot, label)
+    }
+
+    /// Where scanned labels go besides this actor: the label gate's input (`LineLabelSource`).
+    private var labelForward: (@Sendable (_ slot: String, _ label: String) async -> Void)?
+
+    public func forwardLabels(_ forward: @escaping @Sendable (_ slot: String, _ label: String) async -> Void) {
+        labelForward = forward
     }
 
     /// The last label scanned for the slot, if any: what a label gate compares the board with.
