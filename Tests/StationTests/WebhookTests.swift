@@ -29,11 +29,13 @@ import Vocabulary
     @Test func bodyHasSnakeCaseKeysNullsAndMillisecondTimes() throws {
         let body = try WebhookPoster.body(Self.record(1))
         let text = String(decoding: body, as: UTF8.self)
-        #expect(text.hasPrefix("{\"batch\":\"b7\",\"detail\":null,\"ended_at\":\"2027-01-15T08:00:06.500Z\""))
+        #expect(text.hasPrefix("{\"batch\":\"b7\",\"board_data_row\":null,\"board_data_source\":null,\"detail\":null,"
+                               + "\"ended_at\":\"2027-01-15T08:00:06.500Z\""))
         let json = try #require(try JSONSerialization.jsonObject(with: body) as? [String: Any])
         #expect(Set(json.keys) == ["run_id", "batch", "station_id", "slot", "slot_label", "status", "failure_class",
                                    "failure_phase", "detail", "imei", "iccid", "firmware_sha256", "script_sha256",
-                                   "started_at", "ended_at", "phases"])
+                                   "started_at", "ended_at", "phases", "board_data_source", "board_data_row",
+                                   "gates", "rework_of"])
         #expect(json["started_at"] as? String == "2027-01-15T08:00:00.125Z")
         #expect(json["failure_class"] is NSNull)
         let phases = try #require(json["phases"] as? [[String: Any]])
