@@ -110,7 +110,7 @@ public struct IdentityGates: Sendable {
             throw IdentityGateSetupError("gates.duplicate_imei is on, but the results store cannot be asked for passed IMEIs")
         }
         if settings.labelScan && labels == nil {
-            throw IdentityGateSetupError("gates.label_scan is on, but the station has no label input (--label-scan)")
+            throw IdentityGateSetupError("gates.label_scan is on, but the station has no label input (--label-scan, or --console for its page)")
         }
         self.settings = settings
         self.expectedFirmware = expectedFirmware
