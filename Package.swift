@@ -46,7 +46,7 @@ let package = Package(
 
         // Firmware packages: .soc, info.json, binpkg, flash plan, AgentBoot lookup, profiles.
         .target(name: "Firmware", dependencies: [
-            "Vocabulary", "CLibArchive",
+            "Vocabulary", "CLibArchive", "LittleFS",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "TOMLKit", package: "TOMLKit"),
         ]),

@@ -1,3 +1,5 @@
+import LittleFS
+
 /// Where each board's own data goes (`[provisioning]` in the profile): per-board data rows'
 /// columns mapped to fskv keys with their Lua types, and to files in the board's LittleFS.
 /// fskv survives script updates (it is its own littlefs region), so per-board values belong
@@ -42,8 +44,6 @@ public struct BoardDataLayout: Sendable, Equatable {
     public static let defaultKeyColumn = "imei"
     /// What a board can be looked up by: the identities it reports.
     public static let keyColumns = ["imei", "iccid"]
-    /// littlefs `name_max` as fskv opens its files (luatos-formats.md, fskv [V]).
-    public static let fskvKeyMax = 63
 
     public init(keyColumn: String = defaultKeyColumn, fskv: [FSKVEntry] = [], files: [FileEntry] = []) {
         self.keyColumn = keyColumn
@@ -75,10 +75,10 @@ struct ProfileProvisioningFile: Decodable {
         var keys = Set<String>()
         let entries = try (fskv ?? []).enumerated().map { index, entry in
             let name = "provisioning.fskv[\(index)]"
-            let bytes = entry.key.utf8.count
-            guard (1...BoardDataLayout.fskvKeyMax).contains(bytes), !entry.key.contains("/"), entry.key != ".",
-                  entry.key != ".." else {
-                throw refuse("\(name).key \"\(entry.key)\" is not an fskv key (1–\(BoardDataLayout.fskvKeyMax) bytes, no \"/\")")
+            do {
+                try FSKVImage.check(entry.key)
+            } catch {
+                throw refuse("\(name).key: \(error)")
             }
             guard keys.insert(entry.key).inserted else { throw refuse("\(name).key \"\(entry.key)\" is listed twice") }
             guard !entry.column.isEmpty else { throw refuse("\(name).column is empty") }

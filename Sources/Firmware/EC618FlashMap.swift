@@ -1,3 +1,5 @@
+import LittleFS
+
 /// Fixed facts of the EC618 flash layout (spec: ec618-download-protocol.md §6.4, mem_map.h).
 /// Everything a package can say for itself (script address, sizes) is read from the package.
 public enum EC618FlashMap {
@@ -25,11 +27,14 @@ public enum EC618FlashMap {
     public static let apImageOffset: UInt32 = 0x24000
     public static let cpImageOffset: UInt32 = 0x0
 
-    /// Start of the LittleFS file system mounted at `/` (288 KiB, spec §6.4 and §6.6a).
-    public static let fileSystemRegion: (start: UInt32, size: Int) = (0x0038_4000, 0x48000)
-    /// The fskv key/value store: its own littlefs instance (luatos-formats.md, "fskv": 64 KiB at
-    /// 0x3CC000, from `components/fskv/luat_fskv.c` and the EC618 BSP) [S].
-    public static let fskvRegion: (start: UInt32, size: Int) = (0x003C_C000, 0x10000)
+    /// The LittleFS file system mounted at `/` (288 KiB at 0x384000, spec §6.4 and §6.6a), as its
+    /// littlefs geometry places it (the sources are cited there).
+    public static let fileSystemRegion: (start: UInt32, size: Int) =
+        (LittleFSGeometry.ec618Main.flashOffset, LittleFSGeometry.ec618Main.regionSize)
+    /// The fskv key/value store: its own littlefs instance (64 KiB at 0x3CC000), as its geometry
+    /// places it.
+    public static let fskvRegion: (start: UInt32, size: Int) =
+        (LittleFSGeometry.ec618FSKV.flashOffset, LittleFSGeometry.ec618FSKV.regionSize)
 
     /// What no plan may touch on any EC618 board. The CP-flash tail holds IP2, the CP NV defaults
     /// and the CP NV with the RF calibration tables (spec §6.4 from the SDK's `mem_map.h`; §6.1:

@@ -73,7 +73,8 @@ public struct FSKVImage: Sendable {
         return out
     }
 
-    static func check(_ key: String) throws {
+    /// Throws `FSKVError.badKey` for a key fskv cannot open as a file.
+    public static func check(_ key: String) throws {
         let bytes = Array(key.utf8)
         guard !bytes.isEmpty else { throw FSKVError.badKey(key, reason: "empty") }
         guard bytes.count <= maxKeyBytes else {
