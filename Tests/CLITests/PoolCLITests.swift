@@ -67,23 +67,6 @@ import Testing
         #expect(both.status == 2)
     }
 
-    /// Polls the store until `condition` holds.
-    private func waitFor(_ db: String, within limit: Duration = .seconds(120),
-                         _ condition: ([RunRecord]) -> Bool) async throws -> [RunRecord] {
-        let deadline = ContinuousClock.now + limit
-        while ContinuousClock.now < deadline {
-            if FileManager.default.fileExists(atPath: db) {
-                let store = try await StoreURL.open(db)
-                let runs = try await store.runs(RunQuery())
-                await store.close()
-                if condition(runs) { return runs }
-            }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        Issue.record("the store never reached the expected state within \(limit)")
-        return []
-    }
-
     @Test func killNineMidBatchThenRestartLosesAndDoublesNoRow() async throws {
         let (folder, soc, app) = try ProvisionBinary.stationLine(app: "log.info('app', 'up')\n")
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -93,7 +76,7 @@ import Testing
             "--soc", soc, app, "--simulate", "3", "--count", "500", "--db", "sqlite:" + db, "--batch", "pool",
             "--station-id", "st-pool", "--pool", file, "--sim-timing", "realistic",
         ], folder: folder.path)
-        _ = try await waitFor(db) { runs in
+        _ = try await ProvisionBinary.waitForRuns(db) { runs in
             runs.filter { $0.status == .pass }.count >= 2 && runs.contains { $0.status == .running }
         }
         station.send(SIGKILL)

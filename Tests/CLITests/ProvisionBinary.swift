@@ -1,4 +1,6 @@
 import Foundation
+import Testing
+import Records
 import TestSupport
 
 /// Runs the built `provision` executable, as users do, for exit-code and output tests.
@@ -11,6 +13,24 @@ enum ProvisionBinary {
     static func run(_ arguments: [String], in directory: URL? = nil,
                     environment: [String: String]? = nil) throws -> Result {
         try ChildProcess.run(url.path, arguments, directory: directory?.path, environment: environment ?? [:])
+    }
+
+    /// Polls the store at `db` (a path) until `condition` holds for its runs (or records an
+    /// issue after `limit`).
+    static func waitForRuns(_ db: String, within limit: Duration = .seconds(120),
+                             _ condition: ([RunRecord]) -> Bool) async throws -> [RunRecord] {
+        let deadline = ContinuousClock.now + limit
+        while ContinuousClock.now < deadline {
+            if FileManager.default.fileExists(atPath: db) {
+                let store = try await StoreURL.open(db)
+                let runs = try await store.runs(RunQuery())
+                await store.close()
+                if condition(runs) { return runs }
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        Issue.record("the store never reached the expected state within \(limit)")
+        return []
     }
 
     /// The JSON events a `--json` station printed, in order; `named` keeps one kind of event.

@@ -29,22 +29,6 @@ import Testing
         ], folder: line.folder.path)
     }
 
-    /// Polls the store until `condition` holds for its runs (or fails after `limit`).
-    private func waitForRuns(_ db: String, within limit: Duration = .seconds(120),
-                             _ condition: ([RunRecord]) -> Bool) async throws -> [RunRecord] {
-        let deadline = ContinuousClock.now + limit
-        while ContinuousClock.now < deadline {
-            if FileManager.default.fileExists(atPath: db) {
-                let store = try await StoreURL.open(db)
-                let runs = try await store.runs(RunQuery())
-                await store.close()
-                if condition(runs) { return runs }
-            }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        Issue.record("the store never reached the expected state within \(limit)")
-        return []
-    }
 
     private func decided(_ runs: [RunRecord]) -> [String: RunStatus] {
         Dictionary(uniqueKeysWithValues: runs.filter { $0.status == .pass || $0.status == .fail }
@@ -55,7 +39,7 @@ import Testing
         let line = try line()
         defer { try? FileManager.default.removeItem(at: line.folder) }
         let station = try start(line, stationID: "st-kill")
-        let before = try await waitForRuns(line.db) { runs in
+        let before = try await ProvisionBinary.waitForRuns(line.db) { runs in
             decided(runs).count >= 2 && runs.contains { $0.status == .running }
         }
         station.send(SIGKILL)
@@ -78,7 +62,7 @@ import Testing
         ])
         #expect(restart.status == 0, "\(restart.stderr)")
         #expect(restart.stdout.contains("marked interrupted"))
-        let final = try await waitForRuns(line.db, within: .seconds(5)) { _ in true }
+        let final = try await ProvisionBinary.waitForRuns(line.db, within: .seconds(5)) { _ in true }
         for id in inFlight {
             #expect(final.first { $0.runID == id }?.status == .interrupted)
         }
@@ -90,7 +74,7 @@ import Testing
         let line = try line()
         defer { try? FileManager.default.removeItem(at: line.folder) }
         let station = try start(line, stationID: "st-int")
-        _ = try await waitForRuns(line.db) { runs in
+        _ = try await ProvisionBinary.waitForRuns(line.db) { runs in
             decided(runs).count >= 1 && runs.contains { $0.status == .running }
         }
         station.send(SIGINT)
@@ -113,7 +97,7 @@ import Testing
             "--soc", line.soc, line.app, "--simulate", "3", "--sim-bus", "pty", "--sim-timing", "realistic",
             "--db", "sqlite:" + line.db, "--batch", "crash", "--station-id", "st-pty", "--json",
         ], folder: line.folder.path)
-        _ = try await waitForRuns(line.db) { runs in runs.filter { $0.status == .running }.count == 3 }
+        _ = try await ProvisionBinary.waitForRuns(line.db) { runs in runs.filter { $0.status == .running }.count == 3 }
         station.send(SIGINT)
         let status = station.wait()
         #expect(status == 1, "interrupted boards are not passes: \(station.stderr)")
