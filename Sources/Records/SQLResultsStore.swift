@@ -114,15 +114,15 @@ public actor SQLResultsStore: ResultsStore {
              .time(finish.finishedAt), .int(Int64(finish.flashNAKs)), .int(Int64(finish.flashRetries)),
              .text(finish.runID)])]
         if let imei = finish.imei {
-            statements.append(SQLStatement("UPDATE boards SET iccid = COALESCE(?, iccid), last_seen = ? WHERE imei = ?",
-                                           [.optionalText(finish.iccid), .time(finish.finishedAt), .text(imei)]))
+            // One upsert, not UPDATE + INSERT ... WHERE NOT EXISTS: two stations finishing one IMEI
+            // at once both passed the NOT EXISTS and the second transaction hit the primary key.
             statements.append(SQLStatement(
                 """
-                INSERT INTO boards (imei, iccid, first_seen, last_seen)
-                SELECT ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM boards WHERE imei = ?)
+                INSERT INTO boards (imei, iccid, first_seen, last_seen) VALUES (?, ?, ?, ?)
+                ON CONFLICT (imei) DO UPDATE SET iccid = COALESCE(excluded.iccid, boards.iccid),
+                                                 last_seen = excluded.last_seen
                 """,
-                [.text(imei), .optionalText(finish.iccid), .time(finish.finishedAt), .time(finish.finishedAt),
-                 .text(imei)]))
+                [.text(imei), .optionalText(finish.iccid), .time(finish.finishedAt), .time(finish.finishedAt)]))
         }
         // The run's pool row is settled with its verdict: kept by a pass, available again
         // otherwise, so no crash can leave a passed board's row free for another board.
