@@ -99,6 +99,8 @@ public final class SimulatedFixture: BoardSource {
     /// Each slot's board: its number and the task running its life.
     private let seated = Mutex<[Int: (number: Int, life: Task<Void, Never>)]>([:])
     private let closed = Mutex(false)
+    /// Positions whose held board is being taken out and put back (one swap at a time).
+    private let reseating = Mutex<Set<Int>>([])
 
     public init(slots: Int, model: BoardModel, bus: Bus = .memory) {
         self.slots = slots
@@ -122,17 +124,29 @@ public final class SimulatedFixture: BoardSource {
     public func finished(_ slot: Slot) async {
         guard let position = slot.path.ports.last, position >= 1, position <= slots,
               let current = seated.withLock({ $0[position] }) else { return }
-        let pause = swapPause
         // Not awaited: the station records the slot's end before the board leaves, as on a line.
-        // The next board is on the bus `pause` after this one left: its own enumeration (seated
-        // with BOOT held) is part of the operator's swap.
-        let seatedAfter = pause - model.timing.enumeration(of: .download)
-        Task {
-            current.life.cancel()
-            await current.life.value
-            try? await Task.sleep(for: max(.zero, seatedAfter))
-            if !closed.withLock({ $0 }) { seat(board: current.number + slots, in: position) }
-        }
+        Task { await swap(in: position, out: current.life, next: current.number + slots) }
+    }
+
+    /// Takes the board out and seats board `next` a swap's pause after it left: the next
+    /// board's own enumeration (seated with BOOT held) is part of the operator's swap.
+    private func swap(in position: Int, out life: Task<Void, Never>, next: Int) async {
+        life.cancel()
+        await life.value
+        try? await Task.sleep(for: max(.zero, swapPause - model.timing.enumeration(of: .download)))
+        if !closed.withLock({ $0 }) { seat(board: next, in: position) }
+    }
+
+    /// The simulated operator does what the station asks of a held slot: takes the board out
+    /// and puts it back after a swap's pause, so it counts as a new board. A busy machine can see
+    /// a swap's two ends closer than they were (the station reads the reports late), and without
+    /// this the slot would wait for ever. The board keeps its number: the station never ran it.
+    public func held(_ slot: Slot) async {
+        guard let position = slot.path.ports.last, position >= 1, position <= slots,
+              let current = seated.withLock({ $0[position] }),
+              reseating.withLock({ $0.insert(position).inserted }) else { return }
+        await swap(in: position, out: current.life, next: current.number)
+        _ = reseating.withLock { $0.remove(position) }
     }
 
     public func close() async {

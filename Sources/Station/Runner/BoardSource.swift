@@ -16,6 +16,10 @@ public protocol BoardSource: Sendable {
     var swapsBoards: Bool { get }
     /// The station is done with the board in `slot`: the operator (or the simulation) swaps it.
     func finished(_ slot: Slot) async
+    /// A board is in `slot` too soon after its finished board left (or that board never left):
+    /// the slot takes nothing until it is removed. The operator is told so; a simulated
+    /// operator does it.
+    func held(_ slot: Slot) async
     /// The station has stopped; the source ends what it runs itself.
     func close() async
 }
@@ -41,6 +45,8 @@ public struct WatchedBoards: BoardSource {
 
     /// An operator takes the board out; the watcher sees it go.
     public func finished(_ slot: Slot) async {}
+    /// The operator reads the note and removes the board; the watcher sees it go.
+    public func held(_ slot: Slot) async {}
     public func close() async {}
 }
 

@@ -307,7 +307,9 @@ public struct StationRunner: Sendable {
                     if operatorSwaps, !heldBack.withLock({ $0.contains(slot.path) }) {
                         observer.note("\(slot.label): done; swap the board")
                     }
-                case .held(let slot): observer.note("\(slot.label): the finished board is back (reset?); remove it to start the next")
+                case .held(let slot):
+                    observer.note("\(slot.label): the finished board is back (reset?); remove it to start the next")
+                    Task { await source.held(slot) }
                 case .unknownShape(let slot, let message):
                     observer.slotNote(path: slot.path.rawValue, label: slot.label, step: "unknown shape", message)
                 case .refused(let slot):
