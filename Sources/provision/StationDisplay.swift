@@ -36,7 +36,9 @@ final class StationDisplay: Sendable {
     /// A message outside any slot (start-up, summary).
     func note(_ text: String) {
         switch mode {
-        case .json: break
+        // stdout stays one station event per line; what the station says besides (a run it could
+        // not record, a lease taken over, the summary) still reaches the operator's log.
+        case .json: FileHandle.standardError.write(Data("provision: \(text)\n".utf8))
         case .plain: write(text + "\n")
         case .live:
             // Above the slot lines, which are redrawn below it.

@@ -43,7 +43,7 @@ import Testing
             ] + (id == "west" ? ["--sim-fault", "1=no-network"] : []), folder: folder.path)
         }
         let statuses = stations.map { $0.wait() }
-        #expect(statuses == [0, 1], "east passes both boards, west fails one: \(stations.map(\.stderr))")
+        #expect(statuses == [0, 1], "east passes both boards, west fails one: \(stations.map { $0.stderr + ProvisionBinary.failures($0.stdout) })")
 
         // The view reads the store every second: wait for it to have read both stations' last states.
         let deadline = ContinuousClock.now + .seconds(30)

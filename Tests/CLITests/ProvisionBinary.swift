@@ -46,6 +46,16 @@ enum ProvisionBinary {
                    uniquingKeysWith: { _, last in last })
     }
 
+    /// What a `--json` station said about boards that did not pass (failed steps and checks,
+    /// verdicts other than pass, notes), one line each: the message of a test whose station
+    /// exited other than expected.
+    static func failures(_ stdout: String) -> String {
+        stdout.split(separator: "\n").filter { line in
+            line.contains("\"outcome\":\"fail") || line.contains("\"event\":\"note")
+                || (line.contains("\"event\":\"verdict") && !line.contains("\"status\":\"pass"))
+        }.joined(separator: "\n")
+    }
+
     /// An app that runs forever, logging: passes every boot check.
     static let aliveApp = """
         local sys = require("sys")
