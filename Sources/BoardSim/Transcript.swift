@@ -19,4 +19,18 @@ public struct TranscriptEntry: Sendable, Equatable, CustomStringConvertible {
         let hex = bytes.map { String([digits[Int($0 >> 4)], digits[Int($0 & 15)]]) }.joined(separator: " ")
         return "\(direction.rawValue) \(kind.rawValue) \(hex)"
     }
+
+    /// Reads a `description` line back (`provision sim board --record` files); nil for anything else.
+    public init?(line: Substring) {
+        let words = line.split(separator: " ")
+        guard words.count >= 2, let direction = Direction(rawValue: String(words[0])),
+              let kind = Kind(rawValue: String(words[1])) else { return nil }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(words.count - 2)
+        for word in words.dropFirst(2) {
+            guard word.count == 2, let byte = UInt8(word, radix: 16) else { return nil }
+            bytes.append(byte)
+        }
+        self.init(direction, kind, bytes)
+    }
 }

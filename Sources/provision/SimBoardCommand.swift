@@ -34,6 +34,10 @@ struct SimBoard: AsyncParsableCommand {
     @Option(help: "Folder for ap_flash.bin and cp_flash.bin at the end of the session.")
     var dump: String?
 
+    @Option(name: .customLong("start-from"),
+            help: "Start from the flash in this folder (ap_flash.bin and cp_flash.bin as --dump writes them) instead of an erased chip.")
+    var startFrom: String?
+
     @Option(help: "Write the wire transcript (one unit per line: direction, kind, hex) to this file.")
     var record: String?
 
@@ -76,6 +80,8 @@ struct SimBoard: AsyncParsableCommand {
         config.checksBodyHash = strictHashes
         if !acceptAgentBoot.isEmpty { config.acceptedAgentBoots = Set(acceptAgentBoot.map { $0.lowercased() }) }
         let board = SimulatedBoard(config: config, timing: timing.model, faults: faultPlan)
+        if let startFrom { try await board.preload(ap: flashFile(startFrom, "ap_flash.bin", like: board.flash.ap),
+                                                   cp: flashFile(startFrom, "cp_flash.bin", like: board.flash.cp)) }
         await board.setRecordsTranscript(record != nil)
         let pty: PseudoTerminal
         do { pty = try PseudoTerminal.open() } catch { throw fail(PortUnavailable(message: "\(error)")) }
@@ -114,6 +120,20 @@ struct SimBoard: AsyncParsableCommand {
         await pty.lingerUntilClientCloses(limit: .seconds(3))
         await finish("session ended (\(outcome))")
         await pty.close()
+    }
+}
+
+extension SimBoard {
+    /// A dump file of `--start-from`: it must be the chip's size, as `--dump` writes it.
+    private func flashFile(_ folder: String, _ name: String, like blank: [UInt8]) throws -> [UInt8] {
+        let path = (folder as NSString).appendingPathComponent(name)
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw fail(SimInputError(message: "\(path): --start-from needs ap_flash.bin and cp_flash.bin (cannot read it)"))
+        }
+        guard data.count == blank.count else {
+            throw fail(SimInputError(message: "\(path): \(data.count) bytes, the simulated flash has \(blank.count)"))
+        }
+        return Array(data)
     }
 }
 
