@@ -75,6 +75,13 @@ import Testing
         let badFaults = try ProvisionBinary.run(["sim", "board", "--faults", "nak-block=zero"], in: folder)
         #expect(badFaults.status == 2)
         #expect(badFaults.stderr.contains("nak-block=zero"))
+        // --start-from takes what --dump writes: both files, each the chip's size.
+        let noDump = try ProvisionBinary.run(["sim", "board", "--start-from", folder.path], in: folder)
+        #expect(noDump.status == 2 && noDump.stderr.contains("ap_flash.bin"), "\(noDump.stderr)")
+        try Data(count: 100).write(to: folder.appendingPathComponent("ap_flash.bin"))
+        try Data(count: 100).write(to: folder.appendingPathComponent("cp_flash.bin"))
+        let short = try ProvisionBinary.run(["sim", "board", "--start-from", folder.path], in: folder)
+        #expect(short.status == 2 && short.stderr.contains("ap_flash.bin: 100 bytes"), "\(short.stderr)")
         let noScripts = try ProvisionBinary.run(["flash", "--soc", "fw.soc", "--script-only", "--dry-run"], in: folder)
         #expect(noScripts.status == 2)
     }

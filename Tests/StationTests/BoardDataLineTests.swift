@@ -89,6 +89,9 @@ import Vocabulary
         var config = try configuration(rig, limit: 1, rows: [("r1", "dk-aaa1", "a1.txt")])
         try Data("something else".utf8).write(to: rig.folder.appendingPathComponent("a1.txt"))
         config.boardFilesFolder = rig.folder.path
+        // The app's error ends the boot check at once; the rig's 800 ms window could close before
+        // a loaded machine's simulated app got that far, and the board would pass unchecked.
+        config.bootCheck = BootCheckRules(window: .seconds(30))
         let summary = try await StationRunner(configuration: config, observer: Seen()).run(boards: rig.fixture(slots: 1))
         let run = try #require(try await rig.runs().first)
         #expect(summary.failed == 1)

@@ -175,7 +175,7 @@ import Vocabulary
             local sys = require("sys")
             sys.taskInit(function() sys.wait(50) local t = nil; t.x = 1 end)
             sys.run()
-            """)
+            """, bootWindow: .seconds(30))   // the error ends the check at once; 800 ms can close first under load
         defer { Task { await rig.close() } }
         let (outcome, _) = try await runOne(rig, number: 5)
         #expect(outcome.status == .fail)
