@@ -34,7 +34,7 @@ enum QAAdminRoutes {
             for i in 0..<given.count { diff |= given[i] ^ wanted[i] }
             return diff == 0
         }
-        @Sendable func reply(_ status: HTTPResponse.Status, _ value: some Encodable) -> Response {
+        @Sendable func reply(_ status: HTTPResponse.Status, _ value: any Encodable) -> Response {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             let body = (try? encoder.encode(value)).map { [UInt8]($0) } ?? []

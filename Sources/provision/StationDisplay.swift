@@ -112,7 +112,7 @@ final class StationDisplay: Sendable {
             if let detail { text += ": \(detail)" }
             return text
         case .gate(let gate):
-            return "\(head) gate \(gate.name) \(gate.skipped ? "skipped" : gate.passed ? "ok" : "FAIL"): \(gate.detail)"
+            return "\(head) gate \(gate.name) \(gate.skipped ? "skipped" : gate.passed ? "ok" : "FAIL")\(gate.detail.map { ": " + $0 } ?? "")"
         }
     }
 

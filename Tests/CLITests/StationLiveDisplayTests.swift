@@ -28,7 +28,7 @@ struct StationLiveDisplayTests {
         try #require(started.status == 0, "\(started.stderr)")
         defer { _ = try? tmux(["kill-session", "-t", session]) }
         try #require(try tmux(["pipe-pane", "-o", "-t", session, "cat >> '\(raw)'"]).status == 0)
-        FileManager.default.createFile(atPath: go, contents: nil)
+        _ = FileManager.default.createFile(atPath: go, contents: nil)
 
         let deadline = ContinuousClock.now + .seconds(120)
         while ContinuousClock.now < deadline && !FileManager.default.fileExists(atPath: done) {

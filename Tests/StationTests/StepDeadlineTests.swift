@@ -40,9 +40,9 @@ struct StepDeadlineTests {
         await store.close()
     }
 
-    @Test func aDriversWaitEndsJustBeforeItsStepAndNeverAfterItsOwnLimit() async {
+    @Test func aDriversWaitEndsJustBeforeItsStepAndNeverAfterItsOwnLimit() {
         let end = ContinuousClock.now + .seconds(30)
-        await StepDeadline.$current.withValue(end) {
+        StepDeadline.$current.withValue(end) {
             #expect(StepDeadline.until() == end - StepDeadline.explainMargin)
             let short = StepDeadline.until(atMost: .seconds(2))
             #expect(short < end - .seconds(27))

@@ -38,7 +38,7 @@ enum FlashRegionMount {
                     let path = region.folder + file.path
                     try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
                                                              withIntermediateDirectories: true)
-                    FileManager.default.createFile(atPath: path, contents: Data(file.contents))
+                    _ = FileManager.default.createFile(atPath: path, contents: Data(file.contents))
                 }
             }
             try? FileManager.default.createDirectory(atPath: sandbox, withIntermediateDirectories: true)

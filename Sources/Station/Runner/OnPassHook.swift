@@ -80,7 +80,7 @@ public actor OnPassHook {
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             try WebhookPoster.body(record).write(to: input)
-            FileManager.default.createFile(atPath: output.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: output.path, contents: nil)
             process.executableURL = URL(fileURLWithPath: "/bin/sh")
             process.arguments = ["-c", command]
             process.standardInput = try FileHandle(forReadingFrom: input)

@@ -279,7 +279,7 @@ struct FirmwareHTTPClient: Sendable {
             }
             tls = (try NIOSSLContext(configuration: configuration), verifier)
         }
-        let host = url.host, boardTime = self.boardTime
+        let host = url.host, boardTime = self.boardTime, tlsSetup = tls
         var bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
         if let deadline {
             let remaining = max(Duration.milliseconds(1), deadline - .now)
@@ -290,7 +290,7 @@ struct FirmwareHTTPClient: Sendable {
         let initializer: @Sendable (Channel) -> EventLoopFuture<Void> = { channel in
             channel.eventLoop.makeCompletedFuture {
                 let sync = channel.pipeline.syncOperations
-                if let (context, verifier) = tls {
+                if let (context, verifier) = tlsSetup {
                     try sync.addHandler(try Self.tlsHandler(context, verifier: verifier, host: host, boardTime: boardTime,
                                                             tlsFailure: tlsFailure))
                 }
