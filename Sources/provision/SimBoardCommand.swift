@@ -80,8 +80,11 @@ struct SimBoard: AsyncParsableCommand {
         config.checksBodyHash = strictHashes
         if !acceptAgentBoot.isEmpty { config.acceptedAgentBoots = Set(acceptAgentBoot.map { $0.lowercased() }) }
         let board = SimulatedBoard(config: config, timing: timing.model, faults: faultPlan)
-        if let startFrom { try await board.preload(ap: flashFile(startFrom, "ap_flash.bin", like: board.flash.ap),
-                                                   cp: flashFile(startFrom, "cp_flash.bin", like: board.flash.cp)) }
+        if let startFrom {
+            let erased = await board.flash
+            await board.preload(ap: try flashFile(startFrom, "ap_flash.bin", like: erased.ap),
+                                cp: try flashFile(startFrom, "cp_flash.bin", like: erased.cp))
+        }
         await board.setRecordsTranscript(record != nil)
         let pty: PseudoTerminal
         do { pty = try PseudoTerminal.open() } catch { throw fail(PortUnavailable(message: "\(error)")) }

@@ -77,7 +77,7 @@ public struct PoolDataSource: BoardDataSource {
         // verdict could not be recorded. Settling a settled row changes nothing.
         let store = store
         try await Task {
-            if passed { _ = try await store.keepPoolRow(runID: row.runID) } else { _ = try await store.releasePoolRow(runID: row.runID) }
+            _ = passed ? try await store.keepPoolRow(runID: row.runID) : try await store.releasePoolRow(runID: row.runID)
         }.value
     }
 }
