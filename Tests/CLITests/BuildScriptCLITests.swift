@@ -28,10 +28,10 @@ import Testing
         FileManager.default.contents(atPath: url.path).map { [UInt8]($0) }
     }
 
-    @Test func buildsAnImageThatReadsBackAndReportsIt() throws {
+    @Test func buildsAnImageThatReadsBackAndReportsIt() async throws {
         let dir = try project(app)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let result = try ProvisionBinary.run(["build-script", "main.lua", "lib", "--soc", "fw.soc", "-o", "script.bin"],
+        let result = try await ProvisionBinary.run(["build-script", "main.lua", "lib", "--soc", "fw.soc", "-o", "script.bin"],
                                              in: dir)
         #expect(result.status == 0, "stderr: \(result.stderr)")
         let image = try #require(contents(dir.appendingPathComponent("script.bin")))
@@ -45,15 +45,15 @@ import Testing
         #expect(result.stdout.contains("0x2CC000: \(image.count) of 131072 bytes used"))
     }
 
-    @Test func jsonDescribesTheImage() throws {
+    @Test func jsonDescribesTheImage() async throws {
         let dir = try project(app)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let result = try ProvisionBinary.run(["build-script", "main.lua", "lib", "--soc", "fw.soc", "-o", "out/s.bin",
+        let result = try await ProvisionBinary.run(["build-script", "main.lua", "lib", "--soc", "fw.soc", "-o", "out/s.bin",
                                               "--json"], in: dir)
         // The output folder does not exist: refused as bad input, nothing written.
         #expect(result.status == 2)
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("out"), withIntermediateDirectories: true)
-        let ok = try ProvisionBinary.run(["build-script", "main.lua", "lib", "--soc", "fw.soc", "-o", "out/s.bin",
+        let ok = try await ProvisionBinary.run(["build-script", "main.lua", "lib", "--soc", "fw.soc", "-o", "out/s.bin",
                                           "--json"], in: dir)
         #expect(ok.status == 0, "stderr: \(ok.stderr)")
         let image = try #require(contents(dir.appendingPathComponent("out/s.bin")))
@@ -88,32 +88,32 @@ import Testing
         #expect(leftovers == ["script.bin"], "no temporary files left: \(leftovers)")
     }
 
-    @Test func syntaxErrorIsFileLineMessage() throws {
+    @Test func syntaxErrorIsFileLineMessage() async throws {
         try expectRefusal(["main.lua": "print(1)\nprint(2\nprint(3)\n"], ["main.lua"],
                           "main.lua:3: ')' expected (to close '(' at line 2) near 'print'")
     }
 
-    @Test func integerConstantBeyondInt32IsRefusedWithLine() throws {
+    @Test func integerConstantBeyondInt32IsRefusedWithLine() async throws {
         try expectRefusal(["main.lua": "local ok = 1\nlocal big = 3000000000\n"], ["main.lua"],
                           "main.lua:2: integer constant 3000000000 does not fit")
     }
 
-    @Test func constantFoldedDifferentlyIn32BitsIsRefusedWithLine() throws {
+    @Test func constantFoldedDifferentlyIn32BitsIsRefusedWithLine() async throws {
         try expectRefusal(["main.lua": "local ok = 1\n\nlocal mask = (1 << 40) >> 20\n"], ["main.lua"],
                           "main.lua:3: constant expression (operator '>>') folds to the integer 1048576")
     }
 
-    @Test func imageLargerThanThePartitionSaysHowManyBytesOver() throws {
+    @Test func imageLargerThanThePartitionSaysHowManyBytesOver() async throws {
         let blob = String(repeating: "0123456789abcdef", count: 131072 / 16)  // 128 KiB alone
         let dir = try project(["main.lua": "print(1)\n", "blob.txt": blob])
         defer { try? FileManager.default.removeItem(at: dir) }
-        let result = try ProvisionBinary.run(["build-script", "main.lua", "blob.txt", "--soc", "fw.soc", "-o", "s.bin"],
+        let result = try await ProvisionBinary.run(["build-script", "main.lua", "blob.txt", "--soc", "fw.soc", "-o", "s.bin"],
                                              in: dir)
         #expect(result.status == 2)
         #expect(result.stderr.hasPrefix("provision: fw.soc: script image is "))
         let over = try #require(result.stderr.split(separator: ",").last?.split(separator: " ").first.flatMap { Int($0) })
         // The image is the blob + main.luac + LuaDB overhead; "over" must be exactly that excess.
-        let mainOnly = try ProvisionBinary.run(["build-script", "main.lua", "--soc", "fw.soc", "-o", "m.bin"], in: dir)
+        let mainOnly = try await ProvisionBinary.run(["build-script", "main.lua", "--soc", "fw.soc", "-o", "m.bin"], in: dir)
         #expect(mainOnly.status == 0)
         let small = try #require(contents(dir.appendingPathComponent("m.bin")))
         let entryOverhead = 6 + 2 + "blob.txt".utf8.count + 6 + 4
@@ -121,26 +121,26 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("s.bin").path))
     }
 
-    @Test func duplicateFlatNamesAreRefused() throws {
+    @Test func duplicateFlatNamesAreRefused() async throws {
         try expectRefusal(["main.lua": "print(1)\n", "a/x.lua": "", "b/x.lua": ""], ["main.lua", "a", "b"],
                           "b/x.lua: would be stored as 'x.luac', like a/x.lua")
     }
 
-    @Test func missingSocIsRefused() throws {
+    @Test func missingSocIsRefused() async throws {
         let dir = try project(["main.lua": "print(1)\n"])
         defer { try? FileManager.default.removeItem(at: dir) }
-        let result = try ProvisionBinary.run(["build-script", "main.lua", "--soc", "nope.soc", "-o", "s.bin"], in: dir)
+        let result = try await ProvisionBinary.run(["build-script", "main.lua", "--soc", "nope.soc", "-o", "s.bin"], in: dir)
         #expect(result.status == 2)
         #expect(result.stderr.hasPrefix("provision: nope.soc"))
     }
 
-    @Test func rebuildingIntoAnInputFolderDoesNotSwallowTheOldImage() throws {
+    @Test func rebuildingIntoAnInputFolderDoesNotSwallowTheOldImage() async throws {
         let dir = try project(["app/main.lua": "print(1)\n"])
         defer { try? FileManager.default.removeItem(at: dir) }
-        let first = try ProvisionBinary.run(["build-script", "app", "--soc", "fw.soc", "-o", "app/script.bin"], in: dir)
+        let first = try await ProvisionBinary.run(["build-script", "app", "--soc", "fw.soc", "-o", "app/script.bin"], in: dir)
         #expect(first.status == 0, "\(first.stderr)")
         let once = try #require(contents(dir.appendingPathComponent("app/script.bin")))
-        let second = try ProvisionBinary.run(["build-script", "app", "--soc", "fw.soc", "-o", "app/script.bin"], in: dir)
+        let second = try await ProvisionBinary.run(["build-script", "app", "--soc", "fw.soc", "-o", "app/script.bin"], in: dir)
         #expect(second.status == 0, "\(second.stderr)")
         #expect(contents(dir.appendingPathComponent("app/script.bin")) == once)
         #expect(try LuaDBReader.read(once).map(\.name) == ["main.luac"])
@@ -148,19 +148,19 @@ import Testing
 
     /// A symbolic link inside an input folder is refused, naming it: skipping it silently left a
     /// library out of the image; following it could reach outside the folder.
-    @Test func aSymbolicLinkInAnInputFolderIsRefusedNamingIt() throws {
+    @Test func aSymbolicLinkInAnInputFolderIsRefusedNamingIt() async throws {
         let dir = try project(app)
         defer { try? FileManager.default.removeItem(at: dir) }
         try FileManager.default.createSymbolicLink(atPath: dir.appendingPathComponent("lib/extra.lua").path,
                                                    withDestinationPath: "util.lua")
-        let result = try ProvisionBinary.run(["build-script", "main.lua", "lib", "--soc", "fw.soc", "-o", "script.bin"],
+        let result = try await ProvisionBinary.run(["build-script", "main.lua", "lib", "--soc", "fw.soc", "-o", "script.bin"],
                                              in: dir)
         #expect(result.status == 2, "\(result.stderr)")
         #expect(result.stderr == "provision: lib/extra.lua: is a symbolic link; name the file it points to instead\n")
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("script.bin").path))
     }
 
-    @Test func aFileNameThatIsNotUTF8IsRefusedNamingIt() throws {
+    @Test func aFileNameThatIsNotUTF8IsRefusedNamingIt() async throws {
         let dir = try project(app)
         defer { try? FileManager.default.removeItem(at: dir) }
         // "lib/caf\xE9.lua": Latin-1, not UTF-8. Made with open(2): Foundation cannot name it.
@@ -172,7 +172,7 @@ import Testing
         }
         try #require(fd >= 0)
         close(fd)
-        let result = try ProvisionBinary.run(["build-script", "main.lua", "lib", "--soc", "fw.soc", "-o", "script.bin"],
+        let result = try await ProvisionBinary.run(["build-script", "main.lua", "lib", "--soc", "fw.soc", "-o", "script.bin"],
                                              in: dir)
         #expect(result.status == 2, "\(result.stderr)")
         #expect(result.stderr.hasPrefix("provision: lib/caf"))
@@ -182,12 +182,12 @@ import Testing
 
     /// `-o` naming a FIFO (or a device node) is refused: the atomic rename would replace the node
     /// itself with a regular file.
-    @Test func anOutputThatIsNotARegularFileIsRefusedAndKept() throws {
+    @Test func anOutputThatIsNotARegularFileIsRefusedAndKept() async throws {
         let dir = try project(app)
         defer { try? FileManager.default.removeItem(at: dir) }
         let fifo = dir.appendingPathComponent("out.fifo").path
         try #require(mkfifo(fifo, 0o644) == 0)
-        let result = try ProvisionBinary.run(["build-script", "main.lua", "lib", "--soc", "fw.soc", "-o", "out.fifo"],
+        let result = try await ProvisionBinary.run(["build-script", "main.lua", "lib", "--soc", "fw.soc", "-o", "out.fifo"],
                                              in: dir)
         #expect(result.status == 2, "\(result.stderr)")
         #expect(result.stderr == "provision: out.fifo: exists and is not a regular file; not replacing it\n")
@@ -199,13 +199,13 @@ import Testing
 
     /// The image goes through a temporary file in the output's folder and a rename: an existing
     /// image is replaced whole, with no temporary file left behind.
-    @Test func anExistingImageIsReplacedThroughARename() throws {
+    @Test func anExistingImageIsReplacedThroughARename() async throws {
         let dir = try project(app)
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("script.bin")
         try Data("old".utf8).write(to: out)
         let before = try FileManager.default.attributesOfItem(atPath: out.path)[.systemFileNumber] as? Int
-        let result = try ProvisionBinary.run(["build-script", "main.lua", "lib", "--soc", "fw.soc", "-o", "script.bin"],
+        let result = try await ProvisionBinary.run(["build-script", "main.lua", "lib", "--soc", "fw.soc", "-o", "script.bin"],
                                              in: dir)
         #expect(result.status == 0, "\(result.stderr)")
         let image = try #require(contents(out))

@@ -4,17 +4,17 @@ import Testing
 /// A plan that would write the RF calibration or NV regions is refused with exit 2 before any
 /// board, store or server is touched.
 @Suite struct CalibrationGuardCLITests {
-    @Test func aCraftedSocTouchingTheCalibrationIsRefusedEverywhere() throws {
+    @Test func aCraftedSocTouchingTheCalibrationIsRefusedEverywhere() async throws {
         let folder = try ProvisionBinary.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let soc = folder.appendingPathComponent("crafted.soc").path
-        let made = try ProvisionBinary.run(["sim", "make-soc", soc, "--size", "small", "--cp-offset", "0xE7000"])
+        let made = try await ProvisionBinary.run(["sim", "make-soc", soc, "--size", "small", "--cp-offset", "0xE7000"])
         #expect(made.status == 0, "\(made.stderr)")
         let app = folder.appendingPathComponent("main.lua")
         try Data(ProvisionBinary.aliveApp.utf8).write(to: app)
         let db = folder.appendingPathComponent("results.sqlite").path
 
-        let station = try ProvisionBinary.run(["--soc", soc, app.path, "--simulate", "2", "--count", "2",
+        let station = try await ProvisionBinary.run(["--soc", soc, app.path, "--simulate", "2", "--count", "2",
                                                "--db", "sqlite:" + db, "--json"])
         #expect(station.status == 2, "\(station.stderr)")
         #expect(station.stderr.contains("crafted.soc"))
@@ -23,12 +23,12 @@ import Testing
         #expect(ProvisionBinary.events(station.stdout, named: "step_started").isEmpty, "no board was touched")
         #expect(!FileManager.default.fileExists(atPath: db), "refused before the store is made")
 
-        let dryRun = try ProvisionBinary.run(["flash", "--soc", soc, "--dry-run"])
+        let dryRun = try await ProvisionBinary.run(["flash", "--soc", soc, "--dry-run"])
         #expect(dryRun.status == 2, "\(dryRun.stderr)")
         #expect(dryRun.stderr.contains("CP NV and RF calibration"))
     }
 
-    @Test func aProfileProtectingTheScriptPartitionStopsTheStationBeforeTheStore() throws {
+    @Test func aProfileProtectingTheScriptPartitionStopsTheStationBeforeTheStore() async throws {
         let (folder, soc, app) = try ProvisionBinary.stationLine()
         defer { try? FileManager.default.removeItem(at: folder) }
         let shipped = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -40,7 +40,7 @@ import Testing
             protected = [{ name = "serial number block", storage = "ap_flash", start = 0x2CC000, end = 0x2CD000 }]
             """).utf8).write(to: profile)
         let db = folder.appendingPathComponent("results.sqlite").path
-        let station = try ProvisionBinary.run(["--soc", soc, app, "--simulate", "1", "--count", "1",
+        let station = try await ProvisionBinary.run(["--soc", soc, app, "--simulate", "1", "--count", "1",
                                                "--profile", profile.path, "--db", "sqlite:" + db])
         #expect(station.status == 2, "\(station.stderr)")
         #expect(station.stderr.contains("serial number block"), "\(station.stderr)")

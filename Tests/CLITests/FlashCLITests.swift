@@ -47,10 +47,10 @@ import Testing
         try #require(FileManager.default.contents(atPath: url.path).map { [UInt8]($0) }, "missing \(url.path)")
     }
 
-    @Test func dryRunPrintsThePlanAndTouchesNothing() throws {
+    @Test func dryRunPrintsThePlanAndTouchesNothing() async throws {
         let folder = try folderWithSoc()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let result = try ProvisionBinary.run(["flash", "--soc", "fw.soc", "--dry-run", "--port", "/dev/does-not-exist"],
+        let result = try await ProvisionBinary.run(["flash", "--soc", "fw.soc", "--dry-run", "--port", "/dev/does-not-exist"],
                                              in: folder)
         #expect(result.status == 0, "\(result.stderr)")
         let package = try SocPackage.open(path: folder.appendingPathComponent("fw.soc").path)
@@ -63,43 +63,43 @@ import Testing
         #expect(result.stdout.contains("on the wire about"))
     }
 
-    @Test func inputErrorsExitWithTwo() throws {
+    @Test func inputErrorsExitWithTwo() async throws {
         let folder = try folderWithSoc()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let noPort = try ProvisionBinary.run(["flash", "--soc", "fw.soc"], in: folder)
+        let noPort = try await ProvisionBinary.run(["flash", "--soc", "fw.soc"], in: folder)
         #expect(noPort.status == 2)
         #expect(noPort.stderr.contains("--port is required"))
-        let noSoc = try ProvisionBinary.run(["flash", "--soc", "missing.soc", "--dry-run"], in: folder)
+        let noSoc = try await ProvisionBinary.run(["flash", "--soc", "missing.soc", "--dry-run"], in: folder)
         #expect(noSoc.status == 2)
         #expect(noSoc.stderr.contains("missing.soc"))
-        let badFaults = try ProvisionBinary.run(["sim", "board", "--faults", "nak-block=zero"], in: folder)
+        let badFaults = try await ProvisionBinary.run(["sim", "board", "--faults", "nak-block=zero"], in: folder)
         #expect(badFaults.status == 2)
         #expect(badFaults.stderr.contains("nak-block=zero"))
         // --start-from takes what --dump writes: both files, each the chip's size.
-        let noDump = try ProvisionBinary.run(["sim", "board", "--start-from", folder.path], in: folder)
+        let noDump = try await ProvisionBinary.run(["sim", "board", "--start-from", folder.path], in: folder)
         #expect(noDump.status == 2 && noDump.stderr.contains("ap_flash.bin"), "\(noDump.stderr)")
         try Data(count: 100).write(to: folder.appendingPathComponent("ap_flash.bin"))
         try Data(count: 100).write(to: folder.appendingPathComponent("cp_flash.bin"))
-        let short = try ProvisionBinary.run(["sim", "board", "--start-from", folder.path], in: folder)
+        let short = try await ProvisionBinary.run(["sim", "board", "--start-from", folder.path], in: folder)
         #expect(short.status == 2 && short.stderr.contains("ap_flash.bin: 100 bytes"), "\(short.stderr)")
-        let noScripts = try ProvisionBinary.run(["flash", "--soc", "fw.soc", "--script-only", "--dry-run"], in: folder)
+        let noScripts = try await ProvisionBinary.run(["flash", "--soc", "fw.soc", "--script-only", "--dry-run"], in: folder)
         #expect(noScripts.status == 2)
     }
 
-    @Test func closedPortIsAnEnvironmentError() throws {
+    @Test func closedPortIsAnEnvironmentError() async throws {
         let folder = try folderWithSoc()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let result = try ProvisionBinary.run(["flash", "--soc", "fw.soc", "--port", folder.appendingPathComponent("nope").path],
+        let result = try await ProvisionBinary.run(["flash", "--soc", "fw.soc", "--port", folder.appendingPathComponent("nope").path],
                                              in: folder)
         #expect(result.status == 3)
     }
 
-    @Test func flashesASimulatedBoardAndTheDumpsHoldThePlan() throws {
+    @Test func flashesASimulatedBoardAndTheDumpsHoldThePlan() async throws {
         let folder = try folderWithSoc()
         defer { try? FileManager.default.removeItem(at: folder) }
         let sim = try SimBoardProcess(["--dump", folder.path], in: folder)
         #expect(sim.path.hasPrefix("/dev/pts/"))
-        let result = try ProvisionBinary.run(["flash", "--soc", "fw.soc", "--port", sim.path], in: folder)
+        let result = try await ProvisionBinary.run(["flash", "--soc", "fw.soc", "--port", sim.path], in: folder)
         let simLog = sim.finish()
         #expect(result.status == 0, "flash: \(result.stderr); sim: \(simLog)")
         #expect(result.stdout.contains("reset: ZzZzZzZz"))
@@ -115,14 +115,14 @@ import Testing
         #expect(ap[0..<0x4000].allSatisfy { $0 == 0xFF })
     }
 
-    @Test func scriptOnlyFlashWritesTheBuiltImageAtTheScriptAddress() throws {
+    @Test func scriptOnlyFlashWritesTheBuiltImageAtTheScriptAddress() async throws {
         let folder = try folderWithSoc()
         defer { try? FileManager.default.removeItem(at: folder) }
         try Data("log.info('hello', 1 + 2)\n".utf8).write(to: folder.appendingPathComponent("main.lua"))
-        let built = try ProvisionBinary.run(["build-script", "main.lua", "--soc", "fw.soc", "-o", "script.bin"], in: folder)
+        let built = try await ProvisionBinary.run(["build-script", "main.lua", "--soc", "fw.soc", "-o", "script.bin"], in: folder)
         try #require(built.status == 0, "\(built.stderr)")
         let sim = try SimBoardProcess(["--dump", folder.path], in: folder)
-        let result = try ProvisionBinary.run(["flash", "--soc", "fw.soc", "main.lua", "--script-only", "--port", sim.path],
+        let result = try await ProvisionBinary.run(["flash", "--soc", "fw.soc", "main.lua", "--script-only", "--port", sim.path],
                                              in: folder)
         let simLog = sim.finish()
         #expect(result.status == 0, "flash: \(result.stderr); sim: \(simLog)")
@@ -134,11 +134,11 @@ import Testing
         #expect(ap[0x24000..<0x34000].allSatisfy { $0 == 0xFF })
     }
 
-    @Test func aBoardThatKeepsRefusingExitsWithOneAndSaysWhere() throws {
+    @Test func aBoardThatKeepsRefusingExitsWithOneAndSaysWhere() async throws {
         let folder = try folderWithSoc()
         defer { try? FileManager.default.removeItem(at: folder) }
         let sim = try SimBoardProcess(["--faults", "nak-block=4x1000"], in: folder)
-        let result = try ProvisionBinary.run(["flash", "--soc", "fw.soc", "--port", sim.path, "--quiet",
+        let result = try await ProvisionBinary.run(["flash", "--soc", "fw.soc", "--port", sim.path, "--quiet",
                                               "--response-timeout-ms", "200", "--retries", "1"], in: folder)
         sim.process.terminate()
         _ = sim.finish()
@@ -147,11 +147,11 @@ import Testing
         #expect(result.stderr.contains("NAK"))
     }
 
-    @Test func verifyReadsEveryImageBackFromACleanBoard() throws {
+    @Test func verifyReadsEveryImageBackFromACleanBoard() async throws {
         let folder = try folderWithSoc()
         defer { try? FileManager.default.removeItem(at: folder) }
         let sim = try SimBoardProcess([], in: folder)
-        let result = try ProvisionBinary.run(["flash", "--soc", "fw.soc", "--port", sim.path, "--verify"], in: folder)
+        let result = try await ProvisionBinary.run(["flash", "--soc", "fw.soc", "--port", sim.path, "--verify"], in: folder)
         let simLog = sim.finish()
         #expect(result.status == 0, "flash: \(result.stderr); sim: \(simLog)")
         let package = try SocPackage.open(path: folder.appendingPathComponent("fw.soc").path)
@@ -160,11 +160,11 @@ import Testing
         }
     }
 
-    @Test func verifyFailsAFlashWhoseBitWasLostAfterTheWrite() throws {
+    @Test func verifyFailsAFlashWhoseBitWasLostAfterTheWrite() async throws {
         let folder = try folderWithSoc()
         defer { try? FileManager.default.removeItem(at: folder) }
         let sim = try SimBoardProcess(["--faults", "flip-bit=20"], in: folder)
-        let result = try ProvisionBinary.run(["flash", "--soc", "fw.soc", "--port", sim.path, "--verify", "--quiet"],
+        let result = try await ProvisionBinary.run(["flash", "--soc", "fw.soc", "--port", sim.path, "--verify", "--quiet"],
                                              in: folder)
         sim.process.terminate()
         _ = sim.finish()
@@ -175,19 +175,19 @@ import Testing
 
     /// A package whose own script.bin is not a LuaDB: `flash --dry-run` plans it with the same
     /// warning `inspect` gives, instead of a plan that looks fine.
-    @Test func dryRunWarnsAboutAGarbageScriptImageAsInspectDoes() throws {
+    @Test func dryRunWarnsAboutAGarbageScriptImageAsInspectDoes() async throws {
         let folder = try ProvisionBinary.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let garbage = folder.appendingPathComponent("garbage.bin")
         try Data((0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }).write(to: garbage)
-        let made = try ProvisionBinary.run(["sim", "make-soc", "fw.soc", "--size", "small", "--script", garbage.path],
+        let made = try await ProvisionBinary.run(["sim", "make-soc", "fw.soc", "--size", "small", "--script", garbage.path],
                                            in: folder)
         try #require(made.status == 0, "make-soc failed: \(made.stderr)")
-        let inspect = try ProvisionBinary.run(["inspect", "fw.soc"], in: folder)
+        let inspect = try await ProvisionBinary.run(["inspect", "fw.soc"], in: folder)
         let warning = try #require(inspect.stdout.split(separator: "\n").first {
             $0.hasPrefix("warning: the package's script image is not a readable LuaDB")
         }, "inspect: \(inspect.stdout)")
-        let plan = try ProvisionBinary.run(["flash", "--soc", "fw.soc", "--dry-run"], in: folder)
+        let plan = try await ProvisionBinary.run(["flash", "--soc", "fw.soc", "--dry-run"], in: folder)
         #expect(plan.status == 0, "\(plan.stderr)")
         #expect(plan.stdout.split(separator: "\n").contains(warning), "\(plan.stdout)")
     }

@@ -3,13 +3,13 @@ import Testing
 
 /// `provision flash --link usb`: the board is addressed by its physical USB path.
 @Suite struct FlashLinkCLITests {
-    @Test func usbLinkToAnAbsentBoardIsAMachineErrorNamingThePath() throws {
+    @Test func usbLinkToAnAbsentBoardIsAMachineErrorNamingThePath() async throws {
         let folder = try ProvisionBinary.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let soc = folder.appendingPathComponent("x.soc").path
-        #expect(try ProvisionBinary.run(["sim", "make-soc", soc, "--size", "small"]).status == 0)
+        #expect(try await ProvisionBinary.run(["sim", "make-soc", soc, "--size", "small"]).status == 0)
         for arguments in [["--port", "9-9.9"], ["--port", "9-9.9", "--link", "usb"]] {
-            let result = try ProvisionBinary.run(["flash", "--soc", soc] + arguments)
+            let result = try await ProvisionBinary.run(["flash", "--soc", soc] + arguments)
             #expect(result.status == 3, "\(arguments): \(result.stderr)")
             #expect(result.stderr.contains("9-9.9"))
             #expect(result.stderr.split(separator: "\n").count == 1)
@@ -22,9 +22,9 @@ import Testing
 @Suite(.enabled(if: !FileManager.default.fileExists(atPath: "/sys/kernel/config/usb_gadget"),
                  "this machine has USB gadget support"))
 struct SimGadgetCLITests {
-    @Test func noGadgetSupportIsAnEnvironmentError() throws {
+    @Test func noGadgetSupportIsAnEnvironmentError() async throws {
         for arguments in [["sim", "gadget"], ["sim", "gadget", "--udc", "dummy_udc.0"]] {
-            let result = try ProvisionBinary.run(arguments)
+            let result = try await ProvisionBinary.run(arguments)
             #expect(result.status == 3, "\(arguments): \(result.stderr)")
             #expect(result.stderr.hasPrefix("provision: ") && result.stderr.split(separator: "\n").count == 1)
         }

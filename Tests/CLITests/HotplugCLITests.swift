@@ -4,8 +4,8 @@ import Testing
 /// `provision setup-udev`, `doctor` and `watch` argument handling, run as users run them.
 /// (Their behaviour against simulated boards is in HotplugTests' UMockdev suite.)
 @Suite struct HotplugCLITests {
-    @Test func setupUdevPrintsTheRuleAndTouchesNothing() throws {
-        let result = try ProvisionBinary.run(["setup-udev", "--print", "--group", "station"])
+    @Test func setupUdevPrintsTheRuleAndTouchesNothing() async throws {
+        let result = try await ProvisionBinary.run(["setup-udev", "--print", "--group", "station"])
         #expect(result.status == 0, "\(result.stderr)")
         let rules = result.stdout.split(separator: "\n").filter { !$0.hasPrefix("#") && !$0.isEmpty }
         #expect(rules.count == 4)
@@ -14,12 +14,12 @@ import Testing
         #expect(rules.allSatisfy { $0.contains("ENV{ID_MM_DEVICE_IGNORE}=\"1\"") && $0.contains("GROUP=\"station\"") })
     }
 
-    @Test func setupUdevWritesTheSameRuleToOutput() throws {
+    @Test func setupUdevWritesTheSameRuleToOutput() async throws {
         let folder = try ProvisionBinary.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("70-provision.rules").path
-        let printed = try ProvisionBinary.run(["setup-udev", "--print"])
-        let result = try ProvisionBinary.run(["setup-udev", "--output", path, "--no-reload"])
+        let printed = try await ProvisionBinary.run(["setup-udev", "--print"])
+        let result = try await ProvisionBinary.run(["setup-udev", "--output", path, "--no-reload"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("wrote \(path)"))
         #expect(try String(contentsOfFile: path, encoding: .utf8) == printed.stdout)
@@ -27,26 +27,26 @@ import Testing
         #expect(leftovers == ["70-provision.rules"], "no temporary file left behind")
     }
 
-    @Test func setupUdevIntoAMissingFolderIsAnEnvironmentError() throws {
-        let result = try ProvisionBinary.run(["setup-udev", "--output", "/nonexistent-provision-dir/x.rules", "--no-reload"])
+    @Test func setupUdevIntoAMissingFolderIsAnEnvironmentError() async throws {
+        let result = try await ProvisionBinary.run(["setup-udev", "--output", "/nonexistent-provision-dir/x.rules", "--no-reload"])
         #expect(result.status == 3)
         #expect(result.stderr.hasPrefix("provision: /nonexistent-provision-dir/x.rules: cannot write"))
         #expect(result.stderr.split(separator: "\n").count == 1)
     }
 
-    @Test func watchRefusesABadLabel() throws {
-        let result = try ProvisionBinary.run(["watch", "--label", "ttyACM0=A1", "--count", "1"])
+    @Test func watchRefusesABadLabel() async throws {
+        let result = try await ProvisionBinary.run(["watch", "--label", "ttyACM0=A1", "--count", "1"])
         #expect(result.status == 2)
         #expect(result.stderr.contains("ttyACM0=A1"))
     }
 
-    @Test func doctorFindsTheRuleAndTheQAServer() throws {
+    @Test func doctorFindsTheRuleAndTheQAServer() async throws {
         let folder = try ProvisionBinary.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        _ = try ProvisionBinary.run(["setup-udev", "--output", folder.appendingPathComponent("70-p.rules").path, "--no-reload"])
+        _ = try await ProvisionBinary.run(["setup-udev", "--output", folder.appendingPathComponent("70-p.rules").path, "--no-reload"])
         let listener = try LocalListener()
         defer { listener.close() }
-        let result = try ProvisionBinary.run(["doctor", "--rules-dir", folder.path,
+        let result = try await ProvisionBinary.run(["doctor", "--rules-dir", folder.path,
                                               "--qa-server", "http://127.0.0.1:\(listener.port)/"])
         let lines = result.stdout.split(separator: "\n").map(String.init)
         #expect(lines.contains { $0.hasPrefix("ok   udev rule") && $0.contains("70-p.rules") }, "\(result.stdout)")
@@ -58,11 +58,11 @@ import Testing
         #expect(result.status == (failing.isEmpty ? 0 : 3))
     }
 
-    @Test func doctorFailsWhenTheQAServerIsUnreachable() throws {
+    @Test func doctorFailsWhenTheQAServerIsUnreachable() async throws {
         let folder = try ProvisionBinary.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let port = try LocalListener.unusedPort()
-        let result = try ProvisionBinary.run(["doctor", "--rules-dir", folder.path,
+        let result = try await ProvisionBinary.run(["doctor", "--rules-dir", folder.path,
                                               "--qa-server", "http://127.0.0.1:\(port)"])
         #expect(result.status == 3)
         let lines = result.stdout.split(separator: "\n")
@@ -70,18 +70,18 @@ import Testing
         #expect(lines.contains { $0.hasPrefix("warn udev rule") || $0.hasPrefix("FAIL udev rule") })
     }
 
-    @Test func doctorFailsWhenTheSocHasNoAgentBoot() throws {
+    @Test func doctorFailsWhenTheSocHasNoAgentBoot() async throws {
         let folder = try ProvisionBinary.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let notSoc = folder.appendingPathComponent("x.soc").path
         try Data("not an archive".utf8).write(to: URL(fileURLWithPath: notSoc))
-        let result = try ProvisionBinary.run(["doctor", "--rules-dir", folder.path, "--soc", notSoc])
+        let result = try await ProvisionBinary.run(["doctor", "--rules-dir", folder.path, "--soc", notSoc])
         #expect(result.status == 3)
         #expect(result.stdout.split(separator: "\n").contains { $0.hasPrefix("FAIL AgentBoot") && $0.contains("x.soc") })
     }
 
     /// `doctor` shows the QA URL real boards will be given and whether boards on 4G reach it.
-    @Test func doctorJudgesTheQAURLBoardsWillBeGiven() throws {
+    @Test func doctorJudgesTheQAURLBoardsWillBeGiven() async throws {
         let folder = try ProvisionBinary.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         func line(_ extra: [String]) throws -> (status: Int32, line: String) {

@@ -11,7 +11,7 @@ import Testing
         #expect(result.stderr.contains(naming), "\(what): \(result.stderr)")
     }
 
-    @Test func badStoreURLsAndANonStoreFileAreBadInput() throws {
+    @Test func badStoreURLsAndANonStoreFileAreBadInput() async throws {
         let (folder, soc, app) = try ProvisionBinary.stationLine()
         defer { try? FileManager.default.removeItem(at: folder) }
         let text = folder.appendingPathComponent("notes.txt")
@@ -19,18 +19,18 @@ import Testing
         let stores = ["mysql://db.example/results", "postgres://", "postgres://u@h:notaport/db", "sqlite:",
                       "sqlite:" + folder.appendingPathComponent("missing-folder/x.sqlite").path, "sqlite:" + text.path]
         for store in stores {
-            let station = try ProvisionBinary.run(["--soc", soc, app, "--simulate", "1", "--count", "1", "--db", store])
+            let station = try await ProvisionBinary.run(["--soc", soc, app, "--simulate", "1", "--count", "1", "--db", store])
             expectOneLineInputError(station, "station --db \(store)", naming: store)
         }
         let out = folder.appendingPathComponent("r.html").path
         for store in ["mysql://db.example/results", "postgres://", "sqlite:" + text.path] {
-            let report = try ProvisionBinary.run(["report", "--db", store, "-o", out])
+            let report = try await ProvisionBinary.run(["report", "--db", store, "-o", out])
             expectOneLineInputError(report, "report --db \(store)", naming: store)
         }
         #expect(FileManager.default.contents(atPath: text.path) == Data("not a database\n".utf8))
     }
 
-    @Test func anUnreadableTLSCertificateOrKeyIsBadInput() throws {
+    @Test func anUnreadableTLSCertificateOrKeyIsBadInput() async throws {
         let (folder, soc, app) = try ProvisionBinary.stationLine()
         defer { try? FileManager.default.removeItem(at: folder) }
         let garbage = folder.appendingPathComponent("garbage.pem")
@@ -38,21 +38,21 @@ import Testing
         let notPEM = folder.appendingPathComponent("key.pem")
         try Data("hello\n".utf8).write(to: notPEM)
         let db = folder.appendingPathComponent("results.sqlite").path
-        let station = try ProvisionBinary.run(["--soc", soc, app, "--simulate", "1", "--count", "1", "--db", "sqlite:" + db,
+        let station = try await ProvisionBinary.run(["--soc", soc, app, "--simulate", "1", "--count", "1", "--db", "sqlite:" + db,
                                                "--tls-cert", garbage.path, "--tls-key", notPEM.path])
         expectOneLineInputError(station, "station --tls-cert", naming: garbage.path)
         #expect(!FileManager.default.fileExists(atPath: db), "refused before the store is made")
-        let server = try ProvisionBinary.run(["qa-server", "--listen", "127.0.0.1:0",
+        let server = try await ProvisionBinary.run(["qa-server", "--listen", "127.0.0.1:0",
                                               "--tls-cert", garbage.path, "--tls-key", notPEM.path])
         expectOneLineInputError(server, "qa-server --tls-cert", naming: garbage.path)
     }
 
-    @Test func aCommandLineThatDoesNotParseIsOneLine() throws {
-        let missingValue = try ProvisionBinary.run(["flash", "--soc", "x.soc", "--retries"])
+    @Test func aCommandLineThatDoesNotParseIsOneLine() async throws {
+        let missingValue = try await ProvisionBinary.run(["flash", "--soc", "x.soc", "--retries"])
         expectOneLineInputError(missingValue, "flash --retries", naming: "--retries")
-        let badValue = try ProvisionBinary.run(["flash", "--soc", "x.soc", "--retries", "many"])
+        let badValue = try await ProvisionBinary.run(["flash", "--soc", "x.soc", "--retries", "many"])
         expectOneLineInputError(badValue, "flash --retries many", naming: "many")
-        let noSoc = try ProvisionBinary.run(["flash"])
+        let noSoc = try await ProvisionBinary.run(["flash"])
         expectOneLineInputError(noSoc, "flash", naming: "--soc")
     }
 }

@@ -13,10 +13,10 @@ import Testing
         return soc
     }
 
-    @Test func inspectJSONDescribesThePlan() throws {
+    @Test func inspectJSONDescribesThePlan() async throws {
         let soc = try makeSoc()
         defer { try? FileManager.default.removeItem(at: soc.deletingLastPathComponent()) }
-        let result = try ProvisionBinary.run(["inspect", soc.path, "--json"])
+        let result = try await ProvisionBinary.run(["inspect", soc.path, "--json"])
         #expect(result.status == 0)
         let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         #expect(json["chip"] as? String == "ec618")
@@ -34,20 +34,20 @@ import Testing
         #expect(agentBoot["knownBuild"] is NSNull)
     }
 
-    @Test func inspectTableNamesEveryImage() throws {
+    @Test func inspectTableNamesEveryImage() async throws {
         let soc = try makeSoc()
         defer { try? FileManager.default.removeItem(at: soc.deletingLastPathComponent()) }
-        let result = try ProvisionBinary.run(["inspect", soc.path])
+        let result = try await ProvisionBinary.run(["inspect", soc.path])
         #expect(result.status == 0)
         for needle in ["ap_bootloader.bin", "luatos.bin", "cp-demo-flash.bin", "0x2CC000", "128 KiB", "agentboot"] {
             #expect(result.stdout.contains(needle), "missing \(needle)")
         }
     }
 
-    @Test func missingAgentBootIsShownNotFatalForInspect() throws {
+    @Test func missingAgentBootIsShownNotFatalForInspect() async throws {
         let soc = try makeSoc(["--no-agentboot"])
         defer { try? FileManager.default.removeItem(at: soc.deletingLastPathComponent()) }
-        let result = try ProvisionBinary.run(["inspect", soc.path])
+        let result = try await ProvisionBinary.run(["inspect", soc.path])
         #expect(result.status == 0)
         #expect(result.stdout.contains("agentboot not found"))
         #expect(result.stdout.contains("--agentboot FILE"))
@@ -64,7 +64,7 @@ import Testing
         #expect(result.stdout.isEmpty)
     }
 
-    @Test func inspectRefusesAFileThatIsNotAnArchive() throws {
+    @Test func inspectRefusesAFileThatIsNotAnArchive() async throws {
         let folder = try ProvisionBinary.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let file = folder.appendingPathComponent("main.lua.soc")
@@ -72,7 +72,7 @@ import Testing
         try expectInputError(["inspect", file.path], mentioning: file.path, "not a 7z or zip archive")
     }
 
-    @Test func inspectRefusesATruncatedPackage() throws {
+    @Test func inspectRefusesATruncatedPackage() async throws {
         let soc = try makeSoc()
         defer { try? FileManager.default.removeItem(at: soc.deletingLastPathComponent()) }
         let bytes = try Data(contentsOf: soc)
@@ -80,18 +80,18 @@ import Testing
         try expectInputError(["inspect", soc.path], mentioning: soc.path, "truncated")
     }
 
-    @Test func inspectRefusesAMissingFile() throws {
+    @Test func inspectRefusesAMissingFile() async throws {
         try expectInputError(["inspect", "/nonexistent/x.soc"], mentioning: "/nonexistent/x.soc", "no such file")
     }
 
-    @Test func inspectRefusesAMissingAgentBootFile() throws {
+    @Test func inspectRefusesAMissingAgentBootFile() async throws {
         let soc = try makeSoc()
         defer { try? FileManager.default.removeItem(at: soc.deletingLastPathComponent()) }
         try expectInputError(["inspect", soc.path, "--agentboot", "/nonexistent/ab.bin"],
                              mentioning: "/nonexistent/ab.bin", "cannot read")
     }
 
-    @Test func makeSocIntoAMissingFolderFailsAndLeavesNothing() throws {
+    @Test func makeSocIntoAMissingFolderFailsAndLeavesNothing() async throws {
         let folder = try ProvisionBinary.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let target = folder.appendingPathComponent("no/such/dir/x.soc")
@@ -101,7 +101,7 @@ import Testing
     }
 
     /// A KiB size that overflows when scaled used to crash `inspect` with a backtrace.
-    @Test func inspectRefusesAnInfoJSONSizeThatOverflows() throws {
+    @Test func inspectRefusesAnInfoJSONSizeThatOverflows() async throws {
         let folder = try ProvisionBinary.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let generator = SyntheticSoc()
@@ -112,10 +112,10 @@ import Testing
         try expectInputError(["inspect", soc.path], mentioning: "\(soc.path):info.json", "fs.total_len")
     }
 
-    @Test func makeSocZipAndPkgmodeVariantsInspect() throws {
+    @Test func makeSocZipAndPkgmodeVariantsInspect() async throws {
         let soc = try makeSoc(["--format", "zip", "--pkgmode"])
         defer { try? FileManager.default.removeItem(at: soc.deletingLastPathComponent()) }
-        let result = try ProvisionBinary.run(["inspect", soc.path, "--json"])
+        let result = try await ProvisionBinary.run(["inspect", soc.path, "--json"])
         #expect(result.status == 0)
         #expect(result.stdout.contains("\"format\" : \"zip\""))
         #expect(result.stdout.contains("\"packageAddress\" : \"0x804000\""))
@@ -123,19 +123,19 @@ import Testing
 }
 
 @Suite struct InspectScriptImageCLITests {
-    @Test func inspectListsTheFilesOfAnEmbeddedScriptImage() throws {
+    @Test func inspectListsTheFilesOfAnEmbeddedScriptImage() async throws {
         let folder = try ProvisionBinary.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let core = folder.appendingPathComponent("core.soc").path
-        #expect(try ProvisionBinary.run(["sim", "make-soc", core, "--size", "small"]).status == 0)
+        #expect(try await ProvisionBinary.run(["sim", "make-soc", core, "--size", "small"]).status == 0)
         let main = folder.appendingPathComponent("main.lua")
         try Data("log.info('hi')\n".utf8).write(to: main)
         let image = folder.appendingPathComponent("script.bin").path
-        let built = try ProvisionBinary.run(["build-script", main.path, "--soc", core, "-o", image])
+        let built = try await ProvisionBinary.run(["build-script", main.path, "--soc", core, "-o", image])
         try #require(built.status == 0, "\(built.stderr)")
         let mp = folder.appendingPathComponent("mp.soc").path
-        #expect(try ProvisionBinary.run(["sim", "make-soc", mp, "--size", "small", "--script", image]).status == 0)
-        let result = try ProvisionBinary.run(["inspect", mp, "--json"])
+        #expect(try await ProvisionBinary.run(["sim", "make-soc", mp, "--size", "small", "--script", image]).status == 0)
+        let result = try await ProvisionBinary.run(["inspect", mp, "--json"])
         #expect(result.status == 0)
         let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         let files = try #require(json["scriptFiles"] as? [[String: Any]])

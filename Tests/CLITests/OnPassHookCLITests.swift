@@ -11,7 +11,7 @@ import Testing
         let labels = folder.appendingPathComponent("labels")
         try FileManager.default.createDirectory(at: labels, withIntermediateDirectories: true)
         let db = folder.appendingPathComponent("results.sqlite").path
-        let result = try ProvisionBinary.run([
+        let result = try await ProvisionBinary.run([
             "--soc", soc, app, "--simulate", "3", "--count", "3", "--sim-fault", "2=no-network",
             "--db", "sqlite:" + db, "--json",
             "--on-pass", "cat > '\(labels.path)'/\"$PROVISION_RUN_ID\".json",
@@ -46,7 +46,7 @@ import Testing
         let (folder, soc, app) = try ProvisionBinary.stationLine()
         defer { try? FileManager.default.removeItem(at: folder) }
         let db = folder.appendingPathComponent("results.sqlite").path
-        let result = try ProvisionBinary.run([
+        let result = try await ProvisionBinary.run([
             "--soc", soc, app, "--simulate", "2", "--count", "2", "--db", "sqlite:" + db,
             "--on-pass", "echo printer offline >&2; exit 3",
         ])
@@ -68,7 +68,7 @@ import Testing
             $0["exitStatus"] as? Int == 3 && $0["timedOut"] as? Bool == false
                 && ($0["output"] as? String ?? "").contains("printer offline")
         }, "\(outcomes)")
-        let empty = try ProvisionBinary.run(["--soc", soc, app, "--simulate", "1", "--on-pass", " "])
+        let empty = try await ProvisionBinary.run(["--soc", soc, app, "--simulate", "1", "--on-pass", " "])
         #expect(empty.status == 2 && empty.stderr.contains("--on-pass is empty"), "\(empty.stderr)")
     }
 }

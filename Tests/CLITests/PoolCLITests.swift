@@ -17,52 +17,52 @@ import Testing
         "id,device_key,cert\n" + (1...count).map { "k\($0),secret-\($0),\"line1\nline2, with comma\"\n" }.joined()
     }
 
-    @Test func importStatusAndRefusals() throws {
+    @Test func importStatusAndRefusals() async throws {
         let folder = try ProvisionBinary.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let db = "sqlite:" + folder.appendingPathComponent("r.sqlite").path
         let file = try Self.write(Self.keys(3), "keys.csv", in: folder)
 
-        let first = try ProvisionBinary.run(["pool", "import", file, "--db", db])
+        let first = try await ProvisionBinary.run(["pool", "import", file, "--db", db])
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.contains("pool keys: 3 row(s) imported"), "\(first.stdout)")
-        let again = try ProvisionBinary.run(["pool", "import", file, "--name", "keys", "--db", db])
+        let again = try await ProvisionBinary.run(["pool", "import", file, "--name", "keys", "--db", db])
         #expect(again.status == 0, "\(again.stderr)")
         #expect(again.stdout.contains("0 row(s) imported from \(file), 3 already there (skipped)"), "\(again.stdout)")
 
         let changed = try Self.write("id,device_key,cert\nk4,s4,c\nk2,other,c\n", "changed.csv", in: folder)
-        let refused = try ProvisionBinary.run(["pool", "import", changed, "--name", "keys", "--db", db])
+        let refused = try await ProvisionBinary.run(["pool", "import", changed, "--name", "keys", "--db", db])
         #expect(refused.status == 2)
         #expect(refused.stderr == "provision: \(changed):3: pool keys already holds id \"k2\" with other values\n")
 
         let broken = try Self.write("id,key\nk1,\"never closed\n", "broken.csv", in: folder)
-        let bad = try ProvisionBinary.run(["pool", "import", broken, "--db", db])
+        let bad = try await ProvisionBinary.run(["pool", "import", broken, "--db", db])
         #expect(bad.status == 2)
         #expect(bad.stderr == "provision: \(broken):2: a quoted field is never closed\n")
 
-        let status = try ProvisionBinary.run(["pool", "status", "--db", db])
+        let status = try await ProvisionBinary.run(["pool", "status", "--db", db])
         #expect(status.status == 0, "\(status.stderr)")
         #expect(status.stdout == "pool keys: 3 available, 0 claimed, 0 kept (3 rows)\n")
-        let missing = try ProvisionBinary.run(["pool", "status", "--db", "sqlite:" + folder.appendingPathComponent("none.sqlite").path])
+        let missing = try await ProvisionBinary.run(["pool", "status", "--db", "sqlite:" + folder.appendingPathComponent("none.sqlite").path])
         #expect(missing.status == 2)
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("none.sqlite").path))
     }
 
-    @Test func boardDataWithAKeyTwiceIsRefusedBeforeAnyBoard() throws {
+    @Test func boardDataWithAKeyTwiceIsRefusedBeforeAnyBoard() async throws {
         let (folder, soc, app) = try ProvisionBinary.stationLine()
         defer { try? FileManager.default.removeItem(at: folder) }
         let data = try Self.write("imei,client_id\n861,a\n862,b\n861,c\n", "data.csv", in: folder)
         let db = folder.appendingPathComponent("r.sqlite").path
-        let result = try ProvisionBinary.run(["--soc", soc, app, "--simulate", "1", "--db", "sqlite:" + db,
+        let result = try await ProvisionBinary.run(["--soc", soc, app, "--simulate", "1", "--db", "sqlite:" + db,
                                               "--board-data", data])
         #expect(result.status == 2)
         #expect(result.stderr == "provision: \(data):4: imei \"861\" already on line 2\n")
         #expect(!FileManager.default.fileExists(atPath: db), "nothing recorded")
-        let unknown = try ProvisionBinary.run(["--soc", soc, app, "--simulate", "1", "--db", "sqlite:" + db,
+        let unknown = try await ProvisionBinary.run(["--soc", soc, app, "--simulate", "1", "--db", "sqlite:" + db,
                                                "--pool-name", "nokeys"])
         #expect(unknown.status == 2, "\(unknown.stderr)")
         #expect(unknown.stderr.contains("no pool nokeys (import its rows"), "\(unknown.stderr)")
-        let both = try ProvisionBinary.run(["--soc", soc, app, "--simulate", "1", "--db", "sqlite:" + db,
+        let both = try await ProvisionBinary.run(["--soc", soc, app, "--simulate", "1", "--db", "sqlite:" + db,
                                             "--board-data", data, "--pool-name", "keys"])
         #expect(both.status == 2)
     }
@@ -87,7 +87,7 @@ import Testing
         #expect(held.claimed >= 1, "the kill left rows claimed by runs in flight: \(held)")
 
         // The restart draws from the pool already in the store and returns what the dead start held.
-        let restart = try ProvisionBinary.run([
+        let restart = try await ProvisionBinary.run([
             "--soc", soc, app, "--simulate", "1", "--count", "1", "--db", "sqlite:" + db, "--batch", "pool",
             "--station-id", "st-pool", "--pool", file,
         ])

@@ -15,6 +15,21 @@ enum ProvisionBinary {
         try ChildProcess.run(url.path, arguments, directory: directory?.path, environment: environment ?? [:])
     }
 
+    /// The same, waited for on a Dispatch thread: an async test waiting for a station does not
+    /// hold one of Swift concurrency's few pool threads (two on a 2-core machine). Two long
+    /// stations waited for on the pool (the soak and another) once starved every other test's
+    /// awaits for five minutes. In an async test this overload is the one chosen.
+    static func run(_ arguments: [String], in directory: URL? = nil,
+                    environment: [String: String]? = nil) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Swift.Result {
+                    try ChildProcess.run(url.path, arguments, directory: directory?.path, environment: environment ?? [:])
+                })
+            }
+        }
+    }
+
     /// Polls the store at `db` (a path) until `condition` holds for its runs (or records an
     /// issue after `limit`).
     static func waitForRuns(_ db: String, within limit: Duration = .seconds(120),

@@ -11,9 +11,9 @@ import Testing
         return soc
     }
 
-    @Test func verifySimGoesFromBlankToASignedPass() throws {
+    @Test func verifySimGoesFromBlankToASignedPass() async throws {
         let soc = try Self.syntheticSoc()
-        let result = try ProvisionBinary.run(["verify", "--sim", "--soc", soc.path, "--attach-ms", "10", "--json",
+        let result = try await ProvisionBinary.run(["verify", "--sim", "--soc", soc.path, "--attach-ms", "10", "--json",
                                               "--station-key", "k1"])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
@@ -26,36 +26,36 @@ import Testing
         #expect(json["imei"] as? String != nil)
     }
 
-    @Test func verifySimWithACorruptedDownloadFailsWithExitOne() throws {
+    @Test func verifySimWithACorruptedDownloadFailsWithExitOne() async throws {
         let soc = try Self.syntheticSoc()
-        let result = try ProvisionBinary.run(["verify", "--sim", "--soc", soc.path, "--attach-ms", "10",
+        let result = try await ProvisionBinary.run(["verify", "--sim", "--soc", soc.path, "--attach-ms", "10",
                                               "--fault", "corrupt-download"])
         #expect(result.status == 1)
         #expect(result.stdout.hasPrefix("FAIL"))
         #expect(result.stdout.contains("FAIL download") && result.stdout.contains("content mismatch"))
     }
 
-    @Test func verifyInputErrorsExitTwoWithOneLine() throws {
-        let noSim = try ProvisionBinary.run(["verify", "--soc", "x.soc"])
+    @Test func verifyInputErrorsExitTwoWithOneLine() async throws {
+        let noSim = try await ProvisionBinary.run(["verify", "--soc", "x.soc"])
         #expect(noSim.status == 2)
         #expect(noSim.stderr.hasPrefix("provision: ") && noSim.stderr.split(separator: "\n").count == 1)
-        let missing = try ProvisionBinary.run(["verify", "--sim", "--soc", "/nonexistent/missing.soc"])
+        let missing = try await ProvisionBinary.run(["verify", "--sim", "--soc", "/nonexistent/missing.soc"])
         #expect(missing.status == 2)
         #expect(missing.stderr.contains("/nonexistent/missing.soc"))
         let soc = try Self.syntheticSoc()
-        let badFault = try ProvisionBinary.run(["verify", "--sim", "--soc", soc.path, "--fault", "gremlins"])
+        let badFault = try await ProvisionBinary.run(["verify", "--sim", "--soc", soc.path, "--fault", "gremlins"])
         #expect(badFault.status == 2)
         #expect(badFault.stderr.contains("gremlins"))
     }
 
-    @Test func qaServerRefusesABadListenAddress() throws {
-        let result = try ProvisionBinary.run(["qa-server", "--listen", "nonsense"])
+    @Test func qaServerRefusesABadListenAddress() async throws {
+        let result = try await ProvisionBinary.run(["qa-server", "--listen", "nonsense"])
         #expect(result.status == 2)
         #expect(result.stderr.contains("--listen nonsense"))
     }
 
-    @Test func qaServerBenchReportsNoLostOrMixedRecords() throws {
-        let result = try ProvisionBinary.run(["qa-server", "--bench-boards", "5"])
+    @Test func qaServerBenchReportsNoLostOrMixedRecords() async throws {
+        let result = try await ProvisionBinary.run(["qa-server", "--bench-boards", "5"])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         #expect(result.stdout.contains("PASS 5/5, lost records 0, mixed-up records 0"))
     }

@@ -53,8 +53,8 @@ import TestSupport
         #expect(try await client.verdict(sessionID: ticket.sessionID, boardEvents: []) == nil)
     }
 
-    @Test func aBadStoreURLIsRefusedBeforeListening() throws {
-        let result = try ProvisionBinary.run(["qa-server", "--listen", "127.0.0.1:0", "--db", "sqlite:/nonexistent/x/qa.sqlite"])
+    @Test func aBadStoreURLIsRefusedBeforeListening() async throws {
+        let result = try await ProvisionBinary.run(["qa-server", "--listen", "127.0.0.1:0", "--db", "sqlite:/nonexistent/x/qa.sqlite"])
         #expect(result.status == 2, "\(result.stdout)\(result.stderr)")
         #expect(result.stderr.contains("/nonexistent/x") && !result.stdout.contains("listening"))
     }

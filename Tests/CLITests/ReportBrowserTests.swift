@@ -27,7 +27,7 @@ struct ReportBrowserTests {
         let (folder, soc, app) = try ProvisionBinary.stationLine()
         defer { try? FileManager.default.removeItem(at: folder) }
         let db = "sqlite:" + folder.appendingPathComponent("results.sqlite").path
-        let station = try ProvisionBinary.run([
+        let station = try await ProvisionBinary.run([
             "--soc", soc, app, "--simulate", "2", "--count", "4", "--db", db, "--batch", "browser",
             "--sim-fault", "3=no-network",
         ])
@@ -36,7 +36,7 @@ struct ReportBrowserTests {
         let html = folder.appendingPathComponent("report.html").path
         let junit = folder.appendingPathComponent("report.xml").path
         for (format, out) in [("html", html), ("junit", junit)] {
-            let report = try ProvisionBinary.run(["report", "--db", db, "--batch", "browser", "--format", format, "-o", out])
+            let report = try await ProvisionBinary.run(["report", "--db", db, "--batch", "browser", "--format", format, "-o", out])
             try #require(report.status == 0, "\(format): \(report.stderr)")
         }
 
@@ -88,7 +88,7 @@ struct ReportBrowserTests {
         }
     }
 
-    @Test func brokenPageFailsTheCheck() throws {
+    @Test func brokenPageFailsTheCheck() async throws {
         let folder = try ProvisionBinary.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let html = folder.appendingPathComponent("broken.html").path
@@ -124,7 +124,7 @@ struct ReportBrowserTests {
         #expect((checked.stdout + checked.stderr).contains(says))
     }
 
-    @Test func missingReportIsAUsageError() throws {
+    @Test func missingReportIsAUsageError() async throws {
         let checked = try check("/nonexistent/report.html", "/tmp/unused.png")
         #expect(checked.status == 2)
         #expect(checked.stderr.contains("/nonexistent/report.html: no such file"))

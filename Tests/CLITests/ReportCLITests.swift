@@ -4,30 +4,30 @@ import Testing
 
 /// `provision report` and command-line usage errors: bad input is exit code 2, one clear message.
 @Suite struct ReportCLITests {
-    @Test func missingStoreBadTimeAndBadFormatAreInputErrors() throws {
+    @Test func missingStoreBadTimeAndBadFormatAreInputErrors() async throws {
         let folder = try ProvisionBinary.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let out = folder.appendingPathComponent("r.html").path
-        let missing = try ProvisionBinary.run(["report", "--db", "sqlite:/nonexistent/x.sqlite", "-o", out])
+        let missing = try await ProvisionBinary.run(["report", "--db", "sqlite:/nonexistent/x.sqlite", "-o", out])
         #expect(missing.status == 2)
         #expect(missing.stderr == "provision: sqlite:/nonexistent/x.sqlite: no such results store\n")
-        let badTime = try ProvisionBinary.run(["report", "--since", "yesterday", "-o", out])
+        let badTime = try await ProvisionBinary.run(["report", "--since", "yesterday", "-o", out])
         #expect(badTime.status == 2)
         #expect(badTime.stderr.contains("--since \"yesterday\" is not an ISO 8601 time"))
-        let badFormat = try ProvisionBinary.run(["report", "--format", "pdf", "-o", out])
+        let badFormat = try await ProvisionBinary.run(["report", "--format", "pdf", "-o", out])
         #expect(badFormat.status == 2)
         #expect(badFormat.stderr.contains("'pdf' is invalid for '--format"))
         #expect(!FileManager.default.fileExists(atPath: out))
     }
 
-    @Test func usageErrorsExitWithTwoAndHelpWithZero() throws {
-        #expect(try ProvisionBinary.run(["inspect"]).status == 2)
-        #expect(try ProvisionBinary.run(["inspect", "--no-such-flag", "x.soc"]).status == 2)
-        #expect(try ProvisionBinary.run(["--help"]).status == 0)
+    @Test func usageErrorsExitWithTwoAndHelpWithZero() async throws {
+        #expect(try await ProvisionBinary.run(["inspect"]).status == 2)
+        #expect(try await ProvisionBinary.run(["inspect", "--no-such-flag", "x.soc"]).status == 2)
+        #expect(try await ProvisionBinary.run(["--help"]).status == 0)
     }
 
-    @Test func reportNeedsAnOutputFileUnlessItChecksSignatures() throws {
-        let missing = try ProvisionBinary.run(["report", "--db", "sqlite:/nonexistent/x.sqlite"])
+    @Test func reportNeedsAnOutputFileUnlessItChecksSignatures() async throws {
+        let missing = try await ProvisionBinary.run(["report", "--db", "sqlite:/nonexistent/x.sqlite"])
         #expect(missing.status == 2)
         #expect(missing.stderr == "provision: -o FILE is required (or --check-signatures)\n")
     }
@@ -51,7 +51,7 @@ import Testing
         let (folder, db) = try station()
         defer { try? FileManager.default.removeItem(at: folder) }
 
-        let clean = try ProvisionBinary.run(["report", "--db", "sqlite:" + db, "--check-signatures"])
+        let clean = try await ProvisionBinary.run(["report", "--db", "sqlite:" + db, "--check-signatures"])
         #expect(clean.status == 0, "\(clean.stderr)")
         #expect(clean.stdout.hasSuffix("signatures: 2 ok, 0 mismatch, 0 not signed\n"), "\(clean.stdout)")
 
@@ -70,7 +70,7 @@ import Testing
                                                      [.text(bytes.base64EncodedString()), .text(run)])])
         await database.close()
 
-        let tampered = try ProvisionBinary.run(["report", "--db", "sqlite:" + db, "--check-signatures"])
+        let tampered = try await ProvisionBinary.run(["report", "--db", "sqlite:" + db, "--check-signatures"])
         #expect(tampered.status == 5, "\(tampered.stdout) \(tampered.stderr)")
         #expect(tampered.stdout.contains("\(run) slot1 mismatch: the signature does not match the kept report"),
                 "\(tampered.stdout)")
@@ -78,12 +78,12 @@ import Testing
         #expect(tampered.stderr == "provision: 1 record does not match the board's signature\n")
     }
 
-    @Test func reportsCarryTheVerdictAndEachSlotsFlashCountsPerStep() throws {
+    @Test func reportsCarryTheVerdictAndEachSlotsFlashCountsPerStep() async throws {
         let (folder, db) = try station()
         defer { try? FileManager.default.removeItem(at: folder) }
 
         let json = folder.appendingPathComponent("r.json").path
-        let report = try ProvisionBinary.run(["report", "--db", "sqlite:" + db, "--format", "json", "-o", json])
+        let report = try await ProvisionBinary.run(["report", "--db", "sqlite:" + db, "--format", "json", "-o", json])
         #expect(report.status == 0, "\(report.stderr)")
         let document = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json)))
             as? [String: Any])
@@ -112,20 +112,20 @@ import Testing
         #expect(full.0 + script.0 == faulty["flashNAKs"] as? Int && full.1 + script.1 == faulty["flashRetries"] as? Int)
 
         let html = folder.appendingPathComponent("r.html").path
-        #expect(try ProvisionBinary.run(["report", "--db", "sqlite:" + db, "--format", "html", "-o", html]).status == 0)
+        #expect(try await ProvisionBinary.run(["report", "--db", "sqlite:" + db, "--format", "html", "-o", html]).status == 0)
         let page = try String(contentsOfFile: html, encoding: .utf8)
         #expect(page.contains("<td class=\"flash-full\">\(full.0) / \(full.1)</td><td class=\"flash-script\">\(script.0) / \(script.1)</td>"),
                 "\(page)")
         #expect(page.contains("<td class=\"flash-full\">0 / 0</td><td class=\"flash-script\">0 / 0</td>"))
 
         let csv = folder.appendingPathComponent("r.csv").path
-        #expect(try ProvisionBinary.run(["report", "--db", "sqlite:" + db, "--format", "csv", "-o", csv]).status == 0)
+        #expect(try await ProvisionBinary.run(["report", "--db", "sqlite:" + db, "--format", "csv", "-o", csv]).status == 0)
         let lines = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\r\n").map(String.init)
         #expect(lines[0].contains(",flash_naks,flash_retries,flash_full_naks,flash_full_retries,flash_script_naks,flash_script_retries,csq,qa_session_id,"))
         #expect(lines.contains { $0.contains(",99-1,") && $0.contains(",\(full.0),\(full.1),\(script.0),\(script.1),") })
 
         let junit = folder.appendingPathComponent("r.junit.xml").path
-        #expect(try ProvisionBinary.run(["report", "--db", "sqlite:" + db, "--format", "junit", "-o", junit]).status == 0)
+        #expect(try await ProvisionBinary.run(["report", "--db", "sqlite:" + db, "--format", "junit", "-o", junit]).status == 0)
         let xml = try String(contentsOfFile: junit, encoding: .utf8)
         #expect(xml.contains("<property name=\"flash_full_naks\" value=\"\(full.0)\"/>"))
     }

@@ -64,7 +64,7 @@ import TestSupport
         }
 
         let json = folder.appendingPathComponent("line.json").path
-        let report = try ProvisionBinary.run(["report", "--db", postgres.url, "--batch", "line", "--format", "json", "-o", json])
+        let report = try await ProvisionBinary.run(["report", "--db", postgres.url, "--batch", "line", "--format", "json", "-o", json])
         #expect(report.status == 0, "\(report.stderr)")
         let document = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json)))
             as? [String: Any])
@@ -79,7 +79,7 @@ import TestSupport
         #expect(Set(sessions).count == sessions.count, "a session judged two boards: \(sessions)")
         #expect(runs.filter { $0["status"] as? String == "pass" }.count >= Self.boardsPerStation,
                 "most boards pass around the restart: \(runs.map { ($0["status"] ?? "", $0["failureClass"] ?? "") })")
-        let check = try ProvisionBinary.run(["report", "--db", postgres.url, "--batch", "line", "--check-signatures"])
+        let check = try await ProvisionBinary.run(["report", "--db", postgres.url, "--batch", "line", "--check-signatures"])
         #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
         #expect(check.stdout.contains(" 0 mismatch"), "\(check.stdout)")
     }

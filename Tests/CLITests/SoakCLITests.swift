@@ -13,18 +13,18 @@ import Vocabulary
     static let plan = "random:7:0.5"
 
     @Test(.timeLimit(.minutes(20)))
-    func everyBoardIsRecordedOnceWithTheVerdictItsFaultImplies() throws {
+    func everyBoardIsRecordedOnceWithTheVerdictItsFaultImplies() async throws {
         let (folder, soc, app) = try ProvisionBinary.stationLine()
         defer { try? FileManager.default.removeItem(at: folder) }
         let db = "sqlite:" + folder.appendingPathComponent("soak.sqlite").path
-        let station = try ProvisionBinary.run([
+        let station = try await ProvisionBinary.run([
             "--soc", soc, app, "--simulate", String(Self.slots), "--count", String(Self.boards), "--sim-bus", "pty",
             "--sim-faults", Self.plan, "--verify", "--db", db, "--batch", "soak", "--json",
         ])
         #expect(station.status == 1, "faulty boards fail, the station does not: \(station.stderr)")
 
         // The listing covers any board a slot can reach (slot k's i-th board is k + i × slots).
-        let listing = try ProvisionBinary.run(["sim", "faults", "--soc", soc, Self.plan,
+        let listing = try await ProvisionBinary.run(["sim", "faults", "--soc", soc, Self.plan,
                                                "--boards", String(Self.boards * Self.slots), "--verify"])
         #expect(listing.status == 0, "\(listing.stderr)")
         var expected: [Int: [String: Any]] = [:]
@@ -36,7 +36,7 @@ import Vocabulary
         #expect(drawnKinds == ["session", "board", "network"], "the plan draws from all three: \(drawnKinds)")
 
         let csvPath = folder.appendingPathComponent("soak.csv").path
-        let report = try ProvisionBinary.run(["report", "--db", db, "--batch", "soak", "--format", "csv", "-o", csvPath])
+        let report = try await ProvisionBinary.run(["report", "--db", db, "--batch", "soak", "--format", "csv", "-o", csvPath])
         #expect(report.status == 0, "\(report.stderr)")
         let lines = try String(contentsOfFile: csvPath, encoding: .utf8).split(separator: "\r\n").map(String.init)
         let header = lines[0].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
@@ -74,17 +74,17 @@ import Vocabulary
         #expect(byClass.count >= 4, "faults of several classes were drawn and recorded: \(byClass)")
     }
 
-    @Test func aBadRandomPlanIsRefusedInOneLine() throws {
+    @Test func aBadRandomPlanIsRefusedInOneLine() async throws {
         let (folder, soc, app) = try ProvisionBinary.stationLine()
         defer { try? FileManager.default.removeItem(at: folder) }
         for (plan, reason) in [("random:7", "expected random:SEED:RATE"), ("random:-1:0.5", "seed '-1'"),
                                ("random:7:1.5", "rate '1.5'"), ("chaos:7:0.5", "expected random:SEED:RATE")] {
-            let result = try ProvisionBinary.run(["--soc", soc, app, "--simulate", "2", "--sim-faults", plan, "--dry-run"])
+            let result = try await ProvisionBinary.run(["--soc", soc, app, "--simulate", "2", "--sim-faults", plan, "--dry-run"])
             #expect(result.status == 2, "\(plan): \(result.stderr)")
             #expect(result.stderr.contains("--sim-faults \(plan): \(reason)"), "\(plan): \(result.stderr)")
             #expect(result.stderr.split(separator: "\n").count == 1, "\(plan): \(result.stderr)")
         }
-        let both = try ProvisionBinary.run(["--soc", soc, app, "--simulate", "2", "--sim-faults", "random:1:0.5",
+        let both = try await ProvisionBinary.run(["--soc", soc, app, "--simulate", "2", "--sim-faults", "random:1:0.5",
                                             "--sim-fault", "1=nak-block", "--dry-run"])
         #expect(both.status == 2 && both.stderr.contains("give one or the other"), "\(both.stderr)")
     }

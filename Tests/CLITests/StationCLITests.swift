@@ -9,11 +9,11 @@ import TestSupport
         try ProvisionBinary.stationLine()
     }
 
-    @Test func mixedFaultsGiveTheRightVerdictsRecordsAndReport() throws {
+    @Test func mixedFaultsGiveTheRightVerdictsRecordsAndReport() async throws {
         let (folder, soc, app) = try fixture()
         defer { try? FileManager.default.removeItem(at: folder) }
         let db = "sqlite:" + folder.appendingPathComponent("results.sqlite").path
-        let result = try ProvisionBinary.run([
+        let result = try await ProvisionBinary.run([
             "--soc", soc, app, "--simulate", "4", "--count", "6", "--db", db, "--batch", "t1", "--json",
             "--sim-fault", "2=corrupt-download", "--sim-fault", "3=no-network", "--sim-fault", "4=nak-block",
             "--sim-fault", "1=drop-mid-download",
@@ -34,7 +34,7 @@ import TestSupport
         #expect(verdicts.filter { $0["status"] as? String == "pass" }.count == 4)
 
         let csvPath = folder.appendingPathComponent("report.csv").path
-        let report = try ProvisionBinary.run(["report", "--db", db, "--batch", "t1", "--format", "csv", "-o", csvPath])
+        let report = try await ProvisionBinary.run(["report", "--db", db, "--batch", "t1", "--format", "csv", "-o", csvPath])
         #expect(report.status == 0, "\(report.stderr)")
         let rows = try String(contentsOfFile: csvPath, encoding: .utf8).split(separator: "\r\n")
         #expect(rows.count == 7)
@@ -43,7 +43,7 @@ import TestSupport
         #expect(rows.contains { $0.contains(",fail,no_network_attach,qa,") })
     }
 
-    @Test func badInputIsRefusedBeforeAnyBoardIsTouched() throws {
+    @Test func badInputIsRefusedBeforeAnyBoardIsTouched() async throws {
         let (folder, soc, app) = try fixture()
         defer { try? FileManager.default.removeItem(at: folder) }
         let db = folder.appendingPathComponent("results.sqlite").path
@@ -73,7 +73,7 @@ import TestSupport
             ["--soc", soc, app, "--simulate", "1", "--tls-cert", folder.appendingPathComponent("no.pem").path,
              "--tls-key", folder.appendingPathComponent("no.key").path],
         ] {
-            let result = try ProvisionBinary.run(arguments + ["--db", "sqlite:" + db])
+            let result = try await ProvisionBinary.run(arguments + ["--db", "sqlite:" + db])
             #expect(result.status == 2, "\(arguments): \(result.stderr)")
             #expect(result.stderr.hasPrefix("provision: "))
             #expect(result.stderr.split(separator: "\n").count == 1)
@@ -108,7 +108,7 @@ import TestSupport
             (["--simulate", "1", "--profile", noChecks.path], "no-checks.toml: qa.checks is empty"),
             (["--simulate", "1", "--profile", noSignOff.path], "no-sign-off.toml: station.flow has no sign-off step"),
         ] {
-            let result = try ProvisionBinary.run(["--soc", soc, app] + arguments + ["--db", "sqlite:" + db])
+            let result = try await ProvisionBinary.run(["--soc", soc, app] + arguments + ["--db", "sqlite:" + db])
             #expect(result.status == 2, "\(arguments): \(result.stderr)")
             #expect(result.stderr.hasPrefix("provision: ") && result.stderr.contains(expected), "\(arguments): \(result.stderr)")
             #expect(result.stderr.split(separator: "\n").count == 1, "\(arguments): \(result.stderr)")
@@ -118,11 +118,11 @@ import TestSupport
 
     /// A NAKed block the flasher recovers from used to leave no trace: the run record and the
     /// reports now keep each board's NAK and retry counts, and a clean board shows 0.
-    @Test func aRecoveredNAKIsCountedInTheBoardsRecordAndReports() throws {
+    @Test func aRecoveredNAKIsCountedInTheBoardsRecordAndReports() async throws {
         let (folder, soc, app) = try fixture()
         defer { try? FileManager.default.removeItem(at: folder) }
         let db = "sqlite:" + folder.appendingPathComponent("results.sqlite").path
-        let result = try ProvisionBinary.run(["--soc", soc, app, "--simulate", "2", "--count", "2", "--db", db,
+        let result = try await ProvisionBinary.run(["--soc", soc, app, "--simulate", "2", "--count", "2", "--db", db,
                                               "--batch", "naks", "--json", "--sim-fault", "1=nak-block"])
         #expect(result.status == 0, "\(result.stderr)")
         let repeats = ProvisionBinary.events(result.stdout, named: "flash_repeats")
@@ -130,7 +130,7 @@ import TestSupport
         #expect((repeats.first?["naks"] as? Int ?? 0) >= 1 && (repeats.first?["retries"] as? Int ?? 0) >= 1)
 
         let json = folder.appendingPathComponent("naks.json").path
-        let report = try ProvisionBinary.run(["report", "--db", db, "--batch", "naks", "--format", "json", "-o", json])
+        let report = try await ProvisionBinary.run(["report", "--db", db, "--batch", "naks", "--format", "json", "-o", json])
         #expect(report.status == 0, "\(report.stderr)")
         let document = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json)))
             as? [String: Any])
@@ -142,7 +142,7 @@ import TestSupport
         #expect(clean["flashNAKs"] as? Int == 0 && clean["flashRetries"] as? Int == 0, "\(clean)")
 
         let html = folder.appendingPathComponent("naks.html").path
-        #expect(try ProvisionBinary.run(["report", "--db", db, "--batch", "naks", "--format", "html", "-o", html]).status == 0)
+        #expect(try await ProvisionBinary.run(["report", "--db", db, "--batch", "naks", "--format", "html", "-o", html]).status == 0)
         let page = try String(contentsOfFile: html, encoding: .utf8)
         #expect(page.contains("<th>flash NAKs</th><th>flash retries</th>"))
         #expect(page.contains("<td class=\"naks\">\(faulty["flashNAKs"] as? Int ?? -1)</td>"))
@@ -153,7 +153,7 @@ import TestSupport
     /// option, exit 2, before a port is bound or a board simulated. Each used to run (a server
     /// advertising `nope` to boards, a pty board offering a negative packet) or trap (`watch
     /// --for 1e300`); `timeout` turns a regression that runs into a failure instead of a hang.
-    @Test func everyCommandRefusesAnOutOfRangeNumberOrABadURL() throws {
+    @Test func everyCommandRefusesAnOutOfRangeNumberOrABadURL() async throws {
         let (folder, soc, _) = try fixture()
         defer { try? FileManager.default.removeItem(at: folder) }
         for (arguments, expected) in [
@@ -187,7 +187,7 @@ import TestSupport
 
     /// The issue's station proof: 8 boards, one pulled mid-flash, one without network, one whose
     /// AgentBoot NAKs a block once; the rest clean and as fast as in a run with no faulty board.
-    @Test func eightBoardsWithMixedFaultsGetTheirOwnVerdictsAndTheCleanOnesAreNotSlowed() throws {
+    @Test func eightBoardsWithMixedFaultsGetTheirOwnVerdictsAndTheCleanOnesAreNotSlowed() async throws {
         let (folder, soc, app) = try fixture()
         defer { try? FileManager.default.removeItem(at: folder) }
         func station(_ faults: [String], batch: String) throws -> [String: (status: String, failure: String?, seconds: Double)] {
@@ -229,7 +229,7 @@ import TestSupport
         // The records say the same, phase by phase.
         let csvPath = folder.appendingPathComponent("mixed.csv").path
         let db = "sqlite:" + folder.appendingPathComponent("results.sqlite").path
-        let report = try ProvisionBinary.run(["report", "--db", db, "--batch", "mixed", "--format", "csv", "-o", csvPath])
+        let report = try await ProvisionBinary.run(["report", "--db", db, "--batch", "mixed", "--format", "csv", "-o", csvPath])
         #expect(report.status == 0, "\(report.stderr)")
         let rows = try String(contentsOfFile: csvPath, encoding: .utf8).split(separator: "\r\n")
         #expect(rows.count == 9)

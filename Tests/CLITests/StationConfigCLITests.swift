@@ -45,7 +45,7 @@ import Testing
             webhook = "http://127.0.0.1:\(port)/mes/boards"
             """.utf8).write(to: URL(fileURLWithPath: toml))
 
-        let result = try ProvisionBinary.run([
+        let result = try await ProvisionBinary.run([
             "--soc", soc, app, "--station", toml, "--batch", "wo-17", "--simulate", "3", "--sim-bus", "pty",
             "--sim-fault", "2=unplug-mid-flash", "--sim-fault", "3=no-network", "--json",
         ])
@@ -87,7 +87,7 @@ import Testing
     /// A shorter flow is a profile change: flash the app only and sign the board off by the app's
     /// own log lines (`app_log`), on both simulated buses.
     @Test(arguments: ["memory", "pty"])
-    func aProfileFlowThatFlashesTheAppAndJudgesItsOwnLog(bus: String) throws {
+    func aProfileFlowThatFlashesTheAppAndJudgesItsOwnLog(bus: String) async throws {
         // Like the official HTTP demo: the app logs `http.get <status>`. Board 2's request times out.
         let (folder, soc, app) = try line(app: """
             local sys = require("sys")
@@ -103,7 +103,7 @@ import Testing
                                                             appLogMs: 3000)
 
         let db = folder.appendingPathComponent("r.sqlite").path
-        let result = try ProvisionBinary.run([
+        let result = try await ProvisionBinary.run([
             "--soc", soc, app, "--profile", profilePath, "--simulate", "2", "--sim-bus", bus,
             "--db", "sqlite:" + db, "--batch", "short", "--json",
         ])
@@ -119,20 +119,20 @@ import Testing
 
         // A flow with app_log needs its expectations file.
         try FileManager.default.removeItem(at: folder.appendingPathComponent("app-log.json"))
-        let refused = try ProvisionBinary.run(["--soc", soc, app, "--profile", profilePath, "--simulate", "1", "--dry-run"])
+        let refused = try await ProvisionBinary.run(["--soc", soc, app, "--profile", profilePath, "--simulate", "1", "--dry-run"])
         #expect(refused.status == 2 && refused.stderr.contains("app-log.json"), "\(refused.stderr)")
     }
 
     /// An app that resets its board during the boot check is `app_rebooted`, not a board pulled
     /// from its slot: the real-board driver sees the port drop and the board come straight back.
-    @Test func anAppThatResetsItsBoardIsRebootedNotUnplugged() throws {
+    @Test func anAppThatResetsItsBoardIsRebootedNotUnplugged() async throws {
         let (folder, soc, app) = try line(app: """
             local sys = require("sys")
             sys.taskInit(function() sys.wait(100) rtos.reboot() end)
             sys.run()
             """)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let result = try ProvisionBinary.run([
+        let result = try await ProvisionBinary.run([
             "--soc", soc, app, "--simulate", "1", "--sim-bus", "pty",
             "--db", "sqlite:" + folder.appendingPathComponent("r.sqlite").path, "--json",
         ])

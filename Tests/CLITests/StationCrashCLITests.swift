@@ -56,7 +56,7 @@ import Testing
         let inFlight = afterKill.filter { $0.status == .running }.map(\.runID)
         #expect(!inFlight.isEmpty)
 
-        let restart = try ProvisionBinary.run([
+        let restart = try await ProvisionBinary.run([
             "--soc", line.soc, line.app, "--simulate", "1", "--count", "1", "--db", "sqlite:" + line.db,
             "--batch", "crash", "--station-id", "st-kill",
         ])

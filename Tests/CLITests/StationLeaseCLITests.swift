@@ -32,7 +32,7 @@ import Testing
         }
         try #require(!inFlight.isEmpty, "the first station never had a board in flight: \(first.stderr)")
 
-        let second = try ProvisionBinary.run([
+        let second = try await ProvisionBinary.run([
             "--soc", soc, app, "--simulate", "1", "--count", "1", "--db", "sqlite:" + db, "--batch", "lease",
             "--station-id", "st-twin",
         ])
@@ -62,7 +62,7 @@ import Testing
         #expect(!stopped.contains { $0.status == .running }, "a run of the stopped station was left running")
         let expected: Int32 = stopped.allSatisfy { $0.status == .pass } ? 0 : 1
         #expect(firstStatus == expected, "\(stopped.map(\.status.rawValue).sorted()): \(first.stderr)\n\(ProvisionBinary.failures(first.stdout))")
-        let third = try ProvisionBinary.run([
+        let third = try await ProvisionBinary.run([
             "--soc", soc, app, "--simulate", "1", "--count", "1", "--db", "sqlite:" + db, "--batch", "lease",
             "--station-id", "st-twin",
         ])

@@ -4,11 +4,11 @@ import Testing
 /// `provision --verify` on simulated boards: every image is read back, and a board whose flash
 /// lost a bit after the AgentBoot acknowledged it fails its full flash with the place named.
 @Suite struct StationVerifyCLITests {
-    @Test func verifyFailsOnlyTheBoardWhoseFlashLostABit() throws {
+    @Test func verifyFailsOnlyTheBoardWhoseFlashLostABit() async throws {
         let (folder, soc, app) = try ProvisionBinary.stationLine()
         defer { try? FileManager.default.removeItem(at: folder) }
         let db = "sqlite:" + folder.appendingPathComponent("results.sqlite").path
-        let result = try ProvisionBinary.run([
+        let result = try await ProvisionBinary.run([
             "--soc", soc, app, "--simulate", "2", "--db", db, "--json", "--verify",
             "--sim-fault", "1=flips-flash-bit",
         ])

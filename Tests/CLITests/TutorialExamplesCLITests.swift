@@ -47,7 +47,7 @@ import Testing
     }
 
     @Test(arguments: ["get", "post-form", "upload", "download", "gzip"])
-    func theTutorialExampleRunsAndIsSignedOffByItsOwnLog(example: String) throws {
+    func theTutorialExampleRunsAndIsSignedOffByItsOwnLog(example: String) async throws {
         let plain = try Self.plainServer(), secure = try Self.secureServer()
         let (folder, soc, _) = try ProvisionBinary.stationLine(app: "log.info('unused')\n")
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -58,7 +58,7 @@ import Testing
             .map { exampleFolder.appendingPathComponent($0).path }
         let hosts = ["www.air32.cn", "www.luatos.com", "devapi.qweather.com"].map { "\($0)=127.0.0.1:\(secure.port)" }
             + ["httpbin.air32.cn", "airtest.openluat.com", "site0.cn"].map { "\($0)=127.0.0.1:\(plain.port)" }
-        let result = try ProvisionBinary.run(["--soc", soc] + scripts + [
+        let result = try await ProvisionBinary.run(["--soc", soc] + scripts + [
             "--profile", profile, "--simulate", "1", "--count", "1",
             "--db", "sqlite:" + folder.appendingPathComponent("r.sqlite").path, "--batch", "tutorial-\(example)", "--json",
         ] + hosts.flatMap { ["--sim-host", $0] })
@@ -69,21 +69,21 @@ import Testing
         #expect(!(plain.seen + secure.seen).isEmpty)
     }
 
-    @Test func withoutItsHostMappedTheExampleFailsItsOwnLogCheck() throws {
+    @Test func withoutItsHostMappedTheExampleFailsItsOwnLogCheck() async throws {
         let (folder, soc, _) = try ProvisionBinary.stationLine(app: "log.info('unused')\n")
         defer { try? FileManager.default.removeItem(at: folder) }
         let profile = try Self.profile(for: "post-form", in: folder, appLogMs: 3000)
         let app = Self.repository.appendingPathComponent("examples/tutorial/post-form/main.lua").path
-        let result = try ProvisionBinary.run(["--soc", soc, app, "--profile", profile, "--simulate", "1", "--count", "1",
+        let result = try await ProvisionBinary.run(["--soc", soc, app, "--profile", profile, "--simulate", "1", "--count", "1",
                                               "--db", "sqlite:" + folder.appendingPathComponent("r.sqlite").path, "--json"])
         #expect(result.status == 1, "\(result.stderr)")
         #expect(ProvisionBinary.verdictsByLabel(result.stdout).values.first?["status"] as? String == "fail")
     }
 
-    @Test func aSimHostOffThisMachineIsRefusedBeforeAnyBoard() throws {
+    @Test func aSimHostOffThisMachineIsRefusedBeforeAnyBoard() async throws {
         let (folder, soc, app) = try ProvisionBinary.stationLine(app: "log.info('unused')\n")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let result = try ProvisionBinary.run(["--soc", soc, app, "--simulate", "1", "--sim-host", "www.air32.cn=192.0.2.10:80"])
+        let result = try await ProvisionBinary.run(["--soc", soc, app, "--simulate", "1", "--sim-host", "www.air32.cn=192.0.2.10:80"])
         #expect(result.status == 2)
         #expect(result.stderr.contains("--sim-host") && result.stderr.contains("only reach this machine"), "\(result.stderr)")
     }
