@@ -116,7 +116,7 @@ let package = Package(
         // The console: the station's (and the line's) live page, served over HTTP with
         // Server-Sent Events, and the operator's actions.
         .target(name: "Console", dependencies: [
-            "Vocabulary", "Firmware", "Records", "Station",
+            "Vocabulary", "Firmware", "Records", "Station", "QA",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),

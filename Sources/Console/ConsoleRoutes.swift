@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import QA
 import Records
 
 /// The console's HTTP surface. Viewing needs nothing; actions (POST) need the console token as
@@ -61,7 +62,7 @@ enum ConsoleRoutes {
             guard let actions, let token else {
                 return json(.forbidden, ["error": "this console has no actions (the station has no console token)"])
             }
-            guard authorized(request, token: token) else {
+            guard BearerToken.authorizes(request, token: token) else {
                 return json(.unauthorized, ["error": "missing or wrong console token"],
                             extra: [.wwwAuthenticate: "Bearer"])
             }
@@ -116,16 +117,6 @@ enum ConsoleRoutes {
             }
         }
         return router
-    }
-
-    /// Compares the whole header in constant time, so the token cannot be guessed byte by byte.
-    static func authorized(_ request: Request, token: String) -> Bool {
-        guard let header = request.headers[.authorization] else { return false }
-        let given = Array(header.utf8), wanted = Array("Bearer \(token)".utf8)
-        guard given.count == wanted.count else { return false }
-        var diff: UInt8 = 0
-        for i in 0..<given.count { diff |= given[i] ^ wanted[i] }
-        return diff == 0
     }
 
     static func text(_ body: String, type: String, status: HTTPResponse.Status = .ok) -> Response {

@@ -26,14 +26,7 @@ enum QAAdminRoutes {
                     certificatePEM: String?,
                     addresses: @escaping @Sendable () async throws -> QAServerAddresses,
                     createSession: @escaping @Sendable (String, QAPlan) async throws -> QASessionTicket) {
-        @Sendable func authorized(_ request: Request) -> Bool {
-            guard let header = request.headers[.authorization] else { return false }
-            let given = Array(header.utf8), wanted = Array("Bearer \(token)".utf8)
-            guard given.count == wanted.count else { return false }
-            var diff: UInt8 = 0
-            for i in 0..<given.count { diff |= given[i] ^ wanted[i] }
-            return diff == 0
-        }
+        @Sendable func authorized(_ request: Request) -> Bool { BearerToken.authorizes(request, token: token) }
         @Sendable func reply(_ status: HTTPResponse.Status, _ value: any Encodable) -> Response {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
