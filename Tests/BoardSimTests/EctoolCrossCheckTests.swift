@@ -69,8 +69,10 @@ struct EctoolCrossCheckTests {
         await ourPty.close()
 
         // ectool, against a board in a process of its own (`provision sim board`), as a real chip
-        // is: ectool gives each answer 800 ms, and a board served from this test process shares
-        // its two pool threads with every other test and missed that on a loaded machine.
+        // is: ectool gives each answer 800 ms (`serial.Serial(..., timeout=0.8)` in ectool
+        // 1.2.1's `eccli.py`; one miss fails the AgentBoot download in `ecaction.py`), and a
+        // board served from this test process shares its two pool threads with every other test
+        // and missed that on a loaded machine.
         let theirs = try await Self.ectoolLeg(soc: socPath, in: folder)
         #expect(theirs.ectool.status == 0, "ectool: \(theirs.ectool.output) board: \(theirs.boardLog)")
         #expect(theirs.boardLog.contains("session ended (reset)"), "\(theirs.boardLog)")
